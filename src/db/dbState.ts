@@ -1,0 +1,55 @@
+/**
+ * The state a database serves reads from, and the one path that changes it:
+ * `applyWalEvent`. A leader's writes, recovery on open and a follower's
+ * replay all go through it, so they cannot disagree.
+ */
+import { TidalError, WalError } from '../errors.js';
+import type { WalEvent } from '../events.js';
+import { describeHalfLives, halfLifeOf, type HalfLives, sameHalfLives } from '../ledger/halfLives.js';
+import { SignalLedger } from '../ledger/signalLedger.js';
+import { ItemStore } from '../items/itemStore.js';
+
+export class DbState {
+  readonly ledger = new SignalLedger((type) => halfLifeOf(this.requireHalfLives(), type));
+  readonly items = new ItemStore();
+  /** High-water mark: every seqno at or below it is applied, none above. */
+  appliedSeq = 0;
+
+  constructor(public halfLives: HalfLives | null) {}
+
+  /**
+   * Adopts `recorded` half-lives when none are fixed yet, or checks they
+   * match; `where` names the source for the error.
+   */
+  agreeHalfLives(recorded: HalfLives, where: string): void {
+    if (this.halfLives === null) {
+      this.halfLives = recorded;
+      return;
+    }
+    if (!sameHalfLives(this.halfLives, recorded)) {
+      throw new TidalError('ConfigMismatch',
+        `${where} records half-lives ${describeHalfLives(recorded)}, but this database uses ${describeHalfLives(this.halfLives)}`);
+    }
+  }
+
+  requireHalfLives(): HalfLives {
+    if (this.halfLives === null) throw new TidalError('InvalidInput', 'half-lives are not known yet: no data has been applied');
+    return this.halfLives;
+  }
+}
+
+/**
+ * Applies one event. Idempotent by seqno: an event at or below the
+ * high-water mark is a no-op (returns false). A gap is an error, never
+ * skipped: the state would silently miss the events in between.
+ */
+export function applyWalEvent(state: DbState, event: WalEvent): boolean {
+  if (event.seq <= state.appliedSeq) return false;
+  if (event.seq !== state.appliedSeq + 1) {
+    throw new WalError('Gap', `event seqno ${event.seq} follows applied seqno ${state.appliedSeq}: seqnos ${state.appliedSeq + 1}..${event.seq - 1} are missing`);
+  }
+  if (event.kind === 'signal') state.ledger.add(event.itemId, event.type, event.weight, event.at);
+  else state.items.put({ id: event.id, text: event.text, fields: event.fields });
+  state.appliedSeq = event.seq;
+  return true;
+}

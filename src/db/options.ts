@@ -1,0 +1,98 @@
+import { TidalError } from '../errors.js';
+import { type HalfLifeOption, type HalfLives, parseHalfLives } from '../ledger/halfLives.js';
+import {
+  DEFAULT_MAX_SEGMENT_BYTES, DEFAULT_SHIP_CACHE_BYTES, MAX_REGION_BYTES, MIN_SEGMENT_BYTES,
+} from '../limits.js';
+import type { Durability } from '../wal/wal.js';
+
+/** Options of `TidalDb.open`. */
+export interface TidalDbOptions {
+  /** Directory for segments and checkpoints. Omitted: in memory (the same segments, held in memory). */
+  dir?: string;
+  /** Shard this database holds; names its files. Default 0. */
+  shardId?: number;
+  /** Region label recorded in every segment header. Default 'local'. */
+  regionId?: string;
+  /** 'follower' refuses writes and takes segments from a leader. Default 'leader'. */
+  role?: 'leader' | 'follower';
+  /** Half-life per signal type in ms (key '*' for the default); one number for all. Default one day. */
+  halfLifeMs?: HalfLifeOption;
+  wal?: WalOptions;
+  /** Clock, ms since epoch. Default Date.now. */
+  clock?: () => number;
+}
+
+export interface WalOptions {
+  /** A segment seals once it reaches this many bytes. Default 4 MiB. */
+  maxSegmentBytes?: number;
+  /** 'fsync' (default with a dir): a write resolves once on disk. 'none': the OS flushes when it likes. */
+  sync?: 'fsync' | 'none';
+  /** Sealed segments kept once a checkpoint covers them (newest first). Default: all. */
+  retainSegments?: number;
+  /** Bytes of recently sealed segments kept in memory for shipping (file-backed only). Default 64 MiB. */
+  shipCacheBytes?: number;
+}
+
+/** Options after defaults and validation. */
+export interface ResolvedOptions {
+  readonly dir: string | null;
+  readonly shardId: number;
+  readonly regionId: string;
+  readonly role: 'leader' | 'follower';
+  /** Null when not given: adopt what the data records (or the default). */
+  readonly halfLives: HalfLives | null;
+  readonly maxSegmentBytes: number;
+  readonly durability: Durability;
+  readonly retainSegments: number;
+  readonly shipCacheBytes: number;
+  readonly clock: () => number;
+}
+
+const TOP_KEYS = new Set(['dir', 'shardId', 'regionId', 'role', 'halfLifeMs', 'wal', 'clock']);
+const WAL_KEYS = new Set(['maxSegmentBytes', 'sync', 'retainSegments', 'shipCacheBytes']);
+
+export function resolveOptions(opts: TidalDbOptions = {}): ResolvedOptions {
+  if (typeof opts !== 'object' || opts === null) throw invalid(`options must be an object, got ${String(opts)}`);
+  rejectUnknown(opts, TOP_KEYS, 'option');
+  const wal = opts.wal ?? {};
+  if (typeof wal !== 'object' || wal === null) throw invalid('wal must be an object');
+  rejectUnknown(wal, WAL_KEYS, 'wal option');
+  const dir = opts.dir ?? null;
+  if (dir !== null && (typeof dir !== 'string' || dir.length === 0)) throw invalid('dir must be a non-empty string');
+  const regionId = opts.regionId ?? 'local';
+  if (typeof regionId !== 'string' || regionId.length === 0 || Buffer.byteLength(regionId) > MAX_REGION_BYTES) {
+    throw invalid(`regionId must be a non-empty string of at most ${MAX_REGION_BYTES} bytes`);
+  }
+  const role = opts.role ?? 'leader';
+  if (role !== 'leader' && role !== 'follower') throw invalid(`role must be 'leader' or 'follower', got ${JSON.stringify(role)}`);
+  const sync = wal.sync ?? 'fsync';
+  if (sync !== 'fsync' && sync !== 'none') throw invalid(`wal.sync must be 'fsync' or 'none', got ${JSON.stringify(sync)}`);
+  if (opts.clock !== undefined && typeof opts.clock !== 'function') throw invalid('clock must be a function returning ms since epoch');
+  return {
+    dir,
+    shardId: integer('shardId', opts.shardId ?? 0, 0, 0xffff_ffff),
+    regionId,
+    role,
+    halfLives: opts.halfLifeMs === undefined ? null : parseHalfLives(opts.halfLifeMs),
+    maxSegmentBytes: integer('wal.maxSegmentBytes', wal.maxSegmentBytes ?? DEFAULT_MAX_SEGMENT_BYTES, MIN_SEGMENT_BYTES, 2 ** 31),
+    durability: dir === null ? 'memory' : sync,
+    retainSegments: wal.retainSegments === undefined ? Infinity : integer('wal.retainSegments', wal.retainSegments, 0, 2 ** 31),
+    shipCacheBytes: integer('wal.shipCacheBytes', wal.shipCacheBytes ?? DEFAULT_SHIP_CACHE_BYTES, 0, 2 ** 40),
+    clock: opts.clock ?? Date.now,
+  };
+}
+
+function integer(field: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalid(`${field} must be an integer in ${min}..${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function rejectUnknown(obj: object, known: Set<string>, what: string): void {
+  for (const key of Object.keys(obj)) if (!known.has(key)) throw invalid(`unknown ${what} ${JSON.stringify(key)}`);
+}
+
+function invalid(message: string): TidalError {
+  return new TidalError('InvalidInput', message);
+}

@@ -1,0 +1,335 @@
+/**
+ * TidalDb: items and time-decaying signals over a segmented, checksummed
+ * write-ahead log. A leader takes writes; a follower (role 'follower')
+ * refuses them and applies segments shipped from a leader.
+ */
+import {
+  defer, firstValueFrom, map, type Observable, of, Subject, type SchedulerLike, takeUntil, throwError, timeout, filter, take,
+  asyncScheduler, concat, EMPTY,
+} from 'rxjs';
+import { TidalError, WalError } from '../errors.js';
+import type { WalEvent } from '../events.js';
+import { MetricsState } from '../metrics.js';
+import { openWal, type WalRecovery } from '../wal/openWal.js';
+import { decodeSegment, type DecodedSegment } from '../wal/decodeSegment.js';
+import { FileSegmentStore } from '../wal/fileSegmentStore.js';
+import { MemorySegmentStore } from '../wal/memorySegmentStore.js';
+import { checkpointFileName, type SegmentStore } from '../wal/segmentStore.js';
+import type { Wal } from '../wal/wal.js';
+import type { WalSegmentPayload } from '../wal/walSegmentPayload.js';
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
+import { applyWalEvent, DbState } from './dbState.js';
+import { Freshness, type LeaderStatus } from './freshness.js';
+import { resolveOptions, type ResolvedOptions, type TidalDbOptions } from './options.js';
+import { retrieve, type RetrieveQuery, type Scored, search, type SearchQuery, checkAt } from './queries.js';
+import { type ItemInput, type SignalInput, validateItem, validateSignal } from './validateWrite.js';
+import type { Item } from '../items/itemStore.js';
+import { DEFAULT_HALF_LIFE_MS } from '../limits.js';
+
+/** What applying one shipped segment did. */
+export interface ApplyResult {
+  readonly segmentId: number;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  /** Events applied now. */
+  readonly appliedEvents: number;
+  /** Events at or below the high-water mark, skipped as duplicates. */
+  readonly skippedEvents: number;
+  /** The high-water mark after the apply. */
+  readonly appliedSeq: number;
+}
+
+/** What open found: checkpoint used, events replayed, a torn tail cut off. */
+export interface RecoveryReport extends WalRecovery {
+  readonly checkpointSeq: number;
+}
+
+export class TidalDb {
+  readonly metrics = new MetricsState();
+  private readonly appliedSubject = new Subject<number>();
+  private readonly closedSubject = new Subject<void>();
+  /** The high-water mark after each change: each write on a leader, each applied segment on a follower. */
+  readonly applied$: Observable<number> = this.appliedSubject.asObservable();
+  private readonly freshness = new Freshness();
+  private closed = false;
+  private counts = { signals: 0, items: 0, segmentsApplied: 0, segmentsSkipped: 0, eventsSkipped: 0 };
+
+  private constructor(
+    private readonly opts: ResolvedOptions,
+    private readonly state: DbState,
+    private readonly store: SegmentStore,
+    /** The write-ahead log: `seal()`, `sealed$`, `sealedSegmentsSince(seq)`. */
+    readonly wal: Wal,
+    /** What open recovered. */
+    readonly recovery: RecoveryReport,
+  ) {
+    this.metrics.addCollector(() => ({
+      lastSeq: this.state.appliedSeq,
+      'writes.signals': this.counts.signals,
+      'writes.items': this.counts.items,
+      'wal.sealedSegments': this.wal.sealedSegments.length,
+      'wal.activeBytes': this.wal.activeBytes,
+      'replay.segmentsApplied': this.counts.segmentsApplied,
+      'replay.segmentsSkipped': this.counts.segmentsSkipped,
+      'replay.eventsSkipped': this.counts.eventsSkipped,
+      'recovery.tornTails': this.recovery.tornTail ? 1 : 0,
+    }));
+  }
+
+  /** Opens (or creates) a database; with `dir`, recovers it from its checkpoint and WAL. */
+  static async open(options: TidalDbOptions = {}): Promise<TidalDb> {
+    const opts = resolveOptions(options);
+    const store: SegmentStore = opts.dir === null
+      ? new MemorySegmentStore()
+      : await FileSegmentStore.open(opts.dir, opts.shardId, opts.durability === 'fsync');
+    const state = await loadCheckpoint(store, opts);
+    const checkpointSeq = state.appliedSeq;
+    const { wal, recovery } = await openWal(store, {
+      shardId: opts.shardId, regionId: opts.regionId, maxSegmentBytes: opts.maxSegmentBytes,
+      durability: opts.durability, shipCacheBytes: opts.shipCacheBytes, clock: opts.clock,
+      halfLives: () => state.requireHalfLives(),
+    }, {
+      afterSeq: checkpointSeq,
+      onHeader: (h, file) => state.agreeHalfLives(h.halfLives, file),
+      apply: (e) => void applyWalEvent(state, e),
+    });
+    if (state.halfLives === null && opts.role === 'leader') state.halfLives = { defaultMs: DEFAULT_HALF_LIFE_MS, byType: {} };
+    return new TidalDb(opts, state, store, wal, { ...recovery, checkpointSeq });
+  }
+
+  get shardId(): number { return this.opts.shardId; }
+  get regionId(): string { return this.opts.regionId; }
+  get dir(): string | null { return this.opts.dir; }
+  /** Highest seqno written (leader) or applied (follower). */
+  get lastSeq(): number { return this.state.appliedSeq; }
+  isFollower(): boolean { return this.opts.role === 'follower'; }
+  isClosed(): boolean { return this.closed; }
+
+  /** Records a signal; resolves with its seqno once durable as configured. */
+  signal(input: SignalInput): Promise<number> {
+    try {
+      this.checkWritable();
+      const s = validateSignal(input, this.opts.clock);
+      this.counts.signals++;
+      return this.write({ kind: 'signal', seq: this.state.appliedSeq + 1, ...s });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Creates or replaces an item; resolves with its seqno once durable as configured. */
+  writeItem(input: ItemInput): Promise<number> {
+    try {
+      this.checkWritable();
+      const item = validateItem(input);
+      this.counts.items++;
+      return this.write({ kind: 'item', seq: this.state.appliedSeq + 1, ...item });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** The decayed score of (item, type) at `at` (default now): sum of weight * 2^(-(at - t) / halfLife). */
+  readDecayScore(itemId: string, type: string, at?: number): number {
+    this.checkOpen();
+    return this.state.ledger.score(itemId, type, checkAt(at, this.opts.clock()));
+  }
+
+  /** Items ranked by decayed score of one signal type. */
+  retrieve(query: RetrieveQuery): Scored[] {
+    this.checkReadable(query?.maxStaleMs);
+    return retrieve(this.state, query, this.opts.clock());
+  }
+
+  /** Items matching every token of `text`, ranked by BM25 (blended with a signal when given). */
+  search(query: SearchQuery): Scored[] {
+    this.checkReadable(query?.maxStaleMs);
+    return search(this.state, query, this.opts.clock());
+  }
+
+  /** The item with `id`, if written. */
+  getItem(id: string): Item | undefined {
+    this.checkOpen();
+    return this.state.items.get(id);
+  }
+
+  /**
+   * Applies a segment shipped from a leader (followers): verifies it,
+   * skips it if already applied, refuses a gap, stores it (durably, with a
+   * dir) and then applies the events after the high-water mark.
+   */
+  applySegment(payload: WalSegmentPayload): Promise<ApplyResult> {
+    return firstValueFrom(this.applySegment$(payload));
+  }
+
+  /** Cold form of `applySegment`: synchronous in memory, so it runs in virtual time. */
+  applySegment$(payload: WalSegmentPayload, verified?: DecodedSegment): Observable<ApplyResult> {
+    return defer(() => {
+      this.checkOpen();
+      if (!verified && !payload.checksum.matches(payload.bytes)) {
+        throw new WalError('Corruption', `segment ${payload.segmentId}: checksum mismatch over ${payload.bytes.length} bytes`);
+      }
+      const decoded = verified ?? decodeSegment(payload.bytes, `segment ${payload.segmentId}`, 'sealed');
+      if (decoded.header.shardId !== this.opts.shardId) {
+        throw new TidalError('ConfigMismatch', `segment ${payload.segmentId} is for shard ${decoded.header.shardId}, this database holds shard ${this.opts.shardId}`);
+      }
+      if (decoded.lastSeq <= this.state.appliedSeq) return of(this.skipped(payload, decoded));
+      this.checkNoGap(payload, decoded);
+      this.state.agreeHalfLives(decoded.header.halfLives, `segment ${payload.segmentId}`);
+      return this.wal.storeSealed$(payload).pipe(map(() => this.applyDecoded(payload, decoded)));
+    });
+  }
+
+  /** Resolves once `seq` is applied here; rejects with `Timeout` after `timeoutMs`, or `Closed`. */
+  waitFor(seq: number, options: { timeoutMs: number; scheduler?: SchedulerLike }): Promise<number> {
+    return firstValueFrom(this.waitFor$(seq, options));
+  }
+
+  waitFor$(seq: number, { timeoutMs, scheduler = asyncScheduler }: { timeoutMs: number; scheduler?: SchedulerLike }): Observable<number> {
+    return defer(() => {
+      this.checkOpen();
+      if (this.state.appliedSeq >= seq) return of(this.state.appliedSeq);
+      const closed$ = this.closedSubject.pipe(map(() => { throw new TidalError('Closed', `database closed while waiting for seqno ${seq}`); }));
+      return concat(this.appliedSubject.pipe(filter((s) => s >= seq), take(1), takeUntil(this.closedSubject)), closed$).pipe(
+        take(1),
+        timeout({
+          first: timeoutMs, scheduler,
+          with: () => throwError(() => new TidalError('Timeout', `seqno ${seq} not applied within ${timeoutMs} ms (applied: ${this.state.appliedSeq})`)),
+        }),
+      );
+    });
+  }
+
+  /** Records the leader's announced position (followers; the SegmentReceiver calls this). */
+  noteLeaderStatus(status: LeaderStatus): void {
+    this.freshness.noteLeader(status, this.state.appliedSeq);
+  }
+
+  /** ms this node may be behind its leader (0 on a leader; Infinity on a follower that never caught up). */
+  stalenessMs(): number {
+    return this.isFollower() ? this.freshness.stalenessMs(this.opts.clock()) : 0;
+  }
+
+  /** The leader seqno this follower last heard of (its own lastSeq on a leader). */
+  get knownLeaderSeq(): number {
+    return this.isFollower() ? this.freshness.leaderSeq : this.state.appliedSeq;
+  }
+
+  /** Makes every write so far durable. */
+  async flush(): Promise<void> {
+    this.checkOpen();
+    await this.wal.sync();
+  }
+
+  /**
+   * Writes a checkpoint of the state (atomically: temp, fsync, rename) and
+   * returns its seqno; open then replays only what came after. Drops older
+   * checkpoints and sealed segments beyond `wal.retainSegments`.
+   */
+  async checkpoint(): Promise<number> {
+    this.checkOpen();
+    return this.writeCheckpoint();
+  }
+
+  /** Flushes, checkpoints and releases everything; later calls fail with `Closed`. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      if (!this.wal.failed && this.state.halfLives !== null && this.state.appliedSeq > this.recovery.checkpointSeq) {
+        await this.writeCheckpoint();
+      }
+    } finally {
+      this.closed = true;
+      this.closedSubject.next();
+      this.closedSubject.complete();
+      this.appliedSubject.complete();
+      await this.wal.close();
+    }
+  }
+
+  private write(event: WalEvent): Promise<number> {
+    applyWalEvent(this.state, event);
+    if (this.appliedSubject.observed) this.appliedSubject.next(event.seq);
+    const seq = event.seq;
+    const durable = this.wal.append(event);
+    return this.opts.durability === 'memory' ? Promise.resolve(seq) : durable.then(() => seq, (err) => { throw failed(err); });
+  }
+
+  private async writeCheckpoint(): Promise<number> {
+    await this.wal.sync();
+    const seq = this.state.appliedSeq;
+    const bytes = encodeCheckpoint(this.state, this.opts.shardId, this.opts.regionId);
+    await this.store.writeCheckpoint(seq, bytes);
+    for (const old of await this.store.listCheckpoints()) if (old < seq) await this.store.removeCheckpoint(old);
+    if (Number.isFinite(this.opts.retainSegments)) await this.wal.removeSealedThrough(seq, this.opts.retainSegments);
+    return seq;
+  }
+
+  private applyDecoded(payload: WalSegmentPayload, decoded: DecodedSegment): ApplyResult {
+    if (decoded.lastSeq <= this.state.appliedSeq) return this.skipped(payload, decoded);
+    this.checkNoGap(payload, decoded);
+    let applied = 0;
+    for (const batch of decoded.batches) {
+      if (batch.lastSeq <= this.state.appliedSeq) continue;
+      for (const e of batch.events) if (applyWalEvent(this.state, e)) applied++;
+    }
+    const skipped = decoded.lastSeq - decoded.header.firstSeq + 1 - applied;
+    this.counts.segmentsApplied++;
+    this.counts.eventsSkipped += skipped;
+    this.freshness.noteApplied(this.state.appliedSeq);
+    this.appliedSubject.next(this.state.appliedSeq);
+    return result(payload, decoded, applied, skipped, this.state.appliedSeq);
+  }
+
+  private skipped(payload: WalSegmentPayload, decoded: DecodedSegment): ApplyResult {
+    this.counts.segmentsSkipped++;
+    const count = decoded.lastSeq - decoded.header.firstSeq + 1;
+    this.counts.eventsSkipped += count;
+    return result(payload, decoded, 0, count, this.state.appliedSeq);
+  }
+
+  private checkNoGap(payload: WalSegmentPayload, decoded: DecodedSegment): void {
+    if (decoded.header.firstSeq > this.state.appliedSeq + 1) {
+      throw new WalError('Gap', `segment ${payload.segmentId} starts at seqno ${decoded.header.firstSeq}, but this follower has applied only up to ${this.state.appliedSeq}`);
+    }
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new TidalError('Closed', 'the database is closed');
+  }
+
+  private checkWritable(): void {
+    this.checkOpen();
+    if (this.isFollower()) throw new TidalError('ReadOnly', `this database is a follower (shard ${this.opts.shardId}): writes go to the leader`);
+    if (this.wal.failed) throw failed(this.wal.failed);
+  }
+
+  private checkReadable(maxStaleMs: unknown): void {
+    this.checkOpen();
+    if (maxStaleMs === undefined) return;
+    if (typeof maxStaleMs !== 'number' || !(maxStaleMs >= 0)) throw new TidalError('InvalidInput', `maxStaleMs must be a non-negative number, got ${String(maxStaleMs)}`);
+    const staleMs = this.stalenessMs();
+    if (staleMs > maxStaleMs) {
+      throw new TidalError('Stale', `this follower may be ${Number.isFinite(staleMs) ? `${Math.round(staleMs)} ms` : 'arbitrarily far'} behind its leader (applied seqno ${this.state.appliedSeq}, leader at ${this.freshness.leaderSeq} or later), more than maxStaleMs ${maxStaleMs}`);
+    }
+  }
+}
+
+function result(p: WalSegmentPayload, d: DecodedSegment, applied: number, skipped: number, appliedSeq: number): ApplyResult {
+  return { segmentId: p.segmentId, firstSeq: d.header.firstSeq, lastSeq: d.lastSeq, appliedEvents: applied, skippedEvents: skipped, appliedSeq };
+}
+
+function failed(err: unknown): TidalError {
+  return new TidalError('Failed', `the write-ahead log failed; reopen the database to recover its durable state: ${(err as Error).message}`, { cause: err });
+}
+
+async function loadCheckpoint(store: SegmentStore, opts: ResolvedOptions): Promise<DbState> {
+  const seqs = await store.listCheckpoints();
+  const latest = seqs[seqs.length - 1];
+  const state = new DbState(opts.halfLives);
+  if (latest === undefined) return state;
+  const file = checkpointFileName(opts.shardId, latest);
+  const restored = decodeCheckpoint(await store.readCheckpoint(latest), opts.shardId, file);
+  state.agreeHalfLives(restored.requireHalfLives(), file);
+  return restored;
+}

@@ -1,0 +1,50 @@
+/**
+ * Typed errors. Every error tidaldb throws or rejects with is one of these
+ * classes, with a stable `code` callers can switch on and a message naming
+ * the field, file, offset or value that was wrong.
+ */
+
+/** Codes of {@link TidalError}: misuse of the database API. */
+export type TidalErrorCode =
+  | 'InvalidInput' // a bad argument or option; nothing was written
+  | 'ReadOnly' // a write on a follower
+  | 'Closed' // use after close()
+  | 'Stale' // a read whose maxStaleMs the follower knows it cannot honour
+  | 'Timeout' // waitFor() ran past its timeoutMs
+  | 'Failed' // the database stopped accepting writes after an I/O failure
+  | 'ConfigMismatch'; // recorded configuration (half-lives, shard) differs from what was asked
+
+/** Codes of {@link WalError}: the write-ahead log's bytes or storage. */
+export type WalErrorCode =
+  | 'Corruption' // bytes that fail a checksum or the format
+  | 'Gap' // a segment or event that would skip sequence numbers
+  | 'Io'; // the file system failed
+
+/** An error in how the database was used (bad input, read-only, closed, stale). */
+export class TidalError extends Error {
+  override readonly name = 'TidalError';
+  constructor(
+    readonly code: TidalErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** An error in the write-ahead log: corrupt bytes, a sequence gap, or I/O. */
+export class WalError extends Error {
+  override readonly name = 'WalError';
+  constructor(
+    readonly code: WalErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Programmer errors: a broken invariant fails loudly. */
+export function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(`tidaldb invariant violated: ${message}`);
+}

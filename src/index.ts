@@ -1,0 +1,23 @@
+/**
+ * tidaldb: an embeddable database of items and time-decaying engagement
+ * signals over a durable, segmented, BLAKE3-checksummed write-ahead log.
+ * The reactive replication layer is `tidaldb/streams`.
+ */
+export { TidalDb, type ApplyResult, type RecoveryReport } from './db/tidalDb.js';
+export type { TidalDbOptions, WalOptions } from './db/options.js';
+export type { SignalInput, ItemInput } from './db/validateWrite.js';
+export type { RetrieveQuery, SearchQuery, Scored } from './db/queries.js';
+export type { LeaderStatus } from './db/freshness.js';
+export { TidalError, WalError, type TidalErrorCode, type WalErrorCode } from './errors.js';
+export { Checksum } from './checksum.js';
+export { MetricsState, type MetricsSnapshot, type FollowerLag } from './metrics.js';
+export type { Item } from './items/itemStore.js';
+export type { WalEvent, SignalEvent, ItemEvent } from './events.js';
+export type { HalfLives, HalfLifeOption } from './ledger/halfLives.js';
+export type { Wal, Durability } from './wal/wal.js';
+export type { WalSegmentPayload, SealedSegmentInfo } from './wal/walSegmentPayload.js';
+export type { TornTail, WalRecovery } from './wal/openWal.js';
+export { decodeSegment, type DecodedSegment, type DecodedBatch } from './wal/decodeSegment.js';
+export { segmentFileName, checkpointFileName } from './wal/segmentStore.js';
+export { decayScoreDirect } from './ledger/decay.js';
+export * as limits from './limits.js';

@@ -1,0 +1,86 @@
+/**
+ * MetricsState: counters and gauges of one database, read with `snapshot()`.
+ * Plain numbers, no I/O; exporters (Prometheus, logs) read the snapshot.
+ */
+
+/** Per-follower replication lag as the lag gauge last saw it. */
+export interface FollowerLag {
+  /** leader lastSeq - follower applied seqno, in events. */
+  readonly events: number;
+  /** Age of the oldest event the follower has not applied, in ms (0 when caught up). */
+  readonly ms: number;
+  /** Highest seqno the leader has handed to the transport for this follower. */
+  readonly shippedSeq: number;
+  /** Highest seqno the follower reports received (validated, not yet necessarily applied). */
+  readonly receivedSeq: number;
+  /** Highest seqno the follower reports applied (and durable there). */
+  readonly appliedSeq: number;
+  /** Lag per stage, in events: leader→shipped, shipped→received, received→applied. */
+  readonly stages: { readonly ship: number; readonly transport: number; readonly apply: number };
+}
+
+export interface MetricsSnapshot {
+  readonly counters: Readonly<Record<string, number>>;
+  readonly gauges: Readonly<Record<string, number>>;
+  /** Lag in events per follower peer id (leader only): `replicationLag[peer]`. */
+  readonly replicationLag: Readonly<Record<string, number>>;
+  /** The full per-follower view behind `replicationLag`. */
+  readonly followers: Readonly<Record<string, FollowerLag>>;
+}
+
+export class MetricsState {
+  private readonly counters = new Map<string, number>();
+  private readonly gauges = new Map<string, number>();
+  private readonly followers = new Map<string, FollowerLag>();
+  private readonly collectors: Array<() => Record<string, number>> = [];
+
+  /** Adds gauges computed at snapshot time (cheaper than setting them on every write). */
+  addCollector(collect: () => Record<string, number>): void {
+    this.collectors.push(collect);
+  }
+
+  /** Adds `by` (default 1) to counter `name`. */
+  inc(name: string, by = 1): void {
+    this.counters.set(name, (this.counters.get(name) ?? 0) + by);
+  }
+
+  /** Sets gauge `name`. */
+  set(name: string, value: number): void {
+    this.gauges.set(name, value);
+  }
+
+  counter(name: string): number {
+    return this.counters.get(name) ?? 0;
+  }
+
+  gauge(name: string): number | undefined {
+    return this.gauges.get(name);
+  }
+
+  /** Records a follower's lag (the ReplicationLagGauge calls this). */
+  setFollowerLag(peer: string, lag: FollowerLag): void {
+    this.followers.set(peer, lag);
+  }
+
+  /** Forgets a follower that left. */
+  removeFollower(peer: string): void {
+    this.followers.delete(peer);
+  }
+
+  snapshot(): MetricsSnapshot {
+    const replicationLag: Record<string, number> = {};
+    const followers: Record<string, FollowerLag> = {};
+    for (const [peer, lag] of this.followers) {
+      replicationLag[peer] = lag.events;
+      followers[peer] = lag;
+    }
+    const gauges: Record<string, number> = Object.fromEntries(this.gauges);
+    for (const collect of this.collectors) Object.assign(gauges, collect());
+    return {
+      counters: Object.fromEntries(this.counters),
+      gauges,
+      replicationLag,
+      followers,
+    };
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * The segment decoder: a small state machine (header, batches, footer) that
+ * hashes as it reads and verifies before it hands anything out.
+ *
+ * Two modes:
+ * - `sealed`: every byte must check out (a shipped segment, or a sealed one
+ *   on disk); any damage is `WalError` `Corruption` naming the offset.
+ * - `active`: the local active segment being recovered. A damaged or partial
+ *   last batch is a torn tail: decoding stops there and reports it, since a
+ *   crash mid-write leaves exactly that. Damage followed by more intact bytes
+ *   is still corruption.
+ */
+import { bytesEqual, createHasher } from '../checksum.js';
+import { WalError } from '../errors.js';
+import type { WalEvent } from '../events.js';
+import { BATCH_HEADER_BYTES, BATCH_MAGIC, decodeBatchHeader, decodeBatchPayload } from './batch.js';
+import { decodeSegmentFooter, FOOTER_HASHED_BYTES, FOOTER_MAGIC, type SegmentFooter } from './segmentFooter.js';
+import { decodeSegmentHeader, hasMagic, type SegmentHeader } from './segmentHeader.js';
+
+export interface DecodedBatch {
+  readonly offset: number;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  readonly committedAtMs: number;
+  readonly events: readonly WalEvent[];
+}
+
+export interface DecodedSegment {
+  readonly header: SegmentHeader;
+  readonly batches: readonly DecodedBatch[];
+  /** Null for an active (unsealed) segment. */
+  readonly footer: SegmentFooter | null;
+  /** Offset just past the last intact byte (the whole length when sealed). */
+  readonly validLength: number;
+  /** Highest seqno in the segment, or firstSeq - 1 when it holds no event. */
+  readonly lastSeq: number;
+  /** Set when an active segment ended in a torn batch. */
+  readonly torn: { readonly offset: number; readonly reason: string } | null;
+}
+
+export type DecodeMode = 'sealed' | 'active';
+
+export function decodeSegment(bytes: Uint8Array, where: string, mode: DecodeMode): DecodedSegment {
+  const { header, length: headerLength } = decodeSegmentHeader(bytes, where);
+  const prefix = createHasher().update(bytes.subarray(0, headerLength));
+  const batches: DecodedBatch[] = [];
+  let offset = headerLength;
+  let lastSeq = header.firstSeq - 1;
+  while (offset < bytes.length && !hasMagic(bytes, offset, FOOTER_MAGIC)) {
+    let batch: DecodedBatch;
+    let end: number;
+    try {
+      ({ batch, end } = decodeBatchAt(bytes, offset, where, header, lastSeq));
+    } catch (err) {
+      if (mode === 'active' && err instanceof WalError && isTail(bytes, offset)) {
+        return { header, batches, footer: null, validLength: offset, lastSeq, torn: { offset, reason: err.message } };
+      }
+      throw err;
+    }
+    prefix.update(bytes.subarray(offset, end));
+    batches.push(batch);
+    lastSeq = batch.lastSeq;
+    offset = end;
+  }
+  if (offset === bytes.length) {
+    if (mode === 'sealed') throw new WalError('Corruption', `${where}: sealed segment has no footer (ends at offset ${offset})`);
+    return { header, batches, footer: null, validLength: offset, lastSeq, torn: null };
+  }
+  const footer = decodeSegmentFooter(bytes, offset, where);
+  const digest = prefix.update(bytes.subarray(offset, offset + FOOTER_HASHED_BYTES)).digest();
+  if (!bytesEqual(digest, footer.checksum)) {
+    throw new WalError('Corruption', `${where}: segment checksum mismatch in footer at offset ${offset}`);
+  }
+  const eventCount = batches.reduce((n, b) => n + b.events.length, 0);
+  if (footer.lastSeq !== lastSeq || footer.eventCount !== eventCount) {
+    throw new WalError('Corruption', `${where}: footer at offset ${offset} claims ${footer.eventCount} events up to seqno ${footer.lastSeq}, segment holds ${eventCount} up to ${lastSeq}`);
+  }
+  return { header, batches, footer, validLength: bytes.length, lastSeq, torn: null };
+}
+
+function decodeBatchAt(bytes: Uint8Array, offset: number, where: string, header: SegmentHeader, prevSeq: number) {
+  const h = decodeBatchHeader(bytes, offset, where);
+  const end = offset + BATCH_HEADER_BYTES + h.payloadLength;
+  if (end > bytes.length) {
+    throw new WalError('Corruption', `${where}: batch at offset ${offset} runs ${end - bytes.length} bytes past the end`);
+  }
+  if (h.shardId !== header.shardId) {
+    throw new WalError('Corruption', `${where}: batch at offset ${offset} is for shard ${h.shardId}, segment is shard ${header.shardId}`);
+  }
+  if (h.firstSeq !== prevSeq + 1) {
+    throw new WalError('Corruption', `${where}: batch at offset ${offset} starts at seqno ${h.firstSeq}, expected ${prevSeq + 1}`);
+  }
+  const events = decodeBatchPayload(bytes, offset, h, where);
+  return { batch: { offset, firstSeq: h.firstSeq, lastSeq: h.lastSeq, committedAtMs: h.committedAtMs, events }, end };
+}
+
+/**
+ * True when the damaged batch at `offset` is the last thing in the file: no
+ * intact batch or footer follows it. Only then is it a torn write.
+ */
+function isTail(bytes: Uint8Array, offset: number): boolean {
+  if (offset + BATCH_HEADER_BYTES > bytes.length || !hasMagic(bytes, offset, BATCH_MAGIC)) return true;
+  const payloadLength = new DataView(bytes.buffer, bytes.byteOffset + offset + 40, 4).getUint32(0, true);
+  return offset + BATCH_HEADER_BYTES + payloadLength >= bytes.length;
+}

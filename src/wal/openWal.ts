@@ -1,0 +1,115 @@
+/**
+ * Opening a WAL: read every segment of the shard in order, verify it, hand
+ * its events to `apply`, and continue the last segment if it is unsealed.
+ *
+ * - A sealed segment that fails any check fails the open with `WalError`
+ *   `Corruption` naming the file and byte offset.
+ * - A gap between segments (a missing segment in the middle) is corruption.
+ * - A torn last batch in the active segment is cut off and reported: it is
+ *   what a crash mid-write leaves, and it was never acknowledged as durable.
+ */
+import { Checksum, createHasher } from '../checksum.js';
+import { WalError } from '../errors.js';
+import type { WalEvent } from '../events.js';
+import { decodeSegment, type DecodedSegment } from './decodeSegment.js';
+import type { SegmentHeader } from './segmentHeader.js';
+import { segmentFileName, type SegmentStore } from './segmentStore.js';
+import { type ActiveState, Wal, type WalConfig } from './wal.js';
+import type { SealedSegmentInfo } from './walSegmentPayload.js';
+
+export interface TornTail {
+  readonly file: string;
+  readonly offset: number;
+  readonly discardedBytes: number;
+  readonly reason: string;
+}
+
+export interface WalRecovery {
+  readonly segmentsRead: number;
+  readonly eventsReplayed: number;
+  readonly lastSeq: number;
+  readonly tornTail: TornTail | null;
+}
+
+export interface OpenWalHooks {
+  /** Seqnos at or below this are already in the state (a checkpoint); their batches are skipped. */
+  readonly afterSeq: number;
+  /** Called with each segment's header before its events: the place to check recorded config. */
+  readonly onHeader: (header: SegmentHeader, file: string) => void;
+  /** The idempotent apply path. */
+  readonly apply: (event: WalEvent) => void;
+}
+
+export async function openWal(store: SegmentStore, config: WalConfig, hooks: OpenWalHooks): Promise<{ wal: Wal; recovery: WalRecovery }> {
+  const ids = await store.listSegments();
+  const sealed: SealedSegmentInfo[] = [];
+  let active: ActiveState | null = null;
+  let lastSeq = hooks.afterSeq;
+  let eventsReplayed = 0;
+  let tornTail: TornTail | null = null;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    const isLast = i === ids.length - 1;
+    const file = segmentFileName(config.shardId, id);
+    const bytes = await store.readSegment(id);
+    const decoded = decodeOrTear(bytes, file, isLast);
+    if (!decoded) {
+      tornTail = { file, offset: 0, discardedBytes: bytes.length, reason: 'segment header incomplete' };
+      await store.removeSegment(id);
+      continue;
+    }
+    checkPlacement(decoded.header, id, config.shardId, lastSeq, file);
+    hooks.onHeader(decoded.header, file);
+    for (const batch of decoded.batches) {
+      if (batch.lastSeq <= lastSeq) continue;
+      for (const event of batch.events) {
+        if (event.seq <= lastSeq) continue;
+        hooks.apply(event);
+        eventsReplayed++;
+      }
+    }
+    lastSeq = Math.max(lastSeq, decoded.lastSeq);
+    if (decoded.footer) {
+      sealed.push({
+        segmentId: id, firstSeq: decoded.header.firstSeq, lastSeq: decoded.lastSeq,
+        sealedAtMs: decoded.footer.sealedAtMs, byteLength: bytes.length, checksum: Checksum.of(bytes),
+      });
+      continue;
+    }
+    if (decoded.torn) {
+      tornTail = { file, offset: decoded.torn.offset, discardedBytes: bytes.length - decoded.validLength, reason: decoded.torn.reason };
+    }
+    active = await reopen(store, id, bytes.subarray(0, decoded.validLength), decoded);
+  }
+  const nextSegmentId = ids.length > 0 ? ids[ids.length - 1]! + 1 : 1;
+  const wal = new Wal(store, config, active, sealed, nextSegmentId);
+  return { wal, recovery: { segmentsRead: ids.length, eventsReplayed, lastSeq, tornTail } };
+}
+
+function decodeOrTear(bytes: Uint8Array, file: string, isLast: boolean): DecodedSegment | null {
+  try {
+    return decodeSegment(bytes, file, isLast ? 'active' : 'sealed');
+  } catch (err) {
+    // Only the last segment's header may be torn (a crash right after creating it).
+    if (isLast && err instanceof WalError && bytes.length < 64 && /header truncated|bad segment magic/.test(err.message)) return null;
+    throw err;
+  }
+}
+
+function checkPlacement(h: SegmentHeader, id: number, shardId: number, prevLastSeq: number, file: string): void {
+  if (h.shardId !== shardId || h.segmentId !== id) {
+    throw new WalError('Corruption', `${file}: header at offset 0 says shard ${h.shardId} segment ${h.segmentId}, file name says shard ${shardId} segment ${id}`);
+  }
+  if (h.firstSeq > prevLastSeq + 1) {
+    throw new WalError('Corruption', `${file}: starts at seqno ${h.firstSeq} (offset 24) but the log before it ends at ${prevLastSeq}: a segment is missing`);
+  }
+}
+
+async function reopen(store: SegmentStore, id: number, bytes: Uint8Array, d: DecodedSegment): Promise<ActiveState> {
+  const handle = await store.reopenActive(id, bytes.length);
+  const copy = Uint8Array.from(bytes);
+  return {
+    handle, firstSeq: d.header.firstSeq, chunks: [copy], prefix: createHasher().update(copy),
+    length: copy.length, eventCount: d.batches.reduce((n, b) => n + b.events.length, 0), lastSeq: d.lastSeq,
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * The segment header: the first bytes of every `.wal` segment.
+ *
+ *   offset size field
+ *        0    4 magic "TDWS"
+ *        4    2 format version (1), u16 LE
+ *        6    2 reserved (0)
+ *        8    4 shard id, u32 LE
+ *       12    4 meta length M, u32 LE
+ *       16    8 segment id, u64 LE
+ *       24    8 first seqno, u64 LE
+ *       32    8 created at, ms since epoch, f64 LE
+ *       40    M meta: msgpack { r: region id, h: { d: default half-life ms, t: { type: ms } } }
+ *
+ * See docs/wal-format.md.
+ */
+import { Packr } from 'msgpackr';
+import { WalError } from '../errors.js';
+import type { HalfLives } from '../ledger/halfLives.js';
+
+export const SEGMENT_MAGIC = 'TDWS';
+export const SEGMENT_FORMAT_VERSION = 1;
+export const SEGMENT_HEADER_FIXED_BYTES = 40;
+/** A meta block past this is not a header we wrote. */
+const MAX_META_BYTES = 64 * 1024;
+
+const metaPackr = new Packr({ useRecords: false });
+
+export interface SegmentHeader {
+  readonly shardId: number;
+  readonly segmentId: number;
+  readonly firstSeq: number;
+  readonly createdAtMs: number;
+  readonly regionId: string;
+  readonly halfLives: HalfLives;
+}
+
+export function encodeSegmentHeader(h: SegmentHeader): Uint8Array {
+  const meta = metaPackr.pack({ r: h.regionId, h: { d: h.halfLives.defaultMs, t: h.halfLives.byType } });
+  const out = new Uint8Array(SEGMENT_HEADER_FIXED_BYTES + meta.length);
+  const v = new DataView(out.buffer);
+  writeMagic(out, 0, SEGMENT_MAGIC);
+  v.setUint16(4, SEGMENT_FORMAT_VERSION, true);
+  v.setUint32(8, h.shardId, true);
+  v.setUint32(12, meta.length, true);
+  v.setBigUint64(16, BigInt(h.segmentId), true);
+  v.setBigUint64(24, BigInt(h.firstSeq), true);
+  v.setFloat64(32, h.createdAtMs, true);
+  out.set(meta, SEGMENT_HEADER_FIXED_BYTES);
+  return out;
+}
+
+/** Decodes the header at the start of `bytes`; `where` names the file for errors. */
+export function decodeSegmentHeader(bytes: Uint8Array, where: string): { header: SegmentHeader; length: number } {
+  if (bytes.length < SEGMENT_HEADER_FIXED_BYTES) {
+    throw new WalError('Corruption', `${where}: segment header truncated at offset ${bytes.length} (need ${SEGMENT_HEADER_FIXED_BYTES} bytes)`);
+  }
+  if (!hasMagic(bytes, 0, SEGMENT_MAGIC)) throw new WalError('Corruption', `${where}: bad segment magic at offset 0`);
+  const v = view(bytes);
+  const version = v.getUint16(4, true);
+  if (version !== SEGMENT_FORMAT_VERSION) {
+    throw new WalError('Corruption', `${where}: unsupported segment format version ${version} at offset 4`);
+  }
+  const metaLen = v.getUint32(12, true);
+  if (metaLen > MAX_META_BYTES || SEGMENT_HEADER_FIXED_BYTES + metaLen > bytes.length) {
+    throw new WalError('Corruption', `${where}: segment meta length ${metaLen} at offset 12 runs past the header`);
+  }
+  let meta: { r: string; h: { d: number; t: Record<string, number> } };
+  try {
+    meta = metaPackr.unpack(bytes.subarray(SEGMENT_HEADER_FIXED_BYTES, SEGMENT_HEADER_FIXED_BYTES + metaLen));
+  } catch (cause) {
+    throw new WalError('Corruption', `${where}: unreadable segment meta at offset ${SEGMENT_HEADER_FIXED_BYTES}`, { cause });
+  }
+  if (typeof meta?.r !== 'string' || typeof meta.h?.d !== 'number' || typeof meta.h.t !== 'object') {
+    throw new WalError('Corruption', `${where}: malformed segment meta at offset ${SEGMENT_HEADER_FIXED_BYTES}`);
+  }
+  return {
+    header: {
+      shardId: v.getUint32(8, true),
+      segmentId: readU64(v, 16),
+      firstSeq: readU64(v, 24),
+      createdAtMs: v.getFloat64(32, true),
+      regionId: meta.r,
+      halfLives: { defaultMs: meta.h.d, byType: meta.h.t },
+    },
+    length: SEGMENT_HEADER_FIXED_BYTES + metaLen,
+  };
+}
+
+export function view(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Reads a u64 that must fit a JS safe integer (seqnos and segment ids do). */
+export function readU64(v: DataView, offset: number): number {
+  const n = v.getBigUint64(offset, true);
+  if (n > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new WalError('Corruption', `u64 at offset ${offset} is ${n}, past the largest safe integer`);
+  }
+  return Number(n);
+}
+
+export function writeMagic(out: Uint8Array, offset: number, magic: string): void {
+  for (let i = 0; i < 4; i++) out[offset + i] = magic.charCodeAt(i);
+}
+
+export function hasMagic(bytes: Uint8Array, offset: number, magic: string): boolean {
+  if (offset + 4 > bytes.length) return false;
+  for (let i = 0; i < 4; i++) if (bytes[offset + i] !== magic.charCodeAt(i)) return false;
+  return true;
+}

@@ -1,0 +1,70 @@
+/**
+ * Where segment and checkpoint bytes live: files under a directory, or
+ * memory. The WAL does all formatting; a store only keeps bytes.
+ *
+ * The active segment is appended to synchronously (a write(2) into the page
+ * cache, or a memory copy) so the writer's state never runs ahead of its
+ * bytes; durability is the separate, asynchronous `syncActive()`.
+ */
+export interface SegmentStore {
+  readonly kind: 'memory' | 'file';
+  /** Ids of the segments present, ascending. */
+  listSegments(): Promise<number[]>;
+  /** The whole segment's bytes. */
+  readSegment(segmentId: number): Promise<Uint8Array>;
+  /** Same, synchronously; memory stores only (returns null for file stores). */
+  readSegmentSync(segmentId: number): Uint8Array | null;
+  /** Starts a new active segment holding `header`. */
+  createActive(segmentId: number, header: Uint8Array): ActiveSegment;
+  /** Re-opens an existing segment as active, cut to `length` bytes (torn tail removed). */
+  reopenActive(segmentId: number, length: number): Promise<ActiveSegment>;
+  /** Writes a complete (sealed) segment atomically: temp file, fsync, rename. */
+  writeSegment(segmentId: number, bytes: Uint8Array): Promise<void>;
+  /** Same, synchronously; memory stores only (returns false for file stores). */
+  writeSegmentSync(segmentId: number, bytes: Uint8Array): boolean;
+  removeSegment(segmentId: number): Promise<void>;
+  /** Checkpoint seqnos present, ascending. */
+  listCheckpoints(): Promise<number[]>;
+  readCheckpoint(seq: number): Promise<Uint8Array>;
+  /** Writes a checkpoint atomically: temp file, fsync, rename, fsync dir. */
+  writeCheckpoint(seq: number, bytes: Uint8Array): Promise<void>;
+  removeCheckpoint(seq: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A segment being appended to. Appends are synchronous; durability is `sync()`. */
+export interface ActiveSegment {
+  readonly segmentId: number;
+  append(bytes: Uint8Array): void;
+  /** Makes every appended byte durable (fdatasync; the directory too after a create). */
+  sync(): Promise<void>;
+  /** Releases the segment; after a footer, it is sealed. */
+  close(): void;
+}
+
+const SEGMENT_RE = /^shard-(\d{10})-seg-(\d{20})\.wal$/;
+const CHECKPOINT_RE = /^shard-(\d{10})-seq-(\d{20})\.checkpoint$/;
+
+/** `shard-0000000003-seg-00000000000000000042.wal`: lexical order is segment order. */
+export function segmentFileName(shardId: number, segmentId: number): string {
+  return `shard-${pad(shardId, 10)}-seg-${pad(segmentId, 20)}.wal`;
+}
+
+/** `shard-0000000003-seq-00000000000000001234.checkpoint`: the state as of that seqno. */
+export function checkpointFileName(shardId: number, seq: number): string {
+  return `shard-${pad(shardId, 10)}-seq-${pad(seq, 20)}.checkpoint`;
+}
+
+export function parseSegmentFileName(name: string): { shardId: number; segmentId: number } | null {
+  const m = SEGMENT_RE.exec(name);
+  return m ? { shardId: Number(m[1]), segmentId: Number(m[2]) } : null;
+}
+
+export function parseCheckpointFileName(name: string): { shardId: number; seq: number } | null {
+  const m = CHECKPOINT_RE.exec(name);
+  return m ? { shardId: Number(m[1]), seq: Number(m[2]) } : null;
+}
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
+}

@@ -1,0 +1,329 @@
+/**
+ * The write-ahead log of one shard: batches events into segments, seals them
+ * (by size and on request), group-commits fsyncs, and serves sealed segments
+ * for shipping. The byte format is in docs/wal-format.md.
+ */
+import { defer, EMPTY, from, map, type Observable, of, Subject } from 'rxjs';
+import { Checksum, createHasher, type Hasher } from '../checksum.js';
+import { assert, WalError } from '../errors.js';
+import type { WalEvent } from '../events.js';
+import type { HalfLives } from '../ledger/halfLives.js';
+import { MAX_BATCH_EVENTS } from '../limits.js';
+import { encodeBatch } from './batch.js';
+import { encodeSegmentFooter } from './segmentFooter.js';
+import { encodeSegmentHeader } from './segmentHeader.js';
+import type { ActiveSegment, SegmentStore } from './segmentStore.js';
+import { deferred, type Deferred, SyncQueue } from './syncQueue.js';
+import { firstSegmentAfter, type SealedSegmentInfo, type WalSegmentPayload } from './walSegmentPayload.js';
+
+/** How a write becomes durable: in memory (at once), handed to the OS, or fdatasync'd. */
+export type Durability = 'memory' | 'none' | 'fsync';
+
+export interface WalConfig {
+  readonly shardId: number;
+  readonly regionId: string;
+  readonly maxSegmentBytes: number;
+  readonly durability: Durability;
+  readonly shipCacheBytes: number;
+  readonly clock: () => number;
+  /** Read at each segment's creation: the half-lives recorded in its header. */
+  readonly halfLives: () => HalfLives;
+}
+
+/** The segment being appended to, with what sealing it needs. */
+export interface ActiveState {
+  readonly handle: ActiveSegment;
+  readonly firstSeq: number;
+  readonly chunks: Uint8Array[];
+  readonly prefix: Hasher;
+  length: number;
+  eventCount: number;
+  lastSeq: number;
+}
+
+const RESOLVED = Promise.resolve();
+
+export class Wal {
+  private readonly sealedSubject = new Subject<WalSegmentPayload>();
+  /** Each segment as it is sealed (and durable): size-triggered and requested seals alike. */
+  readonly sealed$: Observable<WalSegmentPayload> = this.sealedSubject.asObservable();
+  private readonly index: SealedSegmentInfo[] = [];
+  private readonly cache = new Map<number, Uint8Array>();
+  private cacheBytes = 0;
+  private pending: WalEvent[] = [];
+  private group: Deferred | null = null;
+  private flushScheduled = false;
+  private failure: WalError | null = null;
+  private readonly syncs: SyncQueue;
+
+  constructor(
+    private readonly store: SegmentStore,
+    private readonly config: WalConfig,
+    private active: ActiveState | null,
+    sealed: readonly SealedSegmentInfo[],
+    private nextSegmentId: number,
+  ) {
+    this.index.push(...sealed);
+    this.syncs = new SyncQueue((err) => this.fail(err));
+  }
+
+  /** Sealed segments, oldest first (descriptors only). */
+  get sealedSegments(): readonly SealedSegmentInfo[] {
+    return this.index;
+  }
+
+  /** Bytes in the active segment (0 when there is none). */
+  get activeBytes(): number {
+    return this.active?.length ?? 0;
+  }
+
+  /** Events in the active segment plus those not yet encoded. */
+  get unsealedEvents(): number {
+    return (this.active?.eventCount ?? 0) + this.pending.length;
+  }
+
+  /** Set once an I/O failure has stopped the log. */
+  get failed(): WalError | null {
+    return this.failure;
+  }
+
+  /**
+   * Queues `event` for the next batch. Resolves when the event is as durable
+   * as configured: at once in memory, after write(2) with `none`, after
+   * fdatasync with `fsync`.
+   */
+  append(event: WalEvent): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    this.pending.push(event);
+    if (this.pending.length >= MAX_BATCH_EVENTS) this.flushPending();
+    else this.scheduleFlush();
+    if (this.config.durability === 'memory') return RESOLVED;
+    this.group ??= deferred();
+    return this.group.promise;
+  }
+
+  /** Encodes pending events into batches now, synchronously. */
+  flushPending(): void {
+    if (this.pending.length === 0 || this.failure) return;
+    const events = this.pending;
+    const group = this.group;
+    this.pending = [];
+    this.group = null;
+    try {
+      for (let i = 0; i < events.length; i += MAX_BATCH_EVENTS) this.appendBatch(events.slice(i, i + MAX_BATCH_EVENTS));
+    } catch (err) {
+      this.fail(err);
+      group?.reject(this.failure);
+      return;
+    }
+    if (!group) return;
+    if (this.config.durability !== 'fsync') group.resolve();
+    else if (this.active) this.syncs.syncFor(this.active.handle, group);
+    else this.syncs.joinLast(group);
+  }
+
+  /**
+   * Seals the active segment: flushes pending events, appends the footer and
+   * (on disk) syncs it. Resolves with the sealed segment once it is durable,
+   * or null when there was nothing to seal. In memory, `sealed$` has emitted
+   * before this returns.
+   */
+  seal(): Promise<WalSegmentPayload | null> {
+    if (this.failure) return Promise.reject(this.failure);
+    this.flushPending();
+    if (!this.active || this.active.eventCount === 0) return Promise.resolve(null);
+    return this.sealActive();
+  }
+
+  /** The sealed segment holding the first seqno after `seq`, or nothing. Read back and verified if not cached. */
+  nextSegment$(seq: number): Observable<WalSegmentPayload> {
+    return defer(() => {
+      const i = firstSegmentAfter(this.index, seq);
+      if (i < 0) return EMPTY;
+      const info = this.index[i]!;
+      const bytes = this.cache.get(info.segmentId) ?? this.store.readSegmentSync(info.segmentId);
+      if (bytes) return of(toPayload(this.config.shardId, info, bytes));
+      return from(this.store.readSegment(info.segmentId)).pipe(map((b) => this.verifiedPayload(info, b)));
+    });
+  }
+
+  /** Sealed segments holding events after `seq`, in order, each read as it is reached. */
+  async *sealedSegmentsSince(seq: number): AsyncIterable<WalSegmentPayload> {
+    let cursor = seq;
+    for (;;) {
+      const next = await new Promise<WalSegmentPayload | null>((resolve, reject) => {
+        let found: WalSegmentPayload | null = null;
+        this.nextSegment$(cursor).subscribe({ next: (p) => (found = p), error: reject, complete: () => resolve(found) });
+      });
+      if (!next) return;
+      yield next;
+      cursor = next.lastSeq;
+    }
+  }
+
+  /**
+   * Stores a sealed segment received from a leader (followers). Emits once it
+   * is durable: synchronously in memory, after temp-write, fsync and rename on disk.
+   */
+  storeSealed$(payload: WalSegmentPayload): Observable<void> {
+    return defer(() => {
+      if (this.store.writeSegmentSync(payload.segmentId, payload.bytes)) return of(undefined);
+      return from(this.store.writeSegment(payload.segmentId, payload.bytes));
+    }).pipe(map(() => this.recordSealed(toInfo(payload), payload.bytes)));
+  }
+
+  /** Drops sealed segments whose events are all at or below `seq`, keeping the newest `keep`. */
+  async removeSealedThrough(seq: number, keep: number): Promise<number> {
+    let removed = 0;
+    while (this.index.length > keep && this.index[0]!.lastSeq <= seq) {
+      const info = this.index.shift()!;
+      this.uncache(info.segmentId);
+      await this.store.removeSegment(info.segmentId);
+      removed++;
+    }
+    return removed;
+  }
+
+  /** Makes everything written so far durable. */
+  async sync(): Promise<void> {
+    this.flushPending();
+    if (this.failure) throw this.failure;
+    if (this.config.durability !== 'fsync') return;
+    if (this.active) {
+      const group = deferred();
+      this.syncs.syncFor(this.active.handle, group);
+      await group.promise;
+    }
+    await this.syncs.drain();
+  }
+
+  /** Flushes and syncs; leaves the active segment unsealed for recovery to continue. */
+  async close(): Promise<void> {
+    try {
+      if (!this.failure) await this.sync();
+      if (this.active && this.config.durability !== 'memory') this.active.handle.close();
+      await this.store.close();
+    } finally {
+      this.sealedSubject.complete();
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flushPending();
+    });
+  }
+
+  private appendBatch(events: WalEvent[]): void {
+    const active = this.active ?? this.openSegment(events[0]!.seq);
+    assert(events[0]!.seq === active.lastSeq + 1, `batch starting at ${events[0]!.seq} after seqno ${active.lastSeq}`);
+    const bytes = encodeBatch(this.config.shardId, events, this.config.clock());
+    active.handle.append(bytes);
+    active.chunks.push(bytes);
+    active.prefix.update(bytes);
+    active.length += bytes.length;
+    active.eventCount += events.length;
+    active.lastSeq = events[events.length - 1]!.seq;
+    if (active.length >= this.config.maxSegmentBytes) void this.sealActive().catch(() => {});
+  }
+
+  private openSegment(firstSeq: number): ActiveState {
+    const header = encodeSegmentHeader({
+      shardId: this.config.shardId,
+      segmentId: this.nextSegmentId,
+      firstSeq,
+      createdAtMs: this.config.clock(),
+      regionId: this.config.regionId,
+      halfLives: this.config.halfLives(),
+    });
+    const handle = this.store.createActive(this.nextSegmentId++, header);
+    this.active = {
+      handle, firstSeq, chunks: [header], prefix: createHasher().update(header),
+      length: header.length, eventCount: 0, lastSeq: firstSeq - 1,
+    };
+    return this.active;
+  }
+
+  private sealActive(): Promise<WalSegmentPayload> {
+    const active = this.active!;
+    this.active = null;
+    const sealedAtMs = this.config.clock();
+    const footer = encodeSegmentFooter({ eventCount: active.eventCount, lastSeq: active.lastSeq, sealedAtMs }, active.prefix);
+    active.handle.append(footer);
+    active.chunks.push(footer);
+    const bytes = Buffer.concat(active.chunks);
+    const info: SealedSegmentInfo = {
+      segmentId: active.handle.segmentId, firstSeq: active.firstSeq, lastSeq: active.lastSeq,
+      sealedAtMs, byteLength: bytes.length, checksum: Checksum.of(bytes),
+    };
+    if (this.config.durability === 'memory') {
+      active.handle.close();
+      return Promise.resolve(this.publish(info, bytes));
+    }
+    const done = deferred<WalSegmentPayload>();
+    this.syncs.seal(active.handle, () => done.resolve(this.publish(info, bytes)));
+    const sealedGroup = deferred();
+    this.syncs.joinLast(sealedGroup);
+    sealedGroup.promise.catch((err) => done.reject(err));
+    return done.promise;
+  }
+
+  private publish(info: SealedSegmentInfo, bytes: Uint8Array): WalSegmentPayload {
+    this.recordSealed(info, bytes);
+    const payload = toPayload(this.config.shardId, info, bytes);
+    this.sealedSubject.next(payload);
+    return payload;
+  }
+
+  private recordSealed(info: SealedSegmentInfo, bytes: Uint8Array): void {
+    const last = this.index[this.index.length - 1];
+    if (last && last.segmentId === info.segmentId) this.index.pop();
+    this.index.push(info);
+    this.nextSegmentId = Math.max(this.nextSegmentId, info.segmentId + 1);
+    if (this.store.kind === 'memory') return;
+    this.cache.set(info.segmentId, bytes);
+    this.cacheBytes += bytes.length;
+    for (const id of this.cache.keys()) {
+      if (this.cacheBytes <= this.config.shipCacheBytes) break;
+      this.uncache(id);
+    }
+  }
+
+  private uncache(segmentId: number): void {
+    const bytes = this.cache.get(segmentId);
+    if (!bytes) return;
+    this.cache.delete(segmentId);
+    this.cacheBytes -= bytes.length;
+  }
+
+  private verifiedPayload(info: SealedSegmentInfo, bytes: Uint8Array): WalSegmentPayload {
+    if (!info.checksum.matches(bytes)) {
+      throw new WalError('Corruption', `segment ${info.segmentId} changed on disk since it was sealed: checksum mismatch over ${bytes.length} bytes`);
+    }
+    return toPayload(this.config.shardId, info, bytes);
+  }
+
+  private fail(err: unknown): void {
+    if (this.failure) return;
+    this.failure = err instanceof WalError ? err : new WalError('Io', `write-ahead log failed: ${(err as Error).message}`, { cause: err });
+    this.group?.reject(this.failure);
+    this.group = null;
+  }
+}
+
+function toPayload(shardId: number, info: SealedSegmentInfo, bytes: Uint8Array): WalSegmentPayload {
+  return {
+    shardId, segmentId: info.segmentId, firstSeq: info.firstSeq, lastSeq: info.lastSeq,
+    sealedAtMs: info.sealedAtMs, bytes, checksum: info.checksum,
+  };
+}
+
+function toInfo(p: WalSegmentPayload): SealedSegmentInfo {
+  return {
+    segmentId: p.segmentId, firstSeq: p.firstSeq, lastSeq: p.lastSeq,
+    sealedAtMs: p.sealedAtMs, byteLength: p.bytes.length, checksum: p.checksum,
+  };
+}
