@@ -4,6 +4,7 @@
  * The reactive replication layer is `tidaldb/streams`.
  */
 export { TidalDb, type ApplyResult, type RecoveryReport } from './db/tidalDb.js';
+export { FollowerDb } from './db/followerDb.js';
 export type { TidalDbOptions, WalOptions } from './db/options.js';
 export type { SignalInput, ItemInput } from './db/validateWrite.js';
 export type { RetrieveQuery, SearchQuery, Scored } from './db/queries.js';

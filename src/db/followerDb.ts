@@ -1,0 +1,22 @@
+import type { TidalDbOptions } from './options.js';
+import { TidalDb } from './tidalDb.js';
+
+/**
+ * A read-only replica: a TidalDb opened with role 'follower'. `signal()` and
+ * `writeItem()` fail with `ReadOnly`; `retrieve`, `search` and
+ * `readDecayScore` serve what has been replayed; `waitFor(seqno)` gives
+ * read-your-writes across nodes. With a `dir` it persists every segment it
+ * applies, so a restarted follower resumes from its own high-water mark.
+ *
+ * @example
+ * const replica = await FollowerDb.open({ dir: '/var/lib/replica' });
+ * startFollower({ db: replica, transport, peer: 'replica-1' });
+ */
+export type FollowerDb = TidalDb;
+
+export const FollowerDb = {
+  /** Same as `TidalDb.open({ ...options, role: 'follower' })`. */
+  open(options: Omit<TidalDbOptions, 'role'> = {}): Promise<FollowerDb> {
+    return TidalDb.open({ ...options, role: 'follower' });
+  },
+};

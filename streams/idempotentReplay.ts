@@ -1,0 +1,47 @@
+import { catchError, concatMap, map, type OperatorFunction, of, defer } from 'rxjs';
+import { type ApplyResult, type TidalDb, WalError } from '../src/index.js';
+import type { VerifiedSegment } from './validateChecksum.js';
+
+/** What replaying one verified segment did. */
+export type ReplayOutcome =
+  /** Events after the high-water mark were applied (and are durable, with a dir). */
+  | { readonly kind: 'applied'; readonly segment: VerifiedSegment; readonly result: ApplyResult }
+  /** Everything in it was already applied: a duplicate. Nothing changed. */
+  | { readonly kind: 'skipped'; readonly segment: VerifiedSegment; readonly result: ApplyResult }
+  /** It starts past the high-water mark + 1: applying it would skip seqnos. Nothing changed. */
+  | { readonly kind: 'gap'; readonly segment: VerifiedSegment; readonly error: WalError; readonly appliedSeq: number }
+  /** Applying failed (storage, configuration). Nothing changed beyond what is durable. */
+  | { readonly kind: 'failed'; readonly segment: VerifiedSegment; readonly error: Error; readonly appliedSeq: number };
+
+/**
+ * Replays verified segments into a follower, one at a time, in arrival
+ * order, idempotently by seqno:
+ * - `lastSeq` at or below the high-water mark: skipped (no double counting);
+ * - overlapping it: only the events after it are applied;
+ * - `firstSeq` beyond it + 1: not applied (`gap`), the caller asks for a re-send.
+ *
+ *   source :  -1..5--1..5--11..15--6..10-
+ *   result :  -A-----S-----G--------A----   (A applied, S skipped, G gap)
+ *
+ * Synchronous for an in-memory follower, so it runs in virtual time.
+ *
+ * @param db a follower (role 'follower')
+ * @see validateChecksum
+ */
+export function idempotentReplay(db: TidalDb): OperatorFunction<VerifiedSegment, ReplayOutcome> {
+  return concatMap((segment) => defer(() => {
+    const { decoded } = segment;
+    if (decoded.header.firstSeq > db.lastSeq + 1 && decoded.lastSeq > db.lastSeq) {
+      const error = new WalError('Gap', `segment ${segment.payload.segmentId} starts at seqno ${decoded.header.firstSeq}, but this follower has applied only up to ${db.lastSeq}`);
+      return of<ReplayOutcome>({ kind: 'gap', segment, error, appliedSeq: db.lastSeq });
+    }
+    return db.applySegment$(segment.payload, decoded).pipe(
+      map((result): ReplayOutcome => ({ kind: result.appliedEvents > 0 ? 'applied' : 'skipped', segment, result })),
+      catchError((error: Error) => of<ReplayOutcome>(
+        error instanceof WalError && error.code === 'Gap'
+          ? { kind: 'gap', segment, error, appliedSeq: db.lastSeq }
+          : { kind: 'failed', segment, error, appliedSeq: db.lastSeq },
+      )),
+    );
+  }));
+}

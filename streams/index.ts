@@ -1,0 +1,24 @@
+/**
+ * tidaldb/streams: WAL replication as RxJS pipelines.
+ *
+ *   leader:   sealTicks → sealedSegments → shipSegments ─┐
+ *                                                        │ Transport (segments, status)
+ *   follower: validateChecksum → idempotentReplay ◀──────┘
+ *             └─ feedback (acks, resend requests) → replicationLag → ReplicationLagGauge
+ */
+export type { Transport, PeerId, FollowerFeedback } from './transport.js';
+export { InProcessTransport, type InProcessTransportOptions, DEFAULT_CHANNEL_CAPACITY } from './transports/inProcessTransport.js';
+export { BoundedChannel } from './transports/boundedChannel.js';
+export { sealTicks } from './sealTicks.js';
+export { sealedSegments } from './sealedSegments.js';
+export { shipSegments, type ShipEvent, type ShipFailure, type ShipSegmentsOptions, FollowerCursor, DEFAULT_RETRANSMIT_AFTER_MS } from './shipSegments.js';
+export { followerSessions, type FollowerSet, type FollowerSession } from './followerSessions.js';
+export { validateChecksum, verifySegment, type VerifiedSegment, type SegmentRejection } from './validateChecksum.js';
+export { idempotentReplay, type ReplayOutcome } from './idempotentReplay.js';
+export { replicationLag, lagMs, type LagReport, type ReplicationLagInputs, MAX_LAG_SAMPLES } from './replicationLag.js';
+export { ReplicationLagGauge } from './replicationLagGauge.js';
+export { WalShipper, startLeader, type LeaderOptions, type LeaderHandle, type FollowerAck, DEFAULT_SHIP_INTERVAL_MS } from './walShipper.js';
+export {
+  SegmentReceiver, startFollower, type FollowerOptions, type FollowerHandle, type FollowerLagView, DEFAULT_FEEDBACK_INTERVAL_MS,
+} from './segmentReceiver.js';
+export { FollowerDb } from '../src/index.js';

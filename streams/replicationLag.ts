@@ -1,0 +1,143 @@
+/**
+ * Replication lag, per follower, from what the leader sees: its own lastSeq,
+ * what it shipped, and what followers report (received, applied).
+ *
+ *   events  = leader lastSeq - follower applied seqno
+ *   ms      = age of the oldest event the follower has not applied
+ *   stages  = ship (leader → shipped), transport (shipped → received),
+ *             apply (received → applied), as PostgreSQL's pg_stat_replication
+ *             splits write/flush/replay lag: where it is stuck.
+ *
+ * The age in ms comes from samples of (leader lastSeq, time) taken on every
+ * input; it is an upper bound, exact to the spacing of the samples.
+ */
+import {
+  asyncScheduler, map, merge, type Observable, type SchedulerLike, scan, share,
+} from 'rxjs';
+import type { FollowerLag } from '../src/index.js';
+import type { ShipEvent } from './shipSegments.js';
+import type { FollowerFeedback, PeerId } from './transport.js';
+
+/** Lag of every follower, by peer id. */
+export type LagReport = Readonly<Record<PeerId, FollowerLag>>;
+
+export interface ReplicationLagInputs {
+  /** The leader's highest seqno now (e.g. `() => db.lastSeq`). */
+  readonly leaderSeq: () => number;
+  readonly feedback$: Observable<FollowerFeedback>;
+  readonly shipped$: Observable<ShipEvent>;
+  /** Extra moments to recompute at (e.g. seal ticks), so lag grows visibly while followers are silent. */
+  readonly ticks$?: Observable<unknown>;
+  /** Followers to forget (they left the set). */
+  readonly forget$?: Observable<PeerId>;
+  readonly scheduler?: SchedulerLike;
+}
+
+/** Samples kept for the ms estimate; past this the oldest go (the estimate only gets more conservative). */
+export const MAX_LAG_SAMPLES = 4096;
+
+interface PeerPosition {
+  shipped: number;
+  received: number;
+  applied: number;
+}
+
+interface LagState {
+  readonly samples: Array<{ seq: number; atMs: number }>;
+  readonly peers: Map<PeerId, PeerPosition>;
+}
+
+type Input =
+  | { kind: 'feedback'; f: FollowerFeedback }
+  | { kind: 'shipped'; e: ShipEvent }
+  | { kind: 'forget'; peer: PeerId }
+  | { kind: 'tick' };
+
+/**
+ * Emits a {@link LagReport} on every input (ack, ship, tick).
+ *
+ *   shipped$  :  --a3-------a7--
+ *   feedback$ :  -----a3---------a7
+ *   result    :  --R--R----R-----R    (R.a.events: 3→0→4→0 with leader at 3, then 7)
+ *
+ * @see ReplicationLagGauge
+ */
+export function replicationLag(inputs: ReplicationLagInputs): Observable<LagReport> {
+  const scheduler = inputs.scheduler ?? asyncScheduler;
+  const all$: Observable<Input> = merge(
+    inputs.feedback$.pipe(map((f): Input => ({ kind: 'feedback', f }))),
+    inputs.shipped$.pipe(map((e): Input => ({ kind: 'shipped', e }))),
+    ...(inputs.ticks$ ? [inputs.ticks$.pipe(map((): Input => ({ kind: 'tick' })))] : []),
+    ...(inputs.forget$ ? [inputs.forget$.pipe(map((peer): Input => ({ kind: 'forget', peer })))] : []),
+  );
+  return all$.pipe(
+    scan((state: LagState, input: Input) => step(state, input, inputs.leaderSeq(), scheduler.now()), { samples: [], peers: new Map() }),
+    map((state) => report(state, inputs.leaderSeq(), scheduler.now())),
+    share(),
+  );
+}
+
+function step(state: LagState, input: Input, leaderSeq: number, nowMs: number): LagState {
+  const last = state.samples[state.samples.length - 1];
+  if (!last || last.seq !== leaderSeq) state.samples.push({ seq: leaderSeq, atMs: nowMs });
+  if (state.samples.length > MAX_LAG_SAMPLES) state.samples.shift();
+  if (input.kind === 'forget') state.peers.delete(input.peer);
+  if (input.kind === 'shipped') position(state, input.e.peer).shipped = Math.max(position(state, input.e.peer).shipped, input.e.lastSeq);
+  if (input.kind === 'feedback') {
+    const p = position(state, input.f.peer);
+    p.applied = input.f.appliedSeq;
+    p.received = Math.max(input.f.receivedSeq, input.f.appliedSeq);
+  }
+  prune(state);
+  return state;
+}
+
+function position(state: LagState, peer: PeerId): PeerPosition {
+  let p = state.peers.get(peer);
+  if (!p) state.peers.set(peer, (p = { shipped: 0, received: 0, applied: 0 }));
+  return p;
+}
+
+/** Drops samples no follower's estimate needs: all but the last one at or below the slowest applied seqno. */
+function prune(state: LagState): void {
+  let slowest = Infinity;
+  for (const p of state.peers.values()) slowest = Math.min(slowest, p.applied);
+  if (!Number.isFinite(slowest)) return;
+  let drop = 0;
+  while (drop + 1 < state.samples.length && state.samples[drop + 1]!.seq <= slowest) drop++;
+  if (drop > 0) state.samples.splice(0, drop);
+}
+
+function report(state: LagState, leaderSeq: number, nowMs: number): LagReport {
+  const out: Record<PeerId, FollowerLag> = {};
+  for (const [peer, p] of state.peers) {
+    const shipped = Math.max(p.shipped, p.applied);
+    out[peer] = {
+      events: Math.max(0, leaderSeq - p.applied),
+      ms: lagMs(state.samples, p.applied, leaderSeq, nowMs),
+      shippedSeq: shipped,
+      receivedSeq: p.received,
+      appliedSeq: p.applied,
+      stages: {
+        ship: Math.max(0, leaderSeq - shipped),
+        transport: Math.max(0, shipped - p.received),
+        apply: Math.max(0, p.received - p.applied),
+      },
+    };
+  }
+  return out;
+}
+
+/** Age of the oldest event after `applied`: now minus the last sample that did not yet hold it. */
+export function lagMs(samples: ReadonlyArray<{ seq: number; atMs: number }>, applied: number, leaderSeq: number, nowMs: number): number {
+  if (applied >= leaderSeq || samples.length === 0) return 0;
+  let lo = 0;
+  let hi = samples.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (samples[mid]!.seq > applied) hi = mid;
+    else lo = mid + 1;
+  }
+  const since = lo > 0 ? samples[lo - 1]!.atMs : samples[0]!.atMs;
+  return Math.max(0, nowMs - since);
+}

@@ -1,0 +1,19 @@
+import { interval, type Observable, type SchedulerLike, asyncScheduler } from 'rxjs';
+import { TidalError } from '../src/index.js';
+
+/**
+ * Seal ticks: a tick every `intervalMs`, the clock of timer-based sealing.
+ * The first tick comes one interval after subscribing.
+ *
+ *   sealTicks(20) :  --0-1-2-3-   (time unit 10 ms)
+ *
+ * @param intervalMs ms between ticks, > 0 (the seed's `wal_ship_interval`, 2000 by default in startLeader)
+ * @param scheduler for virtual time in tests; default asyncScheduler
+ * @see sealedSegments
+ */
+export function sealTicks(intervalMs: number, scheduler: SchedulerLike = asyncScheduler): Observable<number> {
+  if (!(intervalMs > 0) || !Number.isFinite(intervalMs)) {
+    throw new TidalError('InvalidInput', `intervalMs must be a positive finite number of ms, got ${String(intervalMs)}`);
+  }
+  return interval(intervalMs, scheduler);
+}

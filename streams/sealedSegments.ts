@@ -1,0 +1,29 @@
+import { ignoreElements, merge, type Observable, tap } from 'rxjs';
+import type { TidalDb, WalSegmentPayload } from '../src/index.js';
+
+/**
+ * The sealed-segment stream of a leader: seals the active segment on each
+ * tick (a no-op when it holds no event) and emits every segment sealed while
+ * subscribed, size-triggered ones included, in order, once durable.
+ *
+ *   ticks$ :  ----t-------t-------t--
+ *   writes :  -ww---w-w------------   (size seal at S)
+ *   result :  ----a--S----b--------   (no segment at the third tick: nothing to seal)
+ *
+ * A failed seal (I/O) errors the stream: the log stopped.
+ *
+ * @param db the leader
+ * @param ticks$ when to seal, e.g. `sealTicks(2000)`
+ * @see sealTicks
+ * @see shipSegments
+ */
+export function sealedSegments(db: TidalDb, ticks$: Observable<unknown>): Observable<WalSegmentPayload> {
+  const seals$ = ticks$.pipe(
+    tap(() => {
+      db.wal.seal().catch(() => {}); // a failure is reported by wal.failed and fails later writes and seals
+      if (db.wal.failed) throw db.wal.failed;
+    }),
+    ignoreElements(),
+  );
+  return merge(db.wal.sealed$, seals$);
+}

@@ -1,0 +1,169 @@
+/**
+ * SegmentReceiver: the follower side, composed from the operators:
+ *
+ *   transport.receive$(peer) ─▶ validateChecksum ─▶ idempotentReplay ─▶ ack / resend request
+ *        (one at a time: the next segment is taken only once this one is applied — backpressure)
+ *   heartbeat (feedbackIntervalMs) ─▶ ack, or a resend request while a gap stands
+ *   transport.status(peer) ─▶ db.noteLeaderStatus (bounded staleness)
+ */
+import {
+  asyncScheduler, BehaviorSubject, catchError, EMPTY, map, merge, type Observable, type SchedulerLike, Subject,
+  type Subscription, tap, timer,
+} from 'rxjs';
+import { type ApplyResult, TidalError, type TidalDb } from '../src/index.js';
+import { idempotentReplay, type ReplayOutcome } from './idempotentReplay.js';
+import { loopPasses } from './internal/loopPasses.js';
+import type { PeerId, Transport } from './transport.js';
+import { rejection, type SegmentRejection, validateChecksum } from './validateChecksum.js';
+
+export interface FollowerOptions {
+  /** The follower database (role 'follower'). */
+  readonly db: TidalDb;
+  readonly transport: Transport;
+  /** This follower's peer id on the transport. */
+  readonly peer: PeerId;
+  /** Heartbeat: re-send the ack (or a pending resend request) this often, in ms. Default 1000. */
+  readonly feedbackIntervalMs?: number;
+  readonly scheduler?: SchedulerLike;
+}
+
+/** The follower's own view of its lag. */
+export interface FollowerLagView {
+  readonly appliedSeq: number;
+  /** The leader seqno last announced. */
+  readonly leaderSeq: number;
+  /** leaderSeq - appliedSeq, in events. */
+  readonly events: number;
+  /** How far behind the leader this follower may be, in ms (Infinity before it first caught up). */
+  readonly stalenessMs: number;
+}
+
+/** 1 s: PostgreSQL's wal_receiver_status_interval is 10 s; in-process we can afford faster repair. */
+export const DEFAULT_FEEDBACK_INTERVAL_MS = 1000;
+
+export class SegmentReceiver {
+  private readonly appliedSubject = new Subject<ApplyResult>();
+  private readonly rejectedSubject = new Subject<SegmentRejection>();
+  private readonly lagSubject: BehaviorSubject<FollowerLagView>;
+  private subscription: Subscription | null = null;
+  private stopped = false;
+  private receivedSeq = 0;
+  /** The high-water mark at which a gap or corruption was seen; null when none stands. */
+  private resendNeededAt: number | null = null;
+  private lastResend = { appliedSeq: -1, atMs: -Infinity };
+
+  /** Each segment that applied new events. */
+  readonly applied$ = this.appliedSubject.asObservable();
+  /** Each segment not applied: corrupt, a gap, or a failed apply. Replay goes on. */
+  readonly rejected$ = this.rejectedSubject.asObservable();
+  /** The follower's own lag view, on each apply and status. Replays the latest. */
+  readonly lag$: Observable<FollowerLagView>;
+
+  constructor(private readonly options: FollowerOptions) {
+    if (!options.db.isFollower()) throw new TidalError('InvalidInput', 'a SegmentReceiver needs a follower database (role \'follower\')');
+    this.lagSubject = new BehaviorSubject(this.lagView());
+    this.lag$ = this.lagSubject.asObservable();
+  }
+
+  start(): this {
+    if (this.subscription || this.stopped) return this;
+    const { db, transport, peer } = this.options;
+    const scheduler = this.options.scheduler ?? asyncScheduler;
+    const intervalMs = this.options.feedbackIntervalMs ?? DEFAULT_FEEDBACK_INTERVAL_MS;
+    const invalid = { next: (r: SegmentRejection) => this.reject(r) };
+    const replay$ = loopPasses(() => transport.receive$(peer).pipe(
+      tap((s) => (this.receivedSeq = Math.max(this.receivedSeq, s.lastSeq))),
+      validateChecksum(invalid),
+      idempotentReplay(db),
+      tap((outcome) => this.onOutcome(outcome)),
+    ), true);
+    const heartbeat$ = timer(0, intervalMs, scheduler).pipe(tap(() => this.heartbeat()));
+    const status$ = transport.status(peer).pipe(tap((s) => {
+      db.noteLeaderStatus(s);
+      this.lagSubject.next(this.lagView());
+    }));
+    this.subscription = merge(replay$, heartbeat$, status$).pipe(
+      catchError((error: Error) => {
+        if (!(error instanceof TidalError && error.code === 'Closed')) this.rejectedSubject.next({ segmentId: -1, firstSeq: -1, lastSeq: -1, error });
+        return EMPTY;
+      }),
+      map(() => undefined),
+    ).subscribe();
+    return this;
+  }
+
+  /** Stops receiving, heartbeats and status; completes every stream. Idempotent. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.subscription?.unsubscribe();
+    this.appliedSubject.complete();
+    this.rejectedSubject.complete();
+    this.lagSubject.complete();
+  }
+
+  private onOutcome(outcome: ReplayOutcome): void {
+    if (outcome.kind === 'applied' || outcome.kind === 'skipped') {
+      if (outcome.kind === 'applied') {
+        this.resendNeededAt = null;
+        this.appliedSubject.next(outcome.result);
+      }
+      this.sendFeedback('ack');
+      this.lagSubject.next(this.lagView());
+      return;
+    }
+    this.reject(rejection(outcome.segment.payload, outcome.error));
+  }
+
+  private reject(r: SegmentRejection): void {
+    this.rejectedSubject.next(r);
+    this.resendNeededAt = this.options.db.lastSeq;
+    this.requestResend();
+  }
+
+  /** Asks for a re-send after the high-water mark, at most once per mark per heartbeat interval. */
+  private requestResend(): void {
+    const { db } = this.options;
+    const now = (this.options.scheduler ?? asyncScheduler).now();
+    const intervalMs = this.options.feedbackIntervalMs ?? DEFAULT_FEEDBACK_INTERVAL_MS;
+    if (this.lastResend.appliedSeq === db.lastSeq && now - this.lastResend.atMs < intervalMs) return;
+    this.lastResend = { appliedSeq: db.lastSeq, atMs: now };
+    this.sendFeedback('resend');
+  }
+
+  private heartbeat(): void {
+    if (this.resendNeededAt !== null && this.resendNeededAt === this.options.db.lastSeq) this.requestResend();
+    else this.sendFeedback('ack');
+  }
+
+  private sendFeedback(kind: 'ack' | 'resend'): void {
+    const { db, transport, peer } = this.options;
+    if (db.isClosed()) return;
+    transport.sendFeedback({
+      peer, kind, appliedSeq: db.lastSeq, receivedSeq: Math.max(this.receivedSeq, db.lastSeq),
+      atMs: (this.options.scheduler ?? asyncScheduler).now(),
+    });
+  }
+
+  private lagView(): FollowerLagView {
+    const { db } = this.options;
+    const leaderSeq = Math.max(db.knownLeaderSeq, db.lastSeq);
+    return { appliedSeq: db.lastSeq, leaderSeq, events: leaderSeq - db.lastSeq, stalenessMs: db.stalenessMs() };
+  }
+}
+
+/** Handle of a running follower. */
+export type FollowerHandle = SegmentReceiver;
+
+/**
+ * Starts replaying segments shipped to `peer` into a follower database.
+ *
+ * @example
+ * const replica = await FollowerDb.open();
+ * const follower = startFollower({ db: replica, transport, peer: 'f1' });
+ * await replica.waitFor(seqnoWrittenOnLeader, { timeoutMs: 5000 });
+ * follower.stop();
+ */
+export function startFollower(options: FollowerOptions): FollowerHandle {
+  return new SegmentReceiver(options).start();
+}

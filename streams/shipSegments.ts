@@ -1,0 +1,140 @@
+/**
+ * Shipping: every follower in parallel (mergeMap), each strictly in order,
+ * each at its own pace. A follower's only state on the leader is a cursor
+ * (the seqno it is known to have); segments are read from the WAL one at a
+ * time when the follower can take them, so a slow or stopped follower never
+ * delays the others and never grows the leader's memory.
+ */
+import {
+  asyncScheduler, catchError, concatMap, EMPTY, exhaustMap, filter, map, merge, mergeMap, type Observable,
+  type SchedulerLike, share, startWith, takeUntil, tap,
+} from 'rxjs';
+import type { TidalDb, WalSegmentPayload } from '../src/index.js';
+import { type FollowerSet, followerSessions } from './followerSessions.js';
+import { loopPasses } from './internal/loopPasses.js';
+import type { FollowerFeedback, PeerId, Transport } from './transport.js';
+
+/** One segment handed to a follower's transport buffer. */
+export interface ShipEvent {
+  readonly peer: PeerId;
+  readonly segmentId: number;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  readonly bytes: number;
+  /** Scheduler time when the transport accepted it. */
+  readonly atMs: number;
+}
+
+/** A shipping failure for one follower (e.g. a segment unreadable on the leader's disk); shipping retries on the next wake. */
+export interface ShipFailure {
+  readonly peer: PeerId;
+  readonly error: unknown;
+}
+
+export interface ShipSegmentsOptions {
+  /** The leader. */
+  readonly db: TidalDb;
+  readonly transport: Pick<Transport, 'send$'>;
+  readonly followers: FollowerSet;
+  /** When to look for new segments: the sealed-segment stream, ticks, or both. */
+  readonly wake$: Observable<unknown>;
+  /** Follower feedback: acks move a cursor forward, resend requests move it back. */
+  readonly feedback$: Observable<FollowerFeedback>;
+  /**
+   * A follower whose acks stop short of what was shipped for this long gets
+   * the rest again (a segment lost in transit). Default 5000 ms.
+   */
+  readonly retransmitAfterMs?: number;
+  /** Reports failures instead of erroring the stream. */
+  readonly onFailure?: (failure: ShipFailure) => void;
+  readonly scheduler?: SchedulerLike;
+}
+
+/** 5 s: well past a heartbeat (1 s) plus a ship interval (2 s), so only a real loss triggers it. */
+export const DEFAULT_RETRANSMIT_AFTER_MS = 5000;
+
+/**
+ * Ships sealed segments to every follower in the set.
+ *
+ *   followers :  [a,b]
+ *   feedback  :  -a0-b0------------        (each follower's first ack says where it is)
+ *   wake$     :  ---------w-------w-
+ *   result    :  --A1-B1---A2B2----A3B3-   (per follower in order; followers independent)
+ *
+ * Nothing ships to a follower before its first feedback: it says where to
+ * start (after a leader restart, that is its acked mark).
+ *
+ * @see sealedSegments
+ * @see replicationLag
+ */
+export function shipSegments(options: ShipSegmentsOptions): Observable<ShipEvent> {
+  const feedback$ = options.feedback$.pipe(share());
+  const wake$ = options.wake$.pipe(share());
+  return followerSessions(options.followers).pipe(
+    mergeMap(({ peer, left$ }) => shipToFollower(peer, options, wake$, feedback$).pipe(takeUntil(left$))),
+  );
+}
+
+function shipToFollower(
+  peer: PeerId, options: ShipSegmentsOptions, wake$: Observable<unknown>, allFeedback$: Observable<FollowerFeedback>,
+): Observable<ShipEvent> {
+  const scheduler = options.scheduler ?? asyncScheduler;
+  const retransmitAfterMs = options.retransmitAfterMs ?? DEFAULT_RETRANSMIT_AFTER_MS;
+  const cursor = new FollowerCursor();
+  const feedback$ = allFeedback$.pipe(
+    filter((f) => f.peer === peer),
+    tap((f) => cursor.onFeedback(f, scheduler.now(), retransmitAfterMs)),
+  );
+  const drain$ = loopPasses(() => {
+    if (cursor.seq === null) return EMPTY;
+    const rewinds = cursor.rewinds;
+    return options.db.wal.nextSegment$(cursor.seq).pipe(
+      concatMap((segment) => options.transport.send$(peer, segment).pipe(
+        map(() => cursor.onShipped(peer, segment, scheduler.now(), rewinds)),
+      )),
+    );
+  }).pipe(
+    catchError((error) => {
+      options.onFailure?.({ peer, error });
+      return EMPTY;
+    }),
+  );
+  return merge(wake$, feedback$).pipe(
+    startWith(null),
+    exhaustMap(() => drain$),
+  );
+}
+
+/** Where one follower stands, as the leader sees it. */
+export class FollowerCursor {
+  /** Next segment to ship is the one after this seqno; null until the follower's first feedback. */
+  seq: number | null = null;
+  /** Bumped whenever the cursor moves back, so a send that was in flight does not move it forward again. */
+  rewinds = 0;
+  private ackedSeq = 0;
+  private lastProgressMs = 0;
+
+  onFeedback(f: FollowerFeedback, nowMs: number, retransmitAfterMs: number): void {
+    if (f.appliedSeq > this.ackedSeq) this.lastProgressMs = nowMs;
+    this.ackedSeq = Math.max(this.ackedSeq, f.appliedSeq);
+    if (this.seq === null || f.kind === 'resend') {
+      this.rewindTo(f.appliedSeq, nowMs);
+    } else if (f.appliedSeq > this.seq) {
+      this.seq = f.appliedSeq;
+    } else if (f.appliedSeq < this.seq && nowMs - this.lastProgressMs >= retransmitAfterMs) {
+      this.rewindTo(f.appliedSeq, nowMs); // shipped but never applied: lost in transit
+    }
+  }
+
+  onShipped(peer: PeerId, s: WalSegmentPayload, nowMs: number, rewindsAtStart: number): ShipEvent {
+    if (rewindsAtStart === this.rewinds) this.seq = Math.max(this.seq ?? 0, s.lastSeq);
+    if (this.ackedSeq >= s.firstSeq - 1) this.lastProgressMs = Math.max(this.lastProgressMs, nowMs);
+    return { peer, segmentId: s.segmentId, firstSeq: s.firstSeq, lastSeq: s.lastSeq, bytes: s.bytes.length, atMs: nowMs };
+  }
+
+  private rewindTo(seq: number, nowMs: number): void {
+    this.seq = seq;
+    this.rewinds++;
+    this.lastProgressMs = nowMs;
+  }
+}

@@ -1,0 +1,62 @@
+import { mergeMap, type Observer, type OperatorFunction, EMPTY, of } from 'rxjs';
+import { decodeSegment, type DecodedSegment, WalError, type WalSegmentPayload } from '../src/index.js';
+
+/** A shipped segment whose checksums all held, with its decoded batches. */
+export interface VerifiedSegment {
+  readonly payload: WalSegmentPayload;
+  readonly decoded: DecodedSegment;
+}
+
+/** A segment a follower did not apply, and why. */
+export interface SegmentRejection {
+  readonly segmentId: number;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  /** `WalError` 'Corruption' (checksums), 'Gap' (would skip seqnos), or what applying threw. */
+  readonly error: Error;
+}
+
+/**
+ * Validates each shipped segment before anything is applied: BLAKE3 over the
+ * whole bytes against `checksum`, then the segment decoder's own checks
+ * (every batch's BLAKE3, the footer's, seqno continuity). A mismatch is a
+ * `WalError` `Corruption` sent to `rejected`; the stream goes on.
+ *
+ *   source   :  -a-b-c-
+ *   result   :  -a---c-      (b's bytes were flipped in transit)
+ *   rejected :  ---B---      (B: WalError Corruption naming segment and offset)
+ *
+ * @param rejected where rejections go (e.g. a Subject the receiver watches)
+ * @see idempotentReplay
+ */
+export function validateChecksum(rejected: Pick<Observer<SegmentRejection>, 'next'>): OperatorFunction<WalSegmentPayload, VerifiedSegment> {
+  return mergeMap((payload) => {
+    const verified = verifySegment(payload);
+    if (verified instanceof Error) {
+      rejected.next(rejection(payload, verified));
+      return EMPTY;
+    }
+    return of(verified);
+  });
+}
+
+/** The check itself, pure: a VerifiedSegment, or the WalError saying what failed. */
+export function verifySegment(payload: WalSegmentPayload): VerifiedSegment | WalError {
+  const where = `segment ${payload.segmentId} (seqnos ${payload.firstSeq}..${payload.lastSeq})`;
+  try {
+    if (!payload.checksum.matches(payload.bytes)) {
+      return new WalError('Corruption', `${where}: BLAKE3 checksum mismatch over ${payload.bytes.length} bytes (expected ${payload.checksum.toHex()})`);
+    }
+    const decoded = decodeSegment(payload.bytes, where, 'sealed');
+    if (decoded.header.firstSeq !== payload.firstSeq || decoded.lastSeq !== payload.lastSeq || decoded.header.segmentId !== payload.segmentId) {
+      return new WalError('Corruption', `${where}: bytes hold segment ${decoded.header.segmentId} seqnos ${decoded.header.firstSeq}..${decoded.lastSeq}`);
+    }
+    return { payload, decoded };
+  } catch (err) {
+    return err instanceof WalError ? err : new WalError('Corruption', `${where}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export function rejection(payload: WalSegmentPayload, error: Error): SegmentRejection {
+  return { segmentId: payload.segmentId, firstSeq: payload.firstSeq, lastSeq: payload.lastSeq, error };
+}

@@ -1,0 +1,142 @@
+/**
+ * WalShipper: the leader side, composed from the operators:
+ *
+ *   sealTicks ─▶ sealedSegments ─▶ shipSegments (mergeMap per follower) ─▶ transport
+ *                                        ▲
+ *   transport.feedback() ────────────────┴──▶ replicationLag ─▶ ReplicationLagGauge ─▶ db.metrics
+ *   sealTicks ─▶ status announcements ─▶ transport.sendStatus (bounded staleness on followers)
+ */
+import {
+  asyncScheduler, filter, isObservable, map, merge, mergeMap, type Observable, type SchedulerLike, share, shareReplay, Subject,
+  type Subscription, takeUntil, tap,
+} from 'rxjs';
+import { TidalError, type TidalDb } from '../src/index.js';
+import { type FollowerSet, followerSessions } from './followerSessions.js';
+import type { LagReport } from './replicationLag.js';
+import { ReplicationLagGauge } from './replicationLagGauge.js';
+import { sealedSegments } from './sealedSegments.js';
+import { sealTicks } from './sealTicks.js';
+import { type ShipEvent, type ShipFailure, shipSegments } from './shipSegments.js';
+import type { FollowerFeedback, PeerId, Transport } from './transport.js';
+
+export interface LeaderOptions {
+  /** The leader database. */
+  readonly db: TidalDb;
+  readonly transport: Transport;
+  /** Follower peer ids, or a stream of the set as followers join and leave. */
+  readonly followers: FollowerSet;
+  /** Seal the active segment and announce status this often, in ms. Default 2000 (the seed's). */
+  readonly shipIntervalMs?: number;
+  /** See shipSegments. Default 5000 ms. */
+  readonly retransmitAfterMs?: number;
+  readonly scheduler?: SchedulerLike;
+}
+
+/** What a follower reported applied. */
+export interface FollowerAck {
+  readonly peer: PeerId;
+  readonly appliedSeq: number;
+}
+
+/** The seed's `wal_ship_interval`. */
+export const DEFAULT_SHIP_INTERVAL_MS = 2000;
+
+export class WalShipper {
+  private readonly shippedSubject = new Subject<ShipEvent>();
+  private readonly appliedSubject = new Subject<FollowerAck>();
+  private readonly rejectedSubject = new Subject<ShipFailure>();
+  private readonly stopSubject = new Subject<void>();
+  private readonly gauge: ReplicationLagGauge;
+  private readonly feedback$: Observable<FollowerFeedback>;
+  private readonly ticks$: Observable<number>;
+  private subscription: Subscription | null = null;
+  private stopped = false;
+  private readonly options: LeaderOptions;
+
+  /** Each segment handed to a follower's transport buffer. */
+  readonly shipped$ = this.shippedSubject.asObservable();
+  /** Each follower ack. */
+  readonly applied$ = this.appliedSubject.asObservable();
+  /** Shipping failures (e.g. a segment unreadable on disk); shipping goes on. */
+  readonly rejected$ = this.rejectedSubject.asObservable();
+  /** Lag per follower, on every ack, ship and tick. Replays the latest. */
+  readonly lag$: Observable<LagReport>;
+
+  constructor(options: LeaderOptions) {
+    if (options.db.isFollower()) throw new TidalError('ReadOnly', 'a WalShipper needs a leader database; this one is a follower');
+    // One subscription to the caller's follower stream, shared by shipping, status and the gauge.
+    const followers = isObservable(options.followers)
+      ? options.followers.pipe(takeUntil(this.stopSubject), shareReplay({ bufferSize: 1, refCount: false }))
+      : options.followers;
+    this.options = { ...options, followers };
+    const scheduler = options.scheduler ?? asyncScheduler;
+    this.ticks$ = sealTicks(options.shipIntervalMs ?? DEFAULT_SHIP_INTERVAL_MS, scheduler).pipe(share());
+    this.feedback$ = options.transport.feedback().pipe(takeUntil(this.stopSubject), share());
+    this.gauge = new ReplicationLagGauge(options.db, {
+      feedback$: this.feedback$, shipped$: this.shipped$, ticks$: this.ticks$, scheduler,
+      forget$: followerSessions(followers).pipe(mergeMap((s) => s.left$.pipe(map(() => s.peer)))),
+    });
+    this.lag$ = this.gauge.lag$;
+  }
+
+  /** Starts sealing, shipping, announcing and measuring. Idempotent. */
+  start(): this {
+    if (this.subscription || this.stopped) return this;
+    const { db, transport, followers, scheduler } = this.options;
+    const active = new Set<PeerId>();
+    this.gauge.start();
+    const sealed$ = sealedSegments(db, this.ticks$).pipe(share());
+    const shipping$ = shipSegments({
+      db, transport, followers, scheduler, wake$: sealed$, feedback$: this.feedback$,
+      retransmitAfterMs: this.options.retransmitAfterMs,
+      onFailure: (f) => this.rejectedSubject.next(f),
+    }).pipe(tap((e) => this.shippedSubject.next(e)));
+    const membership$ = followerSessions(followers).pipe(
+      mergeMap(({ peer, left$ }) => {
+        active.add(peer);
+        return left$.pipe(tap(() => active.delete(peer)));
+      }),
+    );
+    const status$ = this.ticks$.pipe(tap(() => {
+      const status = { lastSeq: db.lastSeq, atMs: (scheduler ?? asyncScheduler).now() };
+      for (const peer of active) transport.sendStatus(peer, status);
+    }));
+    const acks$ = this.feedback$.pipe(
+      filter((f) => f.kind === 'ack'),
+      tap((f) => this.appliedSubject.next({ peer: f.peer, appliedSeq: f.appliedSeq })),
+    );
+    this.subscription = merge(membership$, shipping$, status$, acks$).pipe(takeUntil(this.stopSubject)).subscribe({
+      error: (err) => this.rejectedSubject.next({ peer: '*', error: err }),
+    });
+    return this;
+  }
+
+  /** Stops every timer and subscription and completes every stream. Idempotent. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.stopSubject.next();
+    this.stopSubject.complete();
+    this.subscription?.unsubscribe();
+    this.gauge.stop();
+    this.shippedSubject.complete();
+    this.appliedSubject.complete();
+    this.rejectedSubject.complete();
+  }
+}
+
+/** Handle of a running leader. */
+export type LeaderHandle = WalShipper;
+
+/**
+ * Starts shipping a leader's WAL to its followers.
+ *
+ * @example
+ * const leader = startLeader({ db, transport, followers: ['f1', 'f2'], shipIntervalMs: 100 });
+ * leader.lag$.subscribe((lag) => console.log(lag.f1?.events));
+ * // …
+ * leader.stop();
+ */
+export function startLeader(options: LeaderOptions): LeaderHandle {
+  return new WalShipper(options).start();
+}
