@@ -9,6 +9,9 @@
 export type { Transport, PeerId, FollowerFeedback } from './transport.js';
 export { InProcessTransport, type InProcessTransportOptions, DEFAULT_CHANNEL_CAPACITY } from './transports/inProcessTransport.js';
 export { BoundedChannel } from './transports/boundedChannel.js';
+export {
+  FaultInjectingTransport, flipBit, type Fault, type FaultCounts, type FaultInjectingOptions, type FaultPlanContext,
+} from './transports/faultInjectingTransport.js';
 export { sealTicks } from './sealTicks.js';
 export { sealedSegments } from './sealedSegments.js';
 export { shipSegments, type ShipEvent, type ShipFailure, type ShipSegmentsOptions, FollowerCursor, DEFAULT_RETRANSMIT_AFTER_MS } from './shipSegments.js';

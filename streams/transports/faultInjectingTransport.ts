@@ -1,0 +1,131 @@
+/**
+ * FaultInjectingTransport: wraps a transport and does to segments what a bad
+ * network does — drop, duplicate, reorder, flip bits — on a plan you give
+ * it, so replication can be tested against each fault on purpose.
+ * Feedback and status pass through untouched (they are repaired by
+ * heartbeats anyway).
+ *
+ * @example
+ * const rng = seededRandom(42);
+ * const faulty = new FaultInjectingTransport(new InProcessTransport(), {
+ *   plan: () => (rng() < 0.1 ? 'drop' : 'pass'),
+ * });
+ */
+import { concat, defer, EMPTY, Observable } from 'rxjs';
+import type { LeaderStatus, WalSegmentPayload } from '../../src/index.js';
+import type { FollowerFeedback, PeerId, Transport } from '../transport.js';
+
+/** What to do with one segment. */
+export type Fault =
+  | 'pass'
+  /** Lost: the sender believes it was delivered. */
+  | 'drop'
+  /** Delivered twice. */
+  | 'duplicate'
+  /** Held back and delivered after the next segment for the same peer. */
+  | 'reorder'
+  /** One bit flipped at a chosen byte (the bytes are copied; the leader's stay intact). */
+  | { readonly corruptAt: number };
+
+export interface FaultPlanContext {
+  readonly peer: PeerId;
+  readonly segment: WalSegmentPayload;
+  /** How many segments this transport has been asked to send so far (all peers). */
+  readonly sent: number;
+}
+
+export interface FaultInjectingOptions {
+  /** Decides each segment's fate. */
+  readonly plan: (ctx: FaultPlanContext) => Fault;
+}
+
+/** Counts of what was done, for assertions. */
+export interface FaultCounts {
+  pass: number;
+  drop: number;
+  duplicate: number;
+  reorder: number;
+  corrupt: number;
+}
+
+export class FaultInjectingTransport implements Transport {
+  readonly counts: FaultCounts = { pass: 0, drop: 0, duplicate: 0, reorder: 0, corrupt: 0 };
+  private readonly held = new Map<PeerId, WalSegmentPayload>();
+  private sent = 0;
+
+  constructor(private readonly inner: Transport, private readonly options: FaultInjectingOptions) {}
+
+  send$(peer: PeerId, segment: WalSegmentPayload): Observable<void> {
+    return defer(() => {
+      const fault = this.options.plan({ peer, segment, sent: this.sent++ });
+      const held = this.held.get(peer);
+      this.held.delete(peer);
+      const release$ = held ? this.inner.send$(peer, held) : EMPTY;
+      if (fault === 'drop') {
+        this.counts.drop++;
+        return release$.pipe(last$());
+      }
+      if (fault === 'reorder') {
+        this.counts.reorder++;
+        this.held.set(peer, segment);
+        return release$.pipe(last$());
+      }
+      if (fault === 'duplicate') {
+        this.counts.duplicate++;
+        return concat(this.inner.send$(peer, segment), this.inner.send$(peer, segment), release$).pipe(last$());
+      }
+      if (typeof fault === 'object') {
+        this.counts.corrupt++;
+        return concat(this.inner.send$(peer, flipBit(segment, fault.corruptAt)), release$).pipe(last$());
+      }
+      this.counts.pass++;
+      return concat(this.inner.send$(peer, segment), release$).pipe(last$());
+    });
+  }
+
+  sendSegment(peer: PeerId, segment: WalSegmentPayload): Promise<void> {
+    return new Promise((resolve, reject) => this.send$(peer, segment).subscribe({ error: reject, complete: resolve }));
+  }
+
+  recvSegment(peer: PeerId): Promise<WalSegmentPayload> {
+    return this.inner.recvSegment(peer);
+  }
+
+  receive$(peer: PeerId): Observable<WalSegmentPayload> {
+    return this.inner.receive$(peer);
+  }
+
+  segments(peer: PeerId): Observable<WalSegmentPayload> {
+    return this.inner.segments(peer);
+  }
+
+  sendFeedback(feedback: FollowerFeedback): void {
+    this.inner.sendFeedback(feedback);
+  }
+
+  feedback(): Observable<FollowerFeedback> {
+    return this.inner.feedback();
+  }
+
+  sendStatus(peer: PeerId, status: LeaderStatus): void {
+    this.inner.sendStatus(peer, status);
+  }
+
+  status(peer: PeerId): Observable<LeaderStatus> {
+    return this.inner.status(peer);
+  }
+}
+
+/** A copy of `segment` with one bit flipped at byte `at` (modulo its length). */
+export function flipBit(segment: WalSegmentPayload, at: number): WalSegmentPayload {
+  const bytes = Uint8Array.from(segment.bytes);
+  const i = ((at % bytes.length) + bytes.length) % bytes.length;
+  bytes[i] = bytes[i]! ^ (1 << (at & 7));
+  return { ...segment, bytes };
+}
+
+/** Emits one `void` when the source completes (the sends all accepted). */
+function last$() {
+  return (source: Observable<void>): Observable<void> => new Observable<void>((s) =>
+    source.subscribe({ error: (e) => s.error(e), complete: () => { s.next(); s.complete(); } }));
+}

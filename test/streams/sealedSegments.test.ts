@@ -1,0 +1,50 @@
+import { map } from 'rxjs';
+import { marbles } from 'rxjs-marbles';
+import { describe, expect, it } from 'vitest';
+import { sealedSegments } from '../../streams/index.js';
+import { memoryLeader, virtualClock } from './fixtures.js';
+
+describe('sealedSegments', () => {
+  it('seals the active segment on each tick when it holds events, and not when empty', async () => {
+    const vc = virtualClock();
+    const db = await memoryLeader(vc.clock);
+    marbles((m) => {
+      vc.use(m.scheduler);
+      const ticks = m.hot('   -----t-----t-----t-----|');
+      const writes = m.cold(' -w-w-----------w-------|');
+      const subs = '          ^----------------------!';
+      const expected = '      -----a-----------b------';
+      writes.subscribe(() => void db.signal({ itemId: 'x', type: 'view' }));
+      m.expect(sealedSegments(db, ticks).pipe(map((s) => `${s.firstSeq}..${s.lastSeq}`))).toBeObservable(expected, { a: '1..2', b: '3..3' });
+      m.expect(ticks).toHaveSubscriptions(subs);
+    })();
+  });
+
+  it('emits size-triggered seals as they happen, between ticks', async () => {
+    const vc = virtualClock();
+    const db = await memoryLeader(vc.clock, { wal: { maxSegmentBytes: 1024 } });
+    marbles((m) => {
+      vc.use(m.scheduler);
+      const ticks = m.hot('   ----------t---');
+      const writes = m.cold(' --b--------');
+      writes.subscribe(() => {
+        for (let i = 0; i < 80; i++) void db.signal({ itemId: `item-${i}`, type: 'view', at: 0 });
+        db.wal.flushPending(); // what the writer's next flush does; 80 signals pass 1 KiB
+      });
+      const seals = sealedSegments(db, ticks).pipe(map((s) => s.lastSeq));
+      m.expect(seals).toBeObservable('--s-----------', { s: 80 });
+    })();
+    expect(db.wal.sealedSegments).toHaveLength(1);
+  });
+
+  it('keeps segments in seqno order across ticks', async () => {
+    const vc = virtualClock();
+    const db = await memoryLeader(vc.clock);
+    marbles((m) => {
+      vc.use(m.scheduler);
+      const ticks = m.hot('-t-t-t');
+      m.cold('w-w-w').subscribe(() => void db.signal({ itemId: 'x', type: 'view' }));
+      m.expect(sealedSegments(db, ticks).pipe(map((s) => s.segmentId))).toBeObservable('-a-b-c', { a: 1, b: 2, c: 3 });
+    })();
+  });
+});
