@@ -1,0 +1,86 @@
+/** Real-time harness for acceptance tests: a leader, followers, a transport, and teardown of all of it. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { FollowerDb, TidalDb, type TidalDbOptions } from '../../src/index.js';
+import {
+  type FollowerHandle, InProcessTransport, type LeaderHandle, startFollower, startLeader, type Transport,
+} from '../../streams/index.js';
+
+export const HALF_LIVES = { view: 3_600_000, like: 6 * 3_600_000, share: 24 * 3_600_000 };
+export const T0 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+
+export interface Cluster {
+  leader: TidalDb;
+  followers: TidalDb[];
+  transport: Transport;
+  leaderHandle: LeaderHandle;
+  followerHandles: FollowerHandle[];
+  stop(): Promise<void>;
+}
+
+export async function startCluster(opts: {
+  followers?: number; shipIntervalMs?: number; transport?: Transport; leader?: TidalDbOptions; feedbackIntervalMs?: number;
+} = {}): Promise<Cluster> {
+  const transport = opts.transport ?? new InProcessTransport({ capacity: 8 });
+  const leader = await TidalDb.open({ halfLifeMs: HALF_LIVES, ...opts.leader });
+  const followers = await Promise.all(Array.from({ length: opts.followers ?? 1 }, () => FollowerDb.open()));
+  const peers = followers.map((_, i) => `f${i + 1}`);
+  const leaderHandle = startLeader({ db: leader, transport, followers: peers, shipIntervalMs: opts.shipIntervalMs ?? 50 });
+  const followerHandles = followers.map((db, i) =>
+    startFollower({ db, transport, peer: peers[i]!, feedbackIntervalMs: opts.feedbackIntervalMs ?? 100 }));
+  return {
+    leader, followers, transport, leaderHandle, followerHandles,
+    async stop() {
+      leaderHandle.stop();
+      for (const h of followerHandles) h.stop();
+      (transport as { close?: () => void }).close?.();
+      await leader.close();
+      for (const f of followers) await f.close();
+    },
+  };
+}
+
+/** Writes `n` signals over `items` items, types view/like/share, timestamps spread over a day. */
+export async function writeSignals(db: TidalDb, n: number, items = 100, startIndex = 0): Promise<number> {
+  let last = 0;
+  const writes: Promise<number>[] = [];
+  for (let i = startIndex; i < startIndex + n; i++) {
+    const type = i % 10 === 0 ? 'share' : i % 3 === 0 ? 'like' : 'view';
+    writes.push(db.signal({ itemId: `item-${(i * 7919) % items}`, type, weight: 1 + (i % 5) / 4, at: T0 + ((i * 7_333) % 86_400_000) }));
+  }
+  for (const seq of await Promise.all(writes)) last = Math.max(last, seq);
+  return last;
+}
+
+export async function writeItems(db: TidalDb, items = 100): Promise<number> {
+  const words = ['tidal', 'wave', 'harbour', 'signal', 'decay', 'moon', 'current', 'reef', 'surf', 'shore'];
+  let last = 0;
+  for (let i = 0; i < items; i++) {
+    last = await db.writeItem({ id: `item-${i}`, text: `${words[i % 10]} ${words[(i * 3) % 10]} number ${i}`, fields: { n: i } });
+  }
+  return last;
+}
+
+/** Everything a node serves, for comparing nodes exactly. */
+export function snapshotOf(db: TidalDb, at = T0 + 86_400_000) {
+  return {
+    lastSeq: db.lastSeq,
+    view: db.retrieve({ signal: 'view', limit: 10_000, at }),
+    like: db.retrieve({ signal: 'like', limit: 10_000, at }),
+    share: db.retrieve({ signal: 'share', limit: 10_000, at }),
+    search: db.search({ text: 'tidal', limit: 10_000, signal: 'view', at }),
+  };
+}
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `tidaldb-${prefix}-`));
+}
+
+export async function until(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const start = Date.now();
+  while (!predicate()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
