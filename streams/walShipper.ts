@@ -52,6 +52,8 @@ export class WalShipper {
   private subscription: Subscription | null = null;
   private stopped = false;
   private readonly options: LeaderOptions;
+  /** Followers in the set now: only their feedback counts toward lag. */
+  private readonly active = new Set<PeerId>();
 
   /** Each segment handed to a follower's transport buffer. */
   readonly shipped$ = this.shippedSubject.asObservable();
@@ -73,7 +75,7 @@ export class WalShipper {
     this.ticks$ = sealTicks(options.shipIntervalMs ?? DEFAULT_SHIP_INTERVAL_MS, scheduler).pipe(share());
     this.feedback$ = options.transport.feedback().pipe(takeUntil(this.stopSubject), share());
     this.gauge = new ReplicationLagGauge(options.db, {
-      feedback$: this.feedback$, shipped$: this.shipped$, ticks$: this.ticks$, scheduler,
+      feedback$: this.feedback$.pipe(filter((f) => this.active.has(f.peer))), shipped$: this.shipped$, ticks$: this.ticks$, scheduler,
       forget$: followerSessions(followers).pipe(mergeMap((s) => s.left$.pipe(map(() => s.peer)))),
     });
     this.lag$ = this.gauge.lag$;
@@ -83,7 +85,7 @@ export class WalShipper {
   start(): this {
     if (this.subscription || this.stopped) return this;
     const { db, transport, followers, scheduler } = this.options;
-    const active = new Set<PeerId>();
+    const active = this.active;
     this.gauge.start();
     const sealed$ = sealedSegments(db, this.ticks$).pipe(share());
     const shipping$ = shipSegments({

@@ -4,8 +4,8 @@
  * refuses them and applies segments shipped from a leader.
  */
 import {
-  defer, firstValueFrom, map, type Observable, of, Subject, type SchedulerLike, takeUntil, throwError, timeout, filter, take,
-  asyncScheduler, concat, EMPTY,
+  asyncScheduler, defer, filter, firstValueFrom, map, merge, type Observable, of, type SchedulerLike, Subject, take, throwError,
+  timeout,
 } from 'rxjs';
 import { TidalError, WalError } from '../errors.js';
 import type { WalEvent } from '../events.js';
@@ -189,8 +189,10 @@ export class TidalDb {
     return defer(() => {
       this.checkOpen();
       if (this.state.appliedSeq >= seq) return of(this.state.appliedSeq);
-      const closed$ = this.closedSubject.pipe(map(() => { throw new TidalError('Closed', `database closed while waiting for seqno ${seq}`); }));
-      return concat(this.appliedSubject.pipe(filter((s) => s >= seq), take(1), takeUntil(this.closedSubject)), closed$).pipe(
+      const closed$ = this.closedSubject.pipe(map((): number => {
+        throw new TidalError('Closed', `database closed while waiting for seqno ${seq}`);
+      }));
+      return merge(this.appliedSubject.pipe(filter((s) => s >= seq)), closed$).pipe(
         take(1),
         timeout({
           first: timeoutMs, scheduler,

@@ -4,7 +4,7 @@
  */
 import { catchError, of } from 'rxjs';
 import { marbles } from 'rxjs-marbles';
-import type { RunContext } from 'rxjs-marbles/context-run.js';
+import type { Context } from 'rxjs-marbles';
 import { describe, expect, it } from 'vitest';
 import type { TidalDb } from '../../src/index.js';
 import {
@@ -19,7 +19,7 @@ interface Run {
 
 /** Starts both sides at 0, writes one signal per `w` of `writes`, stops both at `stopAtMs`. */
 function replicate(
-  m: RunContext, leader: TidalDb, follower: TidalDb, transport: Transport, writes: string,
+  m: Context, leader: TidalDb, follower: TidalDb, transport: Transport, writes: string,
   opts: { stopAtMs: number; shipIntervalMs?: number; retransmitAfterMs?: number },
 ): Run {
   const run: Run = { lag: [], rejected: [] };
