@@ -17,7 +17,7 @@ export const DEMO_QUERY_AT_MS = DEMO_T0_MS + DEMO_SPAN_MS;
 /** 15 %: share of signals that are 'like' (the rest are 'view'). */
 const LIKE_SHARE = 0.15;
 
-/** 7919 is prime and does not divide a count of 500, so `i * 7919 mod n` shuffles item ids (for any n it does not divide). */
+/** 7919 is prime, so `rank * 7919 mod n` is a permutation of 0..n-1 for any item count n it does not divide: popular ranks land on scattered ids. */
 const SHUFFLE_PRIME = 7919;
 
 const ADJECTIVES = ['Quiet', 'Electric', 'Golden', 'Northern', 'Hidden', 'Midnight', 'Paper', 'Velvet', 'Silver', 'Wild'];

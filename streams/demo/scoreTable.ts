@@ -17,7 +17,7 @@ export const SCORE_DECIMALS = 6;
  *
  * @example
  * scoreTable([{ title: 'leader', rows: [{ id: 'a', score: 2 }] }, { title: 'f1', rows: [{ id: 'a', score: 2 }] }]);
- * // [ 'rank | leader     | f1        ',
+ * // [ 'rank | leader     | f1',
  * //   '-----+------------+-----------',
  * //   '   1 | a 2.000000 | a 2.000000' ]
  */

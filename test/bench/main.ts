@@ -1,0 +1,93 @@
+/**
+ * `npm run bench`: runs the benchmarks, prints one table
+ * (benchmark | measured | goal | met?) and writes the results as JSON to
+ * bench-results/bench-<ISO date>.json and bench-results/latest.json.
+ *
+ *   BENCH_SCALE=0.05 npm run bench          everything, at 5% of the sizes
+ *   BENCH_ONLY=ingest,queries npm run bench  a subset (names below)
+ *
+ * A benchmark that throws is reported as FAILED and makes the exit code 1;
+ * the others still run.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { BENCH_ONLY, BENCH_SCALE } from './benchConfig.js';
+import { ingest } from './ingest.js';
+import { lag } from './lag.js';
+import { memory } from './memory.js';
+import { queries } from './queries.js';
+import { recovery } from './recovery.js';
+import { replication } from './replication.js';
+import { type BenchResult, formatTable, goalMet } from './stats.js';
+
+const BENCHMARKS: ReadonlyArray<readonly [string, () => Promise<BenchResult[]>]> = [
+  ['ingest', ingest],
+  ['recovery', recovery],
+  ['queries', queries],
+  ['memory', memory],
+  ['replication', replication],
+  ['lag', lag],
+];
+
+const RESULTS_DIR = 'bench-results';
+
+interface Failure {
+  readonly name: string;
+  readonly error: string;
+}
+
+async function main(): Promise<void> {
+  if (BENCH_ONLY) {
+    const unknown = [...BENCH_ONLY].filter((n) => !BENCHMARKS.some(([name]) => name === n));
+    if (unknown.length > 0) throw new Error(`unknown benchmark(s) ${unknown.join(', ')}; known: ${BENCHMARKS.map(([n]) => n).join(', ')}`);
+  }
+  if (!globalThis.gc) process.stderr.write('warning: run with node --expose-gc for steadier numbers\n');
+  const results: BenchResult[] = [];
+  const failures: Failure[] = [];
+  const timings: Record<string, number> = {};
+  for (const [name, run] of BENCHMARKS) {
+    if (BENCH_ONLY && !BENCH_ONLY.has(name)) continue;
+    process.stderr.write(`bench: ${name} (scale ${BENCH_SCALE}) …\n`);
+    const t0 = performance.now();
+    try {
+      results.push(...(await run()));
+    } catch (err) {
+      const error = (err as Error).stack ?? String(err);
+      failures.push({ name, error });
+      process.stderr.write(`bench: ${name} FAILED\n${error}\n`);
+    }
+    timings[name] = Math.round(performance.now() - t0);
+  }
+  printTable(results, failures);
+  await writeJson(results, failures, timings);
+  if (failures.length > 0) process.exitCode = 1;
+}
+
+function printTable(results: readonly BenchResult[], failures: readonly Failure[]): void {
+  const rows: BenchResult[] = [
+    ...results,
+    ...failures.map((f) => ({ benchmark: `${f.name}: FAILED`, measured: NaN, unit: '', goal: null })),
+  ];
+  const note = BENCH_SCALE === 1 ? '' : ` (BENCH_SCALE=${BENCH_SCALE}: sizes scaled, goals are for scale 1)`;
+  process.stdout.write(`\ntidaldb benchmarks, node ${process.version}, ${cpus().length} cpus${note}\n\n${formatTable(rows)}\n`);
+}
+
+async function writeJson(results: readonly BenchResult[], failures: readonly Failure[], timingsMs: Record<string, number>): Promise<void> {
+  const date = new Date().toISOString();
+  const body = JSON.stringify({
+    date, scale: BENCH_SCALE, node: process.version, platform: `${process.platform}-${process.arch}`,
+    cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, only: BENCH_ONLY ? [...BENCH_ONLY] : null,
+    results: results.map((r) => ({ ...r, met: goalMet(r) })), failures, timingsMs,
+  }, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value), 2);
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const file = join(RESULTS_DIR, `bench-${date.replace(/[:.]/g, '-')}.json`);
+  await writeFile(file, body);
+  await writeFile(join(RESULTS_DIR, 'latest.json'), body);
+  process.stdout.write(`\nwrote ${file} and ${join(RESULTS_DIR, 'latest.json')}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,94 @@
+/**
+ * Workload generators shared by the benchmarks: deterministic random
+ * numbers, item ids, a Zipf sampler, and two ways of writing signals
+ * (concurrent awaiting writers, and bulk fire-then-await).
+ */
+import type { TidalDb } from '../../src/index.js';
+
+/** 64: the concurrency the ingest goals are stated for. */
+export const WRITERS = 64;
+
+/** Mulberry32: a fast seeded PRNG, so every run writes the same data. Returns [0, 1). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `item-0000000`… built once, so the timed loops do not build strings. */
+export function itemIds(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `item-${String(i).padStart(7, '0')}`);
+}
+
+/**
+ * Samples ranks 0..n-1 with P(rank k) ∝ 1 / (k + 1)^s (Zipf): a few very
+ * popular items and a long tail. Inverse CDF by binary search, O(log n).
+ */
+export function zipfSampler(n: number, s: number, random: () => number): () => number {
+  const cdf = new Float64Array(n);
+  let total = 0;
+  for (let k = 0; k < n; k++) cdf[k] = total += 1 / Math.pow(k + 1, s);
+  return () => {
+    const u = random() * total;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cdf[mid]! < u) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+}
+
+/**
+ * `concurrency` writers, each awaiting its own write before the next, until
+ * `total` writes were made; `write(i)` gets the global write index.
+ */
+export async function runWriters(concurrency: number, total: number, write: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const writer = async (): Promise<void> => {
+    for (let i = next++; i < total; i = next++) await write(i);
+  };
+  await Promise.all(Array.from({ length: concurrency }, writer));
+}
+
+/**
+ * Writes `total` times without awaiting each, awaiting every `chunk`: the
+ * fastest way to load data (large WAL batches). Not a measured path.
+ *
+ * `chunk` stays below MAX_BATCH_EVENTS (8192): the write that fills the
+ * pending batch to 8192 on a durable db gets a commit group that only a
+ * later write flushes, so awaiting it as the last write of a chunk hangs
+ * (seen in src/wal/wal.ts `append`, reported, not worked around elsewhere).
+ */
+export async function writeBulk(total: number, write: (i: number) => Promise<unknown>, chunk = 4096): Promise<void> {
+  for (let start = 0; start < total; start += chunk) {
+    const end = Math.min(total, start + chunk);
+    const pending: Promise<unknown>[] = [];
+    for (let i = start; i < end; i++) pending.push(write(i));
+    await Promise.all(pending);
+  }
+}
+
+/** Closes every db, even if one fails; rethrows the first failure. */
+export async function closeAll(dbs: readonly TidalDb[]): Promise<void> {
+  const outcomes = await Promise.allSettled(dbs.map((db) => db.close()));
+  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** Seconds since `t0` (a performance.now() reading). */
+export function secondsSince(t0: number): number {
+  return (performance.now() - t0) / 1000;
+}
+
+/** Lets timers and I/O callbacks run (the WAL flushes on setImmediate). */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
