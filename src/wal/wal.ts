@@ -95,11 +95,11 @@ export class Wal {
   append(event: WalEvent): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     this.pending.push(event);
+    // Join the commit group before a size-triggered flush takes it, so this write resolves with its batch.
+    const group = this.config.durability === 'memory' ? null : (this.group ??= deferred());
     if (this.pending.length >= MAX_BATCH_EVENTS) this.flushPending();
     else this.scheduleFlush();
-    if (this.config.durability === 'memory') return RESOLVED;
-    this.group ??= deferred();
-    return this.group.promise;
+    return group ? group.promise : RESOLVED;
   }
 
   /** Encodes pending events into batches now, synchronously. */
@@ -172,10 +172,16 @@ export class Wal {
     }).pipe(map(() => this.recordSealed(toInfo(payload), payload.bytes)));
   }
 
-  /** Drops sealed segments whose events are all at or below `seq`, keeping the newest `keep`. */
+  /**
+   * Drops sealed segments whose events are all at or below `seq`, keeping the
+   * newest `keep`. The newest segment file is always kept (sealed, when there
+   * is no active one): open numbers the next segment after the last file it
+   * finds, and a reused segment id would overwrite a follower's older segment.
+   */
   async removeSealedThrough(seq: number, keep: number): Promise<number> {
     let removed = 0;
-    while (this.index.length > keep && this.index[0]!.lastSeq <= seq) {
+    const minKept = Math.max(keep, this.active ? 0 : 1);
+    while (this.index.length > minKept && this.index[0]!.lastSeq <= seq) {
       const info = this.index.shift()!;
       this.uncache(info.segmentId);
       await this.store.removeSegment(info.segmentId);
