@@ -31,7 +31,7 @@ export interface MetricsSnapshot {
 export class MetricsState {
   private readonly counters = new Map<string, number>();
   private readonly gauges = new Map<string, number>();
-  private readonly followers = new Map<string, FollowerLag>();
+  private followerLag: () => Readonly<Record<string, FollowerLag>> = () => ({});
   private readonly collectors: Array<() => Record<string, number>> = [];
 
   /** Adds gauges computed at snapshot time (cheaper than setting them on every write). */
@@ -57,20 +57,15 @@ export class MetricsState {
     return this.gauges.get(name);
   }
 
-  /** Records a follower's lag (the ReplicationLagGauge calls this). */
-  setFollowerLag(peer: string, lag: FollowerLag): void {
-    this.followers.set(peer, lag);
-  }
-
-  /** Forgets a follower that left. */
-  removeFollower(peer: string): void {
-    this.followers.delete(peer);
+  /** Where per-follower lag comes from, computed at snapshot time (the ReplicationLagGauge sets it). */
+  setFollowerLagSource(source: () => Readonly<Record<string, FollowerLag>>): void {
+    this.followerLag = source;
   }
 
   snapshot(): MetricsSnapshot {
     const replicationLag: Record<string, number> = {};
     const followers: Record<string, FollowerLag> = {};
-    for (const [peer, lag] of this.followers) {
+    for (const [peer, lag] of Object.entries(this.followerLag())) {
       replicationLag[peer] = lag.events;
       followers[peer] = lag;
     }

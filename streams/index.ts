@@ -18,7 +18,9 @@ export { shipSegments, type ShipEvent, type ShipFailure, type ShipSegmentsOption
 export { followerSessions, type FollowerSet, type FollowerSession } from './followerSessions.js';
 export { validateChecksum, verifySegment, type VerifiedSegment, type SegmentRejection } from './validateChecksum.js';
 export { idempotentReplay, type ReplayOutcome } from './idempotentReplay.js';
-export { replicationLag, lagMs, type LagReport, type ReplicationLagInputs, MAX_LAG_SAMPLES } from './replicationLag.js';
+export {
+  replicationLag, replicationLagState, lagReport, lagMs, type LagReport, type LagState, type Sample, type ReplicationLagInputs, MAX_LAG_SAMPLES,
+} from './replicationLag.js';
 export { ReplicationLagGauge } from './replicationLagGauge.js';
 export { WalShipper, startLeader, type LeaderOptions, type LeaderHandle, type FollowerAck, DEFAULT_SHIP_INTERVAL_MS } from './walShipper.js';
 export {

@@ -8,11 +8,16 @@
  *             apply (received → applied), as PostgreSQL's pg_stat_replication
  *             splits write/flush/replay lag: where it is stuck.
  *
- * The age in ms comes from samples of (leader lastSeq, time) taken on every
- * input; it is an upper bound, exact to the spacing of the samples.
+ * The age in ms comes from samples of (leader lastSeq, last time seen at
+ * it) taken on every input: the oldest unapplied event was written after the
+ * last moment the leader was seen without it, so the figure is an upper
+ * bound, exact to the spacing of the samples (a ship interval at most, since
+ * ticks are inputs). Before the first sample that holds the follower's
+ * position (a follower already behind when measuring began) it is the time
+ * since measuring began: a lower bound.
  */
 import {
-  asyncScheduler, map, merge, type Observable, type SchedulerLike, scan, share,
+  asyncScheduler, defer, map, merge, type Observable, type SchedulerLike, scan, share,
 } from 'rxjs';
 import type { FollowerLag } from '../src/index.js';
 import type { ShipEvent } from './shipSegments.js';
@@ -33,7 +38,7 @@ export interface ReplicationLagInputs {
   readonly scheduler?: SchedulerLike;
 }
 
-/** Samples kept for the ms estimate; past this the oldest go (the estimate only gets more conservative). */
+/** Samples kept for the ms estimate; past this every other one goes (coarser, still an upper bound). */
 export const MAX_LAG_SAMPLES = 4096;
 
 interface PeerPosition {
@@ -42,8 +47,16 @@ interface PeerPosition {
   applied: number;
 }
 
-interface LagState {
-  readonly samples: Array<{ seq: number; atMs: number }>;
+/** The leader was at `seq` from `firstMs` (first seen) until at least `atMs` (last seen). */
+export interface Sample {
+  readonly seq: number;
+  readonly firstMs: number;
+  atMs: number;
+}
+
+/** What the lag is computed from; `lagReport` turns it into figures at any moment. */
+export interface LagState {
+  readonly samples: Sample[];
   readonly peers: Map<PeerId, PeerPosition>;
 }
 
@@ -64,23 +77,28 @@ type Input =
  */
 export function replicationLag(inputs: ReplicationLagInputs): Observable<LagReport> {
   const scheduler = inputs.scheduler ?? asyncScheduler;
+  return replicationLagState(inputs).pipe(map((state) => lagReport(state, inputs.leaderSeq(), scheduler.now())), share());
+}
+
+/** The state behind {@link replicationLag}, emitted on every input: for gauges that report at other moments too. */
+export function replicationLagState(inputs: ReplicationLagInputs): Observable<LagState> {
+  const scheduler = inputs.scheduler ?? asyncScheduler;
   const all$: Observable<Input> = merge(
     inputs.feedback$.pipe(map((f): Input => ({ kind: 'feedback', f }))),
     inputs.shipped$.pipe(map((e): Input => ({ kind: 'shipped', e }))),
     ...(inputs.ticks$ ? [inputs.ticks$.pipe(map((): Input => ({ kind: 'tick' })))] : []),
     ...(inputs.forget$ ? [inputs.forget$.pipe(map((peer): Input => ({ kind: 'forget', peer })))] : []),
   );
-  return all$.pipe(
+  return defer(() => all$.pipe(
     scan((state: LagState, input: Input) => step(state, input, inputs.leaderSeq(), scheduler.now()), { samples: [], peers: new Map() }),
-    map((state) => report(state, inputs.leaderSeq(), scheduler.now())),
-    share(),
-  );
+  ));
 }
 
 function step(state: LagState, input: Input, leaderSeq: number, nowMs: number): LagState {
   const last = state.samples[state.samples.length - 1];
-  if (!last || last.seq !== leaderSeq) state.samples.push({ seq: leaderSeq, atMs: nowMs });
-  if (state.samples.length > MAX_LAG_SAMPLES) state.samples.shift();
+  if (last && last.seq === leaderSeq) last.atMs = nowMs; // still without seqno leaderSeq + 1 at nowMs
+  else state.samples.push({ seq: leaderSeq, firstMs: nowMs, atMs: nowMs });
+  if (state.samples.length > MAX_LAG_SAMPLES) thin(state.samples);
   if (input.kind === 'forget') state.peers.delete(input.peer);
   if (input.kind === 'shipped') position(state, input.e.peer).shipped = Math.max(position(state, input.e.peer).shipped, input.e.lastSeq);
   if (input.kind === 'feedback') {
@@ -108,7 +126,16 @@ function prune(state: LagState): void {
   if (drop > 0) state.samples.splice(0, drop);
 }
 
-function report(state: LagState, leaderSeq: number, nowMs: number): LagReport {
+/** Keeps every other sample (and the newest): each kept one is still a moment the leader lacked what came after it. */
+function thin(samples: Sample[]): void {
+  const newest = samples[samples.length - 1]!;
+  const kept = samples.filter((_, i) => i % 2 === 0);
+  if (kept[kept.length - 1] !== newest) kept.push(newest);
+  samples.splice(0, samples.length, ...kept);
+}
+
+/** The lag of every follower at `nowMs`, with the leader at `leaderSeq`. */
+export function lagReport(state: LagState, leaderSeq: number, nowMs: number): LagReport {
   const out: Record<PeerId, FollowerLag> = {};
   for (const [peer, p] of state.peers) {
     const shipped = Math.max(p.shipped, p.applied);
@@ -129,7 +156,7 @@ function report(state: LagState, leaderSeq: number, nowMs: number): LagReport {
 }
 
 /** Age of the oldest event after `applied`: now minus the last sample that did not yet hold it. */
-export function lagMs(samples: ReadonlyArray<{ seq: number; atMs: number }>, applied: number, leaderSeq: number, nowMs: number): number {
+export function lagMs(samples: readonly Sample[], applied: number, leaderSeq: number, nowMs: number): number {
   if (applied >= leaderSeq || samples.length === 0) return 0;
   let lo = 0;
   let hi = samples.length;
@@ -138,6 +165,7 @@ export function lagMs(samples: ReadonlyArray<{ seq: number; atMs: number }>, app
     if (samples[mid]!.seq > applied) hi = mid;
     else lo = mid + 1;
   }
-  const since = lo > 0 ? samples[lo - 1]!.atMs : samples[0]!.atMs;
+  // lo 0: behind since before the first sample, which already held the event when first seen
+  const since = lo > 0 ? samples[lo - 1]!.atMs : samples[0]!.firstMs;
   return Math.max(0, nowMs - since);
 }

@@ -1,12 +1,15 @@
 import { BehaviorSubject, type Observable, type Subscription } from 'rxjs';
 import type { TidalDb } from '../src/index.js';
-import { type LagReport, replicationLag, type ReplicationLagInputs } from './replicationLag.js';
+import { type LagReport, lagReport, type LagState, replicationLagState, type ReplicationLagInputs } from './replicationLag.js';
+import { asyncScheduler } from 'rxjs';
 
 /**
  * ReplicationLagGauge: keeps the leader's `MetricsState` current with each
  * follower's lag, so `db.metrics.snapshot().replicationLag[peer]` is
  * `leader lastSeq - follower applied seqno`, and `.followers[peer]` adds
- * the lag in ms and by stage.
+ * the lag in ms and by stage. The snapshot computes them when it is taken,
+ * from the leader's lastSeq at that moment: a write made since the last ack
+ * shows as lag at once, not at the next tick.
  *
  * @example
  * const gauge = new ReplicationLagGauge(leaderDb, { feedback$, shipped$, ticks$ }).start();
@@ -28,23 +31,25 @@ export class ReplicationLagGauge {
 
   start(): this {
     if (this.subscription) return this;
-    const known = new Set<string>();
-    this.subscription = replicationLag({ ...this.inputs, leaderSeq: () => this.db.lastSeq }).subscribe({
-      next: (report) => {
-        for (const peer of known) if (!(peer in report)) this.db.metrics.removeFollower(peer);
-        known.clear();
-        for (const [peer, lag] of Object.entries(report)) {
-          known.add(peer);
-          this.db.metrics.setFollowerLag(peer, lag);
-        }
-        this.subject.next(report);
+    const scheduler = this.inputs.scheduler ?? asyncScheduler;
+    let state: LagState = { samples: [], peers: new Map() };
+    this.db.metrics.setFollowerLagSource(() => lagReport(state, this.db.lastSeq, scheduler.now()));
+    this.subscription = replicationLagState({ ...this.inputs, leaderSeq: () => this.db.lastSeq }).subscribe({
+      next: (next) => {
+        state = next;
+        this.subject.next(lagReport(state, this.db.lastSeq, scheduler.now()));
       },
       error: (err) => this.subject.error(err),
     });
     return this;
   }
 
+  /** Stops measuring; the metrics keep the last figures, frozen at this moment. */
   stop(): void {
+    if (this.subscription) {
+      const last = this.db.metrics.snapshot().followers;
+      this.db.metrics.setFollowerLagSource(() => last);
+    }
     this.subscription?.unsubscribe();
     this.subscription = null;
     this.subject.complete();

@@ -41,9 +41,14 @@ describe('replicationLag', () => {
 
 describe('lagMs', () => {
   it('is now minus the last sample that did not yet hold the next unapplied event', () => {
-    const samples = [{ seq: 0, atMs: 0 }, { seq: 10, atMs: 100 }, { seq: 20, atMs: 200 }];
+    const samples = [{ seq: 0, firstMs: 0, atMs: 0 }, { seq: 10, firstMs: 100, atMs: 100 }, { seq: 20, firstMs: 200, atMs: 200 }];
     expect(lagMs(samples, 20, 20, 500)).toBe(0);
     expect(lagMs(samples, 10, 20, 500)).toBe(400); // event 11 appeared after t=100
     expect(lagMs(samples, 5, 20, 500)).toBe(500); // event 6 appeared after t=0
+  });
+
+  it('measures from the last moment the leader was seen without the event, not the first', () => {
+    const idle = [{ seq: 1, firstMs: 0, atMs: 3_000 }, { seq: 2, firstMs: 3_002, atMs: 3_002 }];
+    expect(lagMs(idle, 1, 2, 3_004)).toBe(4); // written after 3000 though the leader sat at 1 since 0
   });
 });

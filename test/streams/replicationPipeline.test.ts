@@ -127,6 +127,30 @@ describe('replication pipeline in virtual time', () => {
     expect(lastAction).toBe(3_000); // a leaked interval would never let flush() return
   });
 
+  it('metrics show lag the moment the leader writes, not at the next tick', async () => {
+    const vc = virtualClock();
+    const [leader, follower] = [await memoryLeader(vc.clock), await memoryFollower(vc.clock)];
+    const seen: Array<[number, number, number]> = [];
+    marbles((m) => {
+      vc.use(m.scheduler);
+      replicate(m, leader, follower, new InProcessTransport(), 'w 1099ms w', { stopAtMs: 3_000, shipIntervalMs: 500 });
+      for (const at of [900, 1_100, 1_400, 1_600]) {
+        m.scheduler.schedule(() => {
+          const lag = leader.metrics.snapshot().followers['f1']!;
+          seen.push([at, lag.events, lag.ms]);
+        }, at);
+      }
+    })();
+    // 900: caught up. 1100: written this instant, shows at once. 1400: 300 ms old; the
+    // figure is an upper bound from the last input without it (the tick at 1000). 1600: shipped at 1500.
+    expect(seen[0]).toEqual([900, 0, 0]);
+    expect(seen[1]![1]).toBe(1);
+    expect(seen[2]![1]).toBe(1);
+    expect(seen[2]![2]).toBeGreaterThanOrEqual(300);
+    expect(seen[2]![2]).toBeLessThanOrEqual(300 + 500);
+    expect(seen[3]).toEqual([1_600, 0, 0]);
+  });
+
   it('waitFor rejects with Timeout after timeoutMs, never hangs', async () => {
     const follower = await memoryFollower(() => 0);
     marbles((m) => {
