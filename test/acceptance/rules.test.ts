@@ -132,6 +132,6 @@ describe('Every promise and stream the API hands out settles; nothing waits fore
     expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBeGreaterThan(baseline);
     await c.stop();
     await new Promise((r) => setImmediate(r));
-    expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBe(baseline);
+    expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBeLessThanOrEqual(baseline);
   });
 });
