@@ -4,16 +4,20 @@
  *
  *   offset size field
  *        0    4 magic "TDCK"
- *        4    2 version (1), u16 LE
+ *        4    2 version (2), u16 LE
  *        6    2 reserved
  *        8    4 shard id, u32 LE
  *       12    4 body length L, u32 LE
  *       16    8 seqno, u64 LE
- *       24   32 BLAKE3-256 of the body
+ *       24   32 BLAKE3-256 of bytes 0..23 followed by the body
  *       56    L body: msgpack { region, halfLives, ledger, items }
+ *
+ * The checksum covers the header fields as well as the body: an unchecked
+ * seqno would let one flipped bit make open skip or re-apply WAL events.
+ * See docs/wal-format.md.
  */
 import { Packr } from 'msgpackr';
-import { blake3Digest, bytesEqual } from '../checksum.js';
+import { bytesEqual, createHasher } from '../checksum.js';
 import { WalError } from '../errors.js';
 import type { HalfLives } from '../ledger/halfLives.js';
 import type { TypeLedgerSnapshot } from '../ledger/signalLedger.js';
@@ -21,8 +25,11 @@ import { hasMagic, readU64, view, writeMagic } from '../wal/segmentHeader.js';
 import { DbState } from './dbState.js';
 
 const MAGIC = 'TDCK';
-const VERSION = 1;
+/** 2: the checksum covers the header fields too (version 1 covered only the body). */
+const VERSION = 2;
 const HEADER_BYTES = 56;
+/** Header bytes before the checksum field, covered by it. */
+const HASHED_HEADER_BYTES = 24;
 const packr = new Packr({ useRecords: false });
 
 interface CheckpointBody {
@@ -47,8 +54,8 @@ export function encodeCheckpoint(state: DbState, shardId: number, regionId: stri
   v.setUint32(8, shardId, true);
   v.setUint32(12, bytes.length, true);
   v.setBigUint64(16, BigInt(state.appliedSeq), true);
-  out.set(blake3Digest(bytes), 24);
   out.set(bytes, HEADER_BYTES);
+  out.set(checksumOf(out), HASHED_HEADER_BYTES);
   return out;
 }
 
@@ -61,12 +68,18 @@ export function decodeCheckpoint(bytes: Uint8Array, shardId: number, where: stri
   if (v.getUint32(8, true) !== shardId) throw new WalError('Corruption', `${where}: checkpoint is for shard ${v.getUint32(8, true)} at offset 8, expected ${shardId}`);
   const length = v.getUint32(12, true);
   if (HEADER_BYTES + length !== bytes.length) throw new WalError('Corruption', `${where}: checkpoint body length ${length} at offset 12 does not match the file`);
-  const body = bytes.subarray(HEADER_BYTES);
-  if (!bytesEqual(blake3Digest(body), bytes.subarray(24, 56))) throw new WalError('Corruption', `${where}: checkpoint checksum mismatch at offset 24`);
-  const decoded = packr.unpack(body) as CheckpointBody;
+  if (!bytesEqual(checksumOf(bytes), bytes.subarray(HASHED_HEADER_BYTES, HEADER_BYTES))) {
+    throw new WalError('Corruption', `${where}: checkpoint checksum mismatch at offset ${HASHED_HEADER_BYTES}`);
+  }
+  const decoded = packr.unpack(bytes.subarray(HEADER_BYTES)) as CheckpointBody;
   const state = new DbState(decoded.halfLives);
   state.ledger.restore(decoded.ledger);
   for (const [id, text, fields] of decoded.items) state.items.put({ id, text, fields });
-  state.appliedSeq = readU64(v, 16);
+  state.appliedSeq = readU64(v, 16, where);
   return state;
+}
+
+/** BLAKE3-256 of a checkpoint's header fields (bytes 0..23) and its body. */
+function checksumOf(file: Uint8Array): Uint8Array {
+  return createHasher().update(file.subarray(0, HASHED_HEADER_BYTES)).update(file.subarray(HEADER_BYTES)).digest();
 }

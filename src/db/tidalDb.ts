@@ -258,9 +258,12 @@ export class TidalDb {
   }
 
   private async writeCheckpoint(): Promise<number> {
-    await this.wal.sync();
+    // Capture the state now (every event up to seq is in the WAL once flushed), then make the WAL
+    // durable up to seq: a checkpoint must never be ahead of the log it stands for.
+    this.wal.flushPending();
     const seq = this.state.appliedSeq;
     const bytes = encodeCheckpoint(this.state, this.opts.shardId, this.opts.regionId);
+    await this.wal.sync();
     await this.store.writeCheckpoint(seq, bytes);
     for (const old of await this.store.listCheckpoints()) if (old < seq) await this.store.removeCheckpoint(old);
     if (Number.isFinite(this.opts.retainSegments)) await this.wal.removeSealedThrough(seq, this.opts.retainSegments);

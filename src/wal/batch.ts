@@ -64,8 +64,8 @@ export function decodeBatchHeader(bytes: Uint8Array, offset: number, where: stri
   return {
     shardId: v.getUint32(offset + 8, true),
     eventCount: v.getUint32(offset + 12, true),
-    firstSeq: readU64(v, offset + 16),
-    lastSeq: readU64(v, offset + 24),
+    firstSeq: readU64(v, offset + 16, where),
+    lastSeq: readU64(v, offset + 24, where),
     committedAtMs: v.getFloat64(offset + 32, true),
     payloadLength: v.getUint32(offset + 40, true),
     checksum: bytes.subarray(offset + 44, offset + 44 + CHECKSUM_BYTES),

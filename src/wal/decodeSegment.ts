@@ -6,16 +6,19 @@
  * - `sealed`: every byte must check out (a shipped segment, or a sealed one
  *   on disk); any damage is `WalError` `Corruption` naming the offset.
  * - `active`: the local active segment being recovered. A damaged or partial
- *   last batch is a torn tail: decoding stops there and reports it, since a
- *   crash mid-write leaves exactly that. Damage followed by more intact bytes
- *   is still corruption.
+ *   last batch (or a footer cut short) is a torn tail: decoding stops there
+ *   and reports it, since a crash mid-write leaves exactly that. Damage
+ *   followed by an intact batch, or by a footer, is still corruption: those
+ *   bytes were written after it, so it was no torn write.
+ *
+ * A footer is recognised only where it must be, in the last 56 bytes.
  */
-import { bytesEqual, createHasher } from '../checksum.js';
+import { blake3Digest, bytesEqual, createHasher } from '../checksum.js';
 import { WalError } from '../errors.js';
 import type { WalEvent } from '../events.js';
 import { BATCH_HEADER_BYTES, BATCH_MAGIC, decodeBatchHeader, decodeBatchPayload } from './batch.js';
-import { decodeSegmentFooter, FOOTER_HASHED_BYTES, FOOTER_MAGIC, type SegmentFooter } from './segmentFooter.js';
-import { decodeSegmentHeader, hasMagic, type SegmentHeader } from './segmentHeader.js';
+import { decodeSegmentFooter, FOOTER_BYTES, FOOTER_HASHED_BYTES, FOOTER_MAGIC, type SegmentFooter } from './segmentFooter.js';
+import { decodeSegmentHeader, hasMagic, type SegmentHeader, view } from './segmentHeader.js';
 
 export interface DecodedBatch {
   readonly offset: number;
@@ -46,7 +49,7 @@ export function decodeSegment(bytes: Uint8Array, where: string, mode: DecodeMode
   const batches: DecodedBatch[] = [];
   let offset = headerLength;
   let lastSeq = header.firstSeq - 1;
-  while (offset < bytes.length && !hasMagic(bytes, offset, FOOTER_MAGIC)) {
+  while (offset < bytes.length && !isFooterAt(bytes, offset)) {
     let batch: DecodedBatch;
     let end: number;
     try {
@@ -94,12 +97,38 @@ function decodeBatchAt(bytes: Uint8Array, offset: number, where: string, header:
   return { batch: { offset, firstSeq: h.firstSeq, lastSeq: h.lastSeq, committedAtMs: h.committedAtMs, events }, end };
 }
 
+/** The footer sits in the last FOOTER_BYTES bytes, nowhere else. */
+function isFooterAt(bytes: Uint8Array, offset: number): boolean {
+  return offset + FOOTER_BYTES === bytes.length && hasMagic(bytes, offset, FOOTER_MAGIC);
+}
+
 /**
  * True when the damaged batch at `offset` is the last thing in the file: no
- * intact batch or footer follows it. Only then is it a torn write.
+ * footer ends the file and no intact batch (one whose payload checksum
+ * verifies) starts anywhere after `offset`. Only then is it a torn write.
+ * The damaged header's own fields (magic, payload length) are not trusted
+ * to find what follows: one flipped bit there must not hide the batches
+ * after it. The scan runs only on this error path.
  */
 function isTail(bytes: Uint8Array, offset: number): boolean {
-  if (offset + BATCH_HEADER_BYTES > bytes.length || !hasMagic(bytes, offset, BATCH_MAGIC)) return true;
-  const payloadLength = new DataView(bytes.buffer, bytes.byteOffset + offset + 40, 4).getUint32(0, true);
-  return offset + BATCH_HEADER_BYTES + payloadLength >= bytes.length;
+  const footerAt = bytes.length - FOOTER_BYTES;
+  if (footerAt > offset && hasMagic(bytes, footerAt, FOOTER_MAGIC)) return false;
+  return !hasIntactBatchFrom(bytes, offset + 1);
+}
+
+/** True when an intact batch (magic, and a payload matching its checksum) starts at or after `from`. */
+export function hasIntactBatchFrom(bytes: Uint8Array, from: number): boolean {
+  const all = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = all.indexOf(BATCH_MAGIC, from, 'latin1'); at >= 0; at = all.indexOf(BATCH_MAGIC, at + 1, 'latin1')) {
+    if (isIntactBatchAt(bytes, at)) return true;
+  }
+  return false;
+}
+
+function isIntactBatchAt(bytes: Uint8Array, offset: number): boolean {
+  if (offset + BATCH_HEADER_BYTES > bytes.length) return false;
+  const payloadStart = offset + BATCH_HEADER_BYTES;
+  const payloadEnd = payloadStart + view(bytes).getUint32(offset + 40, true);
+  if (payloadEnd > bytes.length) return false;
+  return bytesEqual(blake3Digest(bytes.subarray(payloadStart, payloadEnd)), bytes.subarray(offset + 44, payloadStart));
 }

@@ -7,12 +7,15 @@
  * - A gap between segments (a missing segment in the middle) is corruption.
  * - A torn last batch in the active segment is cut off and reported: it is
  *   what a crash mid-write leaves, and it was never acknowledged as durable.
+ * - An active segment that ends before the checkpoint's seqno is sealed where
+ *   it ends (removed if it holds no batch): the next seqno belongs in a new one.
  */
 import { Checksum, createHasher } from '../checksum.js';
 import { WalError } from '../errors.js';
 import type { WalEvent } from '../events.js';
-import { decodeSegment, type DecodedSegment } from './decodeSegment.js';
-import type { SegmentHeader } from './segmentHeader.js';
+import { decodeSegment, type DecodedSegment, hasIntactBatchFrom } from './decodeSegment.js';
+import { encodeSegmentFooter } from './segmentFooter.js';
+import { decodeSegmentHeader, type SegmentHeader } from './segmentHeader.js';
 import { segmentFileName, type SegmentStore } from './segmentStore.js';
 import { type ActiveState, Wal, type WalConfig } from './wal.js';
 import type { SealedSegmentInfo } from './walSegmentPayload.js';
@@ -79,7 +82,15 @@ export async function openWal(store: SegmentStore, config: WalConfig, hooks: Ope
     if (decoded.torn) {
       tornTail = { file, offset: decoded.torn.offset, discardedBytes: bytes.length - decoded.validLength, reason: decoded.torn.reason };
     }
-    active = await reopen(store, id, bytes.subarray(0, decoded.validLength), decoded);
+    const valid = bytes.subarray(0, decoded.validLength);
+    if (decoded.lastSeq < hooks.afterSeq) {
+      // The checkpoint is ahead of this segment's intact end (a tail lost or torn after the
+      // checkpoint was written): it cannot take seqno afterSeq + 1, so it is sealed as it stands.
+      const info = await sealBehindCheckpoint(store, config, id, valid, decoded);
+      if (info) sealed.push(info);
+      continue;
+    }
+    active = await reopen(store, id, valid, decoded);
   }
   const nextSegmentId = ids.length > 0 ? ids[ids.length - 1]! + 1 : 1;
   const wal = new Wal(store, config, active, sealed, nextSegmentId);
@@ -90,9 +101,20 @@ function decodeOrTear(bytes: Uint8Array, file: string, isLast: boolean): Decoded
   try {
     return decodeSegment(bytes, file, isLast ? 'active' : 'sealed');
   } catch (err) {
-    // Only the last segment's header may be torn (a crash right after creating it).
-    if (isLast && err instanceof WalError && bytes.length < 64 && /header truncated|bad segment magic/.test(err.message)) return null;
+    // Only the last segment's header may be torn (a crash right after creating it, before its
+    // first sync): its header is unreadable and it holds no intact batch, so nothing in it was
+    // acknowledged. An unreadable header in front of intact batches is corruption.
+    if (isLast && err instanceof WalError && err.code === 'Corruption' && !headerDecodes(bytes, file) && !hasIntactBatchFrom(bytes, 0)) return null;
     throw err;
+  }
+}
+
+function headerDecodes(bytes: Uint8Array, file: string): boolean {
+  try {
+    decodeSegmentHeader(bytes, file);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -103,6 +125,25 @@ function checkPlacement(h: SegmentHeader, id: number, shardId: number, prevLastS
   if (h.firstSeq > prevLastSeq + 1) {
     throw new WalError('Corruption', `${file}: starts at seqno ${h.firstSeq} (offset 24) but the log before it ends at ${prevLastSeq}: a segment is missing`);
   }
+}
+
+/** Seals the segment `valid` as it stands (a header-only one is removed instead); the next write opens a new one. */
+async function sealBehindCheckpoint(
+  store: SegmentStore, config: WalConfig, id: number, valid: Uint8Array, d: DecodedSegment,
+): Promise<SealedSegmentInfo | null> {
+  if (d.batches.length === 0) {
+    await store.removeSegment(id);
+    return null;
+  }
+  const sealedAtMs = config.clock();
+  const eventCount = d.batches.reduce((n, b) => n + b.events.length, 0);
+  const footer = encodeSegmentFooter({ eventCount, lastSeq: d.lastSeq, sealedAtMs }, createHasher().update(valid));
+  const handle = await store.reopenActive(id, valid.length);
+  handle.append(footer);
+  await handle.sync();
+  handle.close();
+  const bytes = Buffer.concat([valid, footer]);
+  return { segmentId: id, firstSeq: d.header.firstSeq, lastSeq: d.lastSeq, sealedAtMs, byteLength: bytes.length, checksum: Checksum.of(bytes) };
 }
 
 async function reopen(store: SegmentStore, id: number, bytes: Uint8Array, d: DecodedSegment): Promise<ActiveState> {

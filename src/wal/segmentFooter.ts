@@ -45,7 +45,7 @@ export function decodeSegmentFooter(bytes: Uint8Array, offset: number, where: st
   const v = view(bytes);
   return {
     eventCount: v.getUint32(offset + 4, true),
-    lastSeq: readU64(v, offset + 8),
+    lastSeq: readU64(v, offset + 8, where),
     sealedAtMs: v.getFloat64(offset + 16, true),
     checksum: bytes.subarray(offset + FOOTER_HASHED_BYTES, offset + FOOTER_HASHED_BYTES + CHECKSUM_BYTES),
   };

@@ -77,8 +77,8 @@ export function decodeSegmentHeader(bytes: Uint8Array, where: string): { header:
   return {
     header: {
       shardId: v.getUint32(8, true),
-      segmentId: readU64(v, 16),
-      firstSeq: readU64(v, 24),
+      segmentId: readU64(v, 16, where),
+      firstSeq: readU64(v, 24, where),
       createdAtMs: v.getFloat64(32, true),
       regionId: meta.r,
       halfLives: { defaultMs: meta.h.d, byType: meta.h.t },
@@ -91,11 +91,11 @@ export function view(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** Reads a u64 that must fit a JS safe integer (seqnos and segment ids do). */
-export function readU64(v: DataView, offset: number): number {
+/** Reads a u64 that must fit a JS safe integer (seqnos and segment ids do); `where` names the file for errors. */
+export function readU64(v: DataView, offset: number, where: string): number {
   const n = v.getBigUint64(offset, true);
   if (n > BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new WalError('Corruption', `u64 at offset ${offset} is ${n}, past the largest safe integer`);
+    throw new WalError('Corruption', `${where}: u64 at offset ${offset} is ${n}, past the largest safe integer`);
   }
   return Number(n);
 }
