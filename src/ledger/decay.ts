@@ -24,6 +24,30 @@ export function decayFactor(tMs: number, refMs: number, halfLifeMs: number): num
   return Math.pow(2, -(tMs - refMs) / halfLifeMs);
 }
 
+/**
+ * Past 2^±1000 the factor alone leaves the normal range of a double (2^-1022
+ * .. 2^1023): it loses precision, then becomes 0 or Infinity, while the
+ * product with a mass may still be an ordinary number (a mass of 2^500
+ * queried 1200 half-lives after its reference scores 2^-700).
+ */
+const MAX_SINGLE_FACTOR_EXPONENT = 1000;
+
+/**
+ * The function mass => mass * 2^(-(t - refMs) / halfLifeMs): a score at `t`,
+ * or a mass moved to the reference time `t`. Monotone in the mass, so it
+ * keeps the mass order. A factor outside the normal range is applied in two
+ * halves, so the result underflows or overflows only when the product does.
+ */
+export function decayAt(tMs: number, refMs: number, halfLifeMs: number): (mass: number) => number {
+  const exponent = -(tMs - refMs) / halfLifeMs;
+  if (Math.abs(exponent) <= MAX_SINGLE_FACTOR_EXPONENT) {
+    const factor = Math.pow(2, exponent);
+    return (mass) => mass * factor;
+  }
+  const half = Math.pow(2, exponent / 2);
+  return (mass) => (mass === 0 ? 0 : mass * half * half);
+}
+
 /** The definition, term by term: for tests and audits, not the hot path. */
 export function decayScoreDirect(signals: Iterable<{ weight: number; at: number }>, tMs: number, halfLifeMs: number): number {
   let sum = 0;

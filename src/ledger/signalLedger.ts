@@ -3,7 +3,7 @@
  * decay.ts) and an incrementally kept top-k for `retrieve`.
  */
 import { DECAY_REBASE_HALF_LIVES } from '../limits.js';
-import { decayFactor, massOf } from './decay.js';
+import { decayAt, massOf } from './decay.js';
 import { before, TopK } from './topK.js';
 
 /** Smallest top-k kept per type: retrieve's default limit with room to spare. */
@@ -27,21 +27,33 @@ export class TypeLedger {
     const mass = (this.masses.get(itemId) ?? 0) + massOf(weight, atMs, this.refMs, this.halfLifeMs);
     this.masses.set(itemId, mass);
     if (!this.top) return;
-    if (weight >= 0) this.top.offer(itemId);
-    else if (this.top.has(itemId)) this.top = null;
+    // A member that shrank may fall below a non-member: rebuild when next asked.
+    // Anything else (grown, new, or a non-member that shrank) `offer` places.
+    if (weight < 0 && this.top.has(itemId)) this.top = null;
+    else this.top.offer(itemId);
   }
 
   score(itemId: string, tMs: number): number {
     const mass = this.masses.get(itemId);
-    return mass === undefined ? 0 : mass * decayFactor(tMs, this.refMs, this.halfLifeMs);
+    return mass === undefined ? 0 : decayAt(tMs, this.refMs, this.halfLifeMs)(mass);
   }
 
   /** The best `limit` items by score at `tMs`, ties by id ascending. */
   best(limit: number, tMs: number): Array<{ id: string; score: number }> {
-    const factor = decayFactor(tMs, this.refMs, this.halfLifeMs);
-    if (factor === 0 || !Number.isFinite(factor)) return this.bestByScan(limit, factor);
+    const decay = decayAt(tMs, this.refMs, this.halfLifeMs);
     if (!this.top || this.top.k < limit) this.top = TopK.build(Math.max(limit, MIN_TOP_K), this.masses);
-    return this.top.entries.slice(0, limit).map((id) => ({ id, score: this.masses.get(id)! * factor }));
+    // Scores follow mass order, but rounding or underflow can give different
+    // masses one score, and equal scores rank by id: take the first `limit`
+    // plus every cached item tied with the last of them, and sort by score.
+    const entries = this.top.entries;
+    const scored = (id: string) => ({ id, score: decay(this.masses.get(id)!) });
+    const candidates = entries.slice(0, limit).map(scored);
+    const cut = candidates[candidates.length - 1]?.score;
+    while (candidates.length < entries.length && scored(entries[candidates.length]!).score === cut) {
+      candidates.push(scored(entries[candidates.length]!));
+    }
+    if (candidates.length === this.top.k && !this.uncachedRankBelow(candidates, cut!, decay)) return this.bestByScan(limit, decay);
+    return candidates.sort(byScoreThenId).slice(0, limit);
   }
 
   snapshot(): TypeLedgerSnapshot {
@@ -56,18 +68,42 @@ export class TypeLedger {
 
   /** Moves the reference time forward so masses stay far from overflow; order is unchanged. */
   private rebase(newRefMs: number): void {
-    const factor = decayFactor(newRefMs, this.refMs, this.halfLifeMs);
-    for (const [id, mass] of this.masses) this.masses.set(id, mass * factor);
+    const decay = decayAt(newRefMs, this.refMs, this.halfLifeMs);
+    for (const [id, mass] of this.masses) this.masses.set(id, decay(mass));
     this.refMs = newRefMs;
     this.top = null; // masses that underflowed to 0 now tie and order by id
   }
 
-  /** Degenerate factor (scores all underflow or overflow): rank the scores themselves. */
-  private bestByScan(limit: number, factor: number): Array<{ id: string; score: number }> {
-    const scored = [...this.masses].map(([id, mass]) => ({ id, score: mass * factor }));
-    scored.sort((a, b) => (before(a.score, a.id, b.score, b.id) ? -1 : before(b.score, b.id, a.score, a.id) ? 1 : 0));
-    return scored.slice(0, limit);
+  /**
+   * True when no item outside the full cache can tie the cut score `cut` and
+   * outrank a candidate. Outside items rank after the last cached one by
+   * (mass desc, id asc): an equal mass has a larger id than every cached item
+   * of that mass, and a smaller mass scores at most what the next double
+   * below it does.
+   */
+  private uncachedRankBelow(candidates: ReadonlyArray<{ id: string; score: number }>, cut: number, decay: (mass: number) => number): boolean {
+    const lastMass = this.masses.get(candidates[candidates.length - 1]!.id)!;
+    const tiedMassesEqual = candidates.every((c) => c.score !== cut || this.masses.get(c.id) === lastMass);
+    return tiedMassesEqual && decay(nextDown(lastMass)) < cut;
   }
+
+  /** Scores tied past the cache's end: rank every item's score itself. */
+  private bestByScan(limit: number, decay: (mass: number) => number): Array<{ id: string; score: number }> {
+    const scored = [...this.masses].map(([id, mass]) => ({ id, score: decay(mass) }));
+    return scored.sort(byScoreThenId).slice(0, limit);
+  }
+}
+
+/** The largest double below finite `x`. */
+function nextDown(x: number): number {
+  if (x === 0) return -Number.MIN_VALUE;
+  const bits = new BigInt64Array(new Float64Array([x]).buffer);
+  bits[0]! += x > 0 ? -1n : 1n;
+  return new Float64Array(bits.buffer)[0]!;
+}
+
+function byScoreThenId(a: { id: string; score: number }, b: { id: string; score: number }): number {
+  return before(a.score, a.id, b.score, b.id) ? -1 : before(b.score, b.id, a.score, a.id) ? 1 : 0;
 }
 
 /** Every type's ledger. */
