@@ -19,6 +19,7 @@ import { decodeSegmentHeader, type SegmentHeader } from './segmentHeader.js';
 import { segmentFileName, type SegmentStore } from './segmentStore.js';
 import { type ActiveState, Wal, type WalConfig } from './wal.js';
 import type { SealedSegmentInfo } from './walSegmentPayload.js';
+import { peekFooter, verifySealed } from './verifySealed.js';
 
 export interface TornTail {
   readonly file: string;
@@ -55,6 +56,18 @@ export async function openWal(store: SegmentStore, config: WalConfig, hooks: Ope
     const isLast = i === ids.length - 1;
     const file = segmentFileName(config.shardId, id);
     const bytes = await store.readSegment(id);
+    const claimed = isLast ? null : peekFooter(bytes, file);
+    if (claimed && claimed.lastSeq <= hooks.afterSeq) {
+      // Wholly inside the checkpoint: verify, do not decode.
+      const { header, footer } = verifySealed(bytes, file);
+      checkPlacement(header, id, config.shardId, lastSeq, file);
+      hooks.onHeader(header, file);
+      sealed.push({
+        segmentId: id, firstSeq: header.firstSeq, lastSeq: footer.lastSeq,
+        sealedAtMs: footer.sealedAtMs, byteLength: bytes.length, checksum: Checksum.of(bytes),
+      });
+      continue;
+    }
     const decoded = decodeOrTear(bytes, file, isLast);
     if (!decoded) {
       tornTail = { file, offset: 0, discardedBytes: bytes.length, reason: 'segment header incomplete' };
