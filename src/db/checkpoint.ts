@@ -23,6 +23,7 @@ import type { HalfLives } from '../ledger/halfLives.js';
 import type { TypeLedgerSnapshot } from '../ledger/signalLedger.js';
 import { hasMagic, readU64, view, writeMagic } from '../wal/segmentHeader.js';
 import { DbState } from './dbState.js';
+import { checkpointFileName, type SegmentStore } from '../wal/segmentStore.js';
 
 const MAGIC = 'TDCK';
 /** 2: the checksum covers the header fields too (version 1 covered only the body). */
@@ -82,4 +83,19 @@ export function decodeCheckpoint(bytes: Uint8Array, shardId: number, where: stri
 /** BLAKE3-256 of a checkpoint's header fields (bytes 0..23) and its body. */
 function checksumOf(file: Uint8Array): Uint8Array {
   return createHasher().update(file.subarray(0, HASHED_HEADER_BYTES)).update(file.subarray(HEADER_BYTES)).digest();
+}
+
+/**
+ * The state from the newest checkpoint in `store`, or a fresh one; refuses
+ * (ConfigMismatch) one whose half-lives differ from `halfLives` when given.
+ */
+export async function loadLatestCheckpoint(store: SegmentStore, shardId: number, halfLives: HalfLives | null): Promise<DbState> {
+  const seqs = await store.listCheckpoints();
+  const latest = seqs[seqs.length - 1];
+  const state = new DbState(halfLives);
+  if (latest === undefined) return state;
+  const file = checkpointFileName(shardId, latest);
+  const restored = decodeCheckpoint(await store.readCheckpoint(latest), shardId, file);
+  state.agreeHalfLives(restored.requireHalfLives(), file);
+  return restored;
 }

@@ -14,10 +14,11 @@ import { openWal, type WalRecovery } from '../wal/openWal.js';
 import { decodeSegment, type DecodedSegment } from '../wal/decodeSegment.js';
 import { FileSegmentStore } from '../wal/fileSegmentStore.js';
 import { MemorySegmentStore } from '../wal/memorySegmentStore.js';
-import { checkpointFileName, type SegmentStore } from '../wal/segmentStore.js';
+import type { SegmentStore } from '../wal/segmentStore.js';
 import type { Wal } from '../wal/wal.js';
 import type { WalSegmentPayload } from '../wal/walSegmentPayload.js';
-import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
+import { encodeCheckpoint, loadLatestCheckpoint } from './checkpoint.js';
+import { type ApplyResult, applyDecodedSegment, checkNoGap } from './applySegment.js';
 import { applyWalEvent, DbState } from './dbState.js';
 import { Freshness, type LeaderStatus } from './freshness.js';
 import { resolveOptions, type ResolvedOptions, type TidalDbOptions } from './options.js';
@@ -25,19 +26,6 @@ import { retrieve, type RetrieveQuery, type Scored, search, type SearchQuery, ch
 import { type ItemInput, type SignalInput, validateItem, validateSignal } from './validateWrite.js';
 import type { Item } from '../items/itemStore.js';
 import { DEFAULT_HALF_LIFE_MS } from '../limits.js';
-
-/** What applying one shipped segment did. */
-export interface ApplyResult {
-  readonly segmentId: number;
-  readonly firstSeq: number;
-  readonly lastSeq: number;
-  /** Events applied now. */
-  readonly appliedEvents: number;
-  /** Events at or below the high-water mark, skipped as duplicates. */
-  readonly skippedEvents: number;
-  /** The high-water mark after the apply. */
-  readonly appliedSeq: number;
-}
 
 /** What open found: checkpoint used, events replayed, a torn tail cut off. */
 export interface RecoveryReport extends WalRecovery {
@@ -82,7 +70,7 @@ export class TidalDb {
     const store: SegmentStore = opts.dir === null
       ? new MemorySegmentStore()
       : await FileSegmentStore.open(opts.dir, opts.shardId, opts.durability === 'fsync');
-    const state = await loadCheckpoint(store, opts);
+    const state = await loadLatestCheckpoint(store, opts.shardId, opts.halfLives);
     const checkpointSeq = state.appliedSeq;
     const { wal, recovery } = await openWal(store, {
       shardId: opts.shardId, regionId: opts.regionId, maxSegmentBytes: opts.maxSegmentBytes,
@@ -173,10 +161,11 @@ export class TidalDb {
       if (decoded.header.shardId !== this.opts.shardId) {
         throw new TidalError('ConfigMismatch', `segment ${payload.segmentId} is for shard ${decoded.header.shardId}, this database holds shard ${this.opts.shardId}`);
       }
-      if (decoded.lastSeq <= this.state.appliedSeq) return of(this.skipped(payload, decoded));
-      this.checkNoGap(payload, decoded);
+      if (decoded.lastSeq <= this.state.appliedSeq) return of(this.counted(applyDecodedSegment(this.state, payload, decoded)));
+      checkNoGap(this.state, payload, decoded);
       this.state.agreeHalfLives(decoded.header.halfLives, `segment ${payload.segmentId}`);
-      return this.wal.storeSealed$(payload).pipe(map(() => this.applyDecoded(payload, decoded)));
+      // Durable first, then applied, then acknowledged: an ack never runs ahead of the data.
+      return this.wal.storeSealed$(payload).pipe(map(() => this.counted(applyDecodedSegment(this.state, payload, decoded))));
     });
   }
 
@@ -270,33 +259,16 @@ export class TidalDb {
     return seq;
   }
 
-  private applyDecoded(payload: WalSegmentPayload, decoded: DecodedSegment): ApplyResult {
-    if (decoded.lastSeq <= this.state.appliedSeq) return this.skipped(payload, decoded);
-    this.checkNoGap(payload, decoded);
-    let applied = 0;
-    for (const batch of decoded.batches) {
-      if (batch.lastSeq <= this.state.appliedSeq) continue;
-      for (const e of batch.events) if (applyWalEvent(this.state, e)) applied++;
+  private counted(r: ApplyResult): ApplyResult {
+    this.counts.eventsSkipped += r.skippedEvents;
+    if (r.appliedEvents === 0) {
+      this.counts.segmentsSkipped++;
+      return r;
     }
-    const skipped = decoded.lastSeq - decoded.header.firstSeq + 1 - applied;
     this.counts.segmentsApplied++;
-    this.counts.eventsSkipped += skipped;
     this.freshness.noteApplied(this.state.appliedSeq);
     this.appliedSubject.next(this.state.appliedSeq);
-    return result(payload, decoded, applied, skipped, this.state.appliedSeq);
-  }
-
-  private skipped(payload: WalSegmentPayload, decoded: DecodedSegment): ApplyResult {
-    this.counts.segmentsSkipped++;
-    const count = decoded.lastSeq - decoded.header.firstSeq + 1;
-    this.counts.eventsSkipped += count;
-    return result(payload, decoded, 0, count, this.state.appliedSeq);
-  }
-
-  private checkNoGap(payload: WalSegmentPayload, decoded: DecodedSegment): void {
-    if (decoded.header.firstSeq > this.state.appliedSeq + 1) {
-      throw new WalError('Gap', `segment ${payload.segmentId} starts at seqno ${decoded.header.firstSeq}, but this follower has applied only up to ${this.state.appliedSeq}`);
-    }
+    return r;
   }
 
   private checkOpen(): void {
@@ -320,21 +292,6 @@ export class TidalDb {
   }
 }
 
-function result(p: WalSegmentPayload, d: DecodedSegment, applied: number, skipped: number, appliedSeq: number): ApplyResult {
-  return { segmentId: p.segmentId, firstSeq: d.header.firstSeq, lastSeq: d.lastSeq, appliedEvents: applied, skippedEvents: skipped, appliedSeq };
-}
-
 function failed(err: unknown): TidalError {
   return new TidalError('Failed', `the write-ahead log failed; reopen the database to recover its durable state: ${(err as Error).message}`, { cause: err });
-}
-
-async function loadCheckpoint(store: SegmentStore, opts: ResolvedOptions): Promise<DbState> {
-  const seqs = await store.listCheckpoints();
-  const latest = seqs[seqs.length - 1];
-  const state = new DbState(opts.halfLives);
-  if (latest === undefined) return state;
-  const file = checkpointFileName(opts.shardId, latest);
-  const restored = decodeCheckpoint(await store.readCheckpoint(latest), opts.shardId, file);
-  state.agreeHalfLives(restored.requireHalfLives(), file);
-  return restored;
 }

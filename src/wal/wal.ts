@@ -3,7 +3,7 @@
  * (by size and on request), group-commits fsyncs, and serves sealed segments
  * for shipping. The byte format is in docs/wal-format.md.
  */
-import { defer, EMPTY, from, map, type Observable, of, Subject } from 'rxjs';
+import { defer, from, map, type Observable, of, Subject } from 'rxjs';
 import { Checksum, createHasher, type Hasher } from '../checksum.js';
 import { assert, WalError } from '../errors.js';
 import type { WalEvent } from '../events.js';
@@ -14,7 +14,8 @@ import { encodeSegmentFooter } from './segmentFooter.js';
 import { encodeSegmentHeader } from './segmentHeader.js';
 import type { ActiveSegment, SegmentStore } from './segmentStore.js';
 import { deferred, type Deferred, SyncQueue } from './syncQueue.js';
-import { firstSegmentAfter, type SealedSegmentInfo, type WalSegmentPayload } from './walSegmentPayload.js';
+import { SealedSegmentIndex, toInfo } from './sealedSegmentIndex.js';
+import type { SealedSegmentInfo, WalSegmentPayload } from './walSegmentPayload.js';
 
 /** How a write becomes durable: in memory (at once), handed to the OS, or fdatasync'd. */
 export type Durability = 'memory' | 'none' | 'fsync';
@@ -47,9 +48,7 @@ export class Wal {
   private readonly sealedSubject = new Subject<WalSegmentPayload>();
   /** Each segment as it is sealed (and durable): size-triggered and requested seals alike. */
   readonly sealed$: Observable<WalSegmentPayload> = this.sealedSubject.asObservable();
-  private readonly index: SealedSegmentInfo[] = [];
-  private readonly cache = new Map<number, Uint8Array>();
-  private cacheBytes = 0;
+  private readonly index: SealedSegmentIndex;
   private pending: WalEvent[] = [];
   private group: Deferred | null = null;
   private flushScheduled = false;
@@ -63,13 +62,13 @@ export class Wal {
     sealed: readonly SealedSegmentInfo[],
     private nextSegmentId: number,
   ) {
-    this.index.push(...sealed);
+    this.index = new SealedSegmentIndex(store, config.shardId, config.shipCacheBytes, sealed);
     this.syncs = new SyncQueue((err) => this.fail(err));
   }
 
   /** Sealed segments, oldest first (descriptors only). */
   get sealedSegments(): readonly SealedSegmentInfo[] {
-    return this.index;
+    return this.index.list;
   }
 
   /** Bytes in the active segment (0 when there is none). */
@@ -137,14 +136,7 @@ export class Wal {
 
   /** The sealed segment holding the first seqno after `seq`, or nothing. Read back and verified if not cached. */
   nextSegment$(seq: number): Observable<WalSegmentPayload> {
-    return defer(() => {
-      const i = firstSegmentAfter(this.index, seq);
-      if (i < 0) return EMPTY;
-      const info = this.index[i]!;
-      const bytes = this.cache.get(info.segmentId) ?? this.store.readSegmentSync(info.segmentId);
-      if (bytes) return of(toPayload(this.config.shardId, info, bytes));
-      return from(this.store.readSegment(info.segmentId)).pipe(map((b) => this.verifiedPayload(info, b)));
-    });
+    return this.index.next$(seq);
   }
 
   /** Sealed segments holding events after `seq`, in order, each read as it is reached. */
@@ -169,7 +161,10 @@ export class Wal {
     return defer(() => {
       if (this.store.writeSegmentSync(payload.segmentId, payload.bytes)) return of(undefined);
       return from(this.store.writeSegment(payload.segmentId, payload.bytes));
-    }).pipe(map(() => this.recordSealed(toInfo(payload), payload.bytes)));
+    }).pipe(map(() => {
+      this.index.record(toInfo(payload), payload.bytes);
+      this.nextSegmentId = Math.max(this.nextSegmentId, payload.segmentId + 1);
+    }));
   }
 
   /**
@@ -179,15 +174,7 @@ export class Wal {
    * finds, and a reused segment id would overwrite a follower's older segment.
    */
   async removeSealedThrough(seq: number, keep: number): Promise<number> {
-    let removed = 0;
-    const minKept = Math.max(keep, this.active ? 0 : 1);
-    while (this.index.length > minKept && this.index[0]!.lastSeq <= seq) {
-      const info = this.index.shift()!;
-      this.uncache(info.segmentId);
-      await this.store.removeSegment(info.segmentId);
-      removed++;
-    }
-    return removed;
+    return this.index.removeThrough(seq, Math.max(keep, this.active ? 0 : 1));
   }
 
   /** Makes everything written so far durable. */
@@ -278,38 +265,9 @@ export class Wal {
   }
 
   private publish(info: SealedSegmentInfo, bytes: Uint8Array): WalSegmentPayload {
-    this.recordSealed(info, bytes);
-    const payload = toPayload(this.config.shardId, info, bytes);
+    const payload = this.index.record(info, bytes);
     this.sealedSubject.next(payload);
     return payload;
-  }
-
-  private recordSealed(info: SealedSegmentInfo, bytes: Uint8Array): void {
-    const last = this.index[this.index.length - 1];
-    if (last && last.segmentId === info.segmentId) this.index.pop();
-    this.index.push(info);
-    this.nextSegmentId = Math.max(this.nextSegmentId, info.segmentId + 1);
-    if (this.store.kind === 'memory') return;
-    this.cache.set(info.segmentId, bytes);
-    this.cacheBytes += bytes.length;
-    for (const id of this.cache.keys()) {
-      if (this.cacheBytes <= this.config.shipCacheBytes) break;
-      this.uncache(id);
-    }
-  }
-
-  private uncache(segmentId: number): void {
-    const bytes = this.cache.get(segmentId);
-    if (!bytes) return;
-    this.cache.delete(segmentId);
-    this.cacheBytes -= bytes.length;
-  }
-
-  private verifiedPayload(info: SealedSegmentInfo, bytes: Uint8Array): WalSegmentPayload {
-    if (!info.checksum.matches(bytes)) {
-      throw new WalError('Corruption', `segment ${info.segmentId} changed on disk since it was sealed: checksum mismatch over ${bytes.length} bytes`);
-    }
-    return toPayload(this.config.shardId, info, bytes);
   }
 
   private fail(err: unknown): void {
@@ -318,18 +276,4 @@ export class Wal {
     this.group?.reject(this.failure);
     this.group = null;
   }
-}
-
-function toPayload(shardId: number, info: SealedSegmentInfo, bytes: Uint8Array): WalSegmentPayload {
-  return {
-    shardId, segmentId: info.segmentId, firstSeq: info.firstSeq, lastSeq: info.lastSeq,
-    sealedAtMs: info.sealedAtMs, bytes, checksum: info.checksum,
-  };
-}
-
-function toInfo(p: WalSegmentPayload): SealedSegmentInfo {
-  return {
-    segmentId: p.segmentId, firstSeq: p.firstSeq, lastSeq: p.lastSeq,
-    sealedAtMs: p.sealedAtMs, byteLength: p.bytes.length, checksum: p.checksum,
-  };
 }

@@ -1,0 +1,49 @@
+/**
+ * The follower's apply of one decoded segment, over the one apply path
+ * (`applyWalEvent`): idempotent by event, refusing gaps.
+ */
+import { WalError } from '../errors.js';
+import type { DecodedSegment } from '../wal/decodeSegment.js';
+import type { WalSegmentPayload } from '../wal/walSegmentPayload.js';
+import { applyWalEvent, type DbState } from './dbState.js';
+
+/** What applying one shipped segment did. */
+export interface ApplyResult {
+  readonly segmentId: number;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  /** Events applied now. */
+  readonly appliedEvents: number;
+  /** Events at or below the high-water mark, skipped as duplicates. */
+  readonly skippedEvents: number;
+  /** The high-water mark after the apply. */
+  readonly appliedSeq: number;
+}
+
+/** Throws `WalError` `Gap` if applying `decoded` would skip seqnos after the high-water mark. */
+export function checkNoGap(state: DbState, payload: WalSegmentPayload, decoded: DecodedSegment): void {
+  if (decoded.header.firstSeq > state.appliedSeq + 1) {
+    throw new WalError('Gap', `segment ${payload.segmentId} starts at seqno ${decoded.header.firstSeq}, but this follower has applied only up to ${state.appliedSeq}`);
+  }
+}
+
+/**
+ * Applies the events of `decoded` after the high-water mark: none when it is
+ * wholly at or below it, the tail when it overlaps it. Refuses a gap before
+ * changing anything.
+ */
+export function applyDecodedSegment(state: DbState, payload: WalSegmentPayload, decoded: DecodedSegment): ApplyResult {
+  const total = decoded.lastSeq - decoded.header.firstSeq + 1;
+  if (decoded.lastSeq <= state.appliedSeq) return result(payload, decoded, 0, total, state.appliedSeq);
+  checkNoGap(state, payload, decoded);
+  let applied = 0;
+  for (const batch of decoded.batches) {
+    if (batch.lastSeq <= state.appliedSeq) continue;
+    for (const e of batch.events) if (applyWalEvent(state, e)) applied++;
+  }
+  return result(payload, decoded, applied, total - applied, state.appliedSeq);
+}
+
+function result(p: WalSegmentPayload, d: DecodedSegment, applied: number, skipped: number, appliedSeq: number): ApplyResult {
+  return { segmentId: p.segmentId, firstSeq: d.header.firstSeq, lastSeq: d.lastSeq, appliedEvents: applied, skippedEvents: skipped, appliedSeq };
+}

@@ -1,0 +1,101 @@
+/**
+ * The sealed segments of one WAL: their descriptors in seqno order, and a
+ * bounded in-memory cache of recent ones' bytes so shipping to followers
+ * that keep up never reads the disk. Older bytes are read back and checked
+ * against the checksum taken when they were sealed.
+ */
+import { defer, EMPTY, from, map, type Observable, of } from 'rxjs';
+import { WalError } from '../errors.js';
+import type { SegmentStore } from './segmentStore.js';
+import { firstSegmentAfter, type SealedSegmentInfo, type WalSegmentPayload } from './walSegmentPayload.js';
+
+export class SealedSegmentIndex {
+  private readonly infos: SealedSegmentInfo[] = [];
+  private readonly cache = new Map<number, Uint8Array>();
+  private cacheBytes = 0;
+
+  /** @param cacheLimitBytes bytes of recent segments kept in memory (file-backed stores only) */
+  constructor(
+    private readonly store: SegmentStore,
+    private readonly shardId: number,
+    private readonly cacheLimitBytes: number,
+    initial: readonly SealedSegmentInfo[],
+  ) {
+    this.infos.push(...initial);
+  }
+
+  /** Descriptors, oldest first. */
+  get list(): readonly SealedSegmentInfo[] {
+    return this.infos;
+  }
+
+  /** Adds (or replaces the newest with the same id) a segment and caches its bytes. */
+  record(info: SealedSegmentInfo, bytes: Uint8Array): WalSegmentPayload {
+    const last = this.infos[this.infos.length - 1];
+    if (last && last.segmentId === info.segmentId) this.infos.pop();
+    this.infos.push(info);
+    if (this.store.kind === 'file') this.cacheBytesOf(info.segmentId, bytes);
+    return toPayload(this.shardId, info, bytes);
+  }
+
+  /** The segment holding the first seqno after `seq`, or nothing. */
+  next$(seq: number): Observable<WalSegmentPayload> {
+    return defer(() => {
+      const i = firstSegmentAfter(this.infos, seq);
+      if (i < 0) return EMPTY;
+      const info = this.infos[i]!;
+      const bytes = this.cache.get(info.segmentId) ?? this.store.readSegmentSync(info.segmentId);
+      if (bytes) return of(toPayload(this.shardId, info, bytes));
+      return from(this.store.readSegment(info.segmentId)).pipe(map((b) => this.verified(info, b)));
+    });
+  }
+
+  /** Removes the oldest segments wholly at or below `seq`, keeping at least `minKept`. */
+  async removeThrough(seq: number, minKept: number): Promise<number> {
+    let removed = 0;
+    while (this.infos.length > minKept && this.infos[0]!.lastSeq <= seq) {
+      const info = this.infos.shift()!;
+      this.uncache(info.segmentId);
+      await this.store.removeSegment(info.segmentId);
+      removed++;
+    }
+    return removed;
+  }
+
+  private cacheBytesOf(segmentId: number, bytes: Uint8Array): void {
+    this.cache.set(segmentId, bytes);
+    this.cacheBytes += bytes.length;
+    for (const id of this.cache.keys()) {
+      if (this.cacheBytes <= this.cacheLimitBytes) break;
+      this.uncache(id);
+    }
+  }
+
+  private uncache(segmentId: number): void {
+    const bytes = this.cache.get(segmentId);
+    if (!bytes) return;
+    this.cache.delete(segmentId);
+    this.cacheBytes -= bytes.length;
+  }
+
+  private verified(info: SealedSegmentInfo, bytes: Uint8Array): WalSegmentPayload {
+    if (!info.checksum.matches(bytes)) {
+      throw new WalError('Corruption', `segment ${info.segmentId} changed on disk since it was sealed: checksum mismatch over ${bytes.length} bytes`);
+    }
+    return toPayload(this.shardId, info, bytes);
+  }
+}
+
+export function toPayload(shardId: number, info: SealedSegmentInfo, bytes: Uint8Array): WalSegmentPayload {
+  return {
+    shardId, segmentId: info.segmentId, firstSeq: info.firstSeq, lastSeq: info.lastSeq,
+    sealedAtMs: info.sealedAtMs, bytes, checksum: info.checksum,
+  };
+}
+
+export function toInfo(p: WalSegmentPayload): SealedSegmentInfo {
+  return {
+    segmentId: p.segmentId, firstSeq: p.firstSeq, lastSeq: p.lastSeq,
+    sealedAtMs: p.sealedAtMs, byteLength: p.bytes.length, checksum: p.checksum,
+  };
+}
