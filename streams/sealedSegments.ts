@@ -1,4 +1,4 @@
-import { ignoreElements, merge, type Observable, tap } from 'rxjs';
+import { from, ignoreElements, merge, mergeMap, type Observable } from 'rxjs';
 import type { TidalDb, WalSegmentPayload } from '../src/index.js';
 
 /**
@@ -18,12 +18,10 @@ import type { TidalDb, WalSegmentPayload } from '../src/index.js';
  * @see shipSegments
  */
 export function sealedSegments(db: TidalDb, ticks$: Observable<unknown>): Observable<WalSegmentPayload> {
+  // Seal on each tick; the sealed segment itself arrives through wal.sealed$ (synchronously in
+  // memory, once durable on disk), so only a failure of the seal matters here: it errors the stream.
   const seals$ = ticks$.pipe(
-    tap(() => {
-      db.wal.seal().catch(() => {}); // a failure is reported by wal.failed and fails later writes and seals
-      if (db.wal.failed) throw db.wal.failed;
-    }),
-    ignoreElements(),
+    mergeMap(() => from(db.wal.seal()).pipe(ignoreElements())),
   );
   return merge(db.wal.sealed$, seals$);
 }
