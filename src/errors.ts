@@ -12,7 +12,9 @@ export type TidalErrorCode =
   | 'Stale' // a read whose maxStaleMs the follower knows it cannot honour
   | 'Timeout' // waitFor() ran past its timeoutMs
   | 'Failed' // the database stopped accepting writes after an I/O failure
-  | 'ConfigMismatch'; // recorded configuration (half-lives, shard) differs from what was asked
+  | 'ConfigMismatch' // recorded configuration (half-lives, shard) differs from what was asked
+  | 'Fenced' // a segment or leader from an older epoch than this node has seen
+  | 'Diverged'; // this follower holds events a newer epoch's leader does not: it needs a rebuild
 
 /** Codes of {@link WalError}: the write-ahead log's bytes or storage. */
 export type WalErrorCode =

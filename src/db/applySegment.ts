@@ -2,7 +2,7 @@
  * The follower's apply of one decoded segment, over the one apply path
  * (`applyWalEvent`): idempotent by event, refusing gaps.
  */
-import { WalError } from '../errors.js';
+import { TidalError, WalError } from '../errors.js';
 import type { DecodedSegment } from '../wal/decodeSegment.js';
 import type { WalSegmentPayload } from '../wal/walSegmentPayload.js';
 import { applyWalEvent, type DbState } from './dbState.js';
@@ -24,6 +24,22 @@ export interface ApplyResult {
 export function checkNoGap(state: DbState, payload: WalSegmentPayload, decoded: DecodedSegment): void {
   if (decoded.header.firstSeq > state.appliedSeq + 1) {
     throw new WalError('Gap', `segment ${payload.segmentId} starts at seqno ${decoded.header.firstSeq}, but this follower has applied only up to ${state.appliedSeq}`);
+  }
+}
+
+/**
+ * Fencing: refuses (`Fenced`) a segment from an older epoch than this node
+ * has seen, and (`Diverged`) one from a newer epoch that starts at or below
+ * the high-water mark: the events this node holds there came from the old
+ * leader and the new one does not have them.
+ */
+export function checkEpoch(state: DbState, payload: WalSegmentPayload, decoded: DecodedSegment): void {
+  const { epoch, firstSeq } = decoded.header;
+  if (epoch < state.epoch) {
+    throw new TidalError('Fenced', `segment ${payload.segmentId} was written in epoch ${epoch}, but this node has seen epoch ${state.epoch}: its leader has been replaced`);
+  }
+  if (epoch > state.epoch && firstSeq <= state.appliedSeq) {
+    throw new TidalError('Diverged', `segment ${payload.segmentId} starts epoch ${epoch} at seqno ${firstSeq}, but this node applied up to ${state.appliedSeq} in epoch ${state.epoch}: it holds events the new leader does not; rebuild it from the new leader`);
   }
 }
 

@@ -10,7 +10,7 @@
  *       12    4 body length L, u32 LE
  *       16    8 seqno, u64 LE
  *       24   32 BLAKE3-256 of bytes 0..23 followed by the body
- *       56    L body: msgpack { region, halfLives, ledger, items }
+ *       56    L body: msgpack { region, halfLives, ledger, items, epoch }
  *
  * The checksum covers the header fields as well as the body: an unchecked
  * seqno would let one flipped bit make open skip or re-apply WAL events.
@@ -36,6 +36,8 @@ const packr = new Packr({ useRecords: false });
 interface CheckpointBody {
   readonly region: string;
   readonly halfLives: HalfLives;
+  /** Absent in checkpoints written before epochs: 0. */
+  readonly epoch?: number;
   readonly ledger: Record<string, TypeLedgerSnapshot>;
   readonly items: Array<[string, string | null, Record<string, unknown> | null]>;
 }
@@ -44,6 +46,7 @@ export function encodeCheckpoint(state: DbState, shardId: number, regionId: stri
   const body: CheckpointBody = {
     region: regionId,
     halfLives: state.requireHalfLives(),
+    epoch: state.epoch,
     ledger: state.ledger.snapshot(),
     items: [...state.items.all()].map((i) => [i.id, i.text, i.fields as Record<string, unknown> | null]),
   };
@@ -74,6 +77,7 @@ export function decodeCheckpoint(bytes: Uint8Array, shardId: number, where: stri
   }
   const decoded = packr.unpack(bytes.subarray(HEADER_BYTES)) as CheckpointBody;
   const state = new DbState(decoded.halfLives);
+  state.epoch = decoded.epoch ?? 0;
   state.ledger.restore(decoded.ledger);
   for (const [id, text, fields] of decoded.items) state.items.put({ id, text, fields });
   state.appliedSeq = readU64(v, 16, where);

@@ -14,6 +14,8 @@ export class DbState {
   readonly items = new ItemStore();
   /** High-water mark: every seqno at or below it is applied, none above. */
   appliedSeq = 0;
+  /** Highest leadership epoch seen in the data (segment headers, checkpoints, promote()). */
+  epoch = 0;
 
   constructor(public halfLives: HalfLives | null) {}
 

@@ -18,7 +18,7 @@ import type { SegmentStore } from '../wal/segmentStore.js';
 import type { Wal } from '../wal/wal.js';
 import type { WalSegmentPayload } from '../wal/walSegmentPayload.js';
 import { encodeCheckpoint, loadLatestCheckpoint } from './checkpoint.js';
-import { type ApplyResult, applyDecodedSegment, checkNoGap } from './applySegment.js';
+import { type ApplyResult, applyDecodedSegment, checkEpoch, checkNoGap } from './applySegment.js';
 import { applyWalEvent, DbState } from './dbState.js';
 import { Freshness, type LeaderStatus } from './freshness.js';
 import { resolveOptions, type ResolvedOptions, type TidalDbOptions } from './options.js';
@@ -40,6 +40,7 @@ export class TidalDb {
   readonly applied$: Observable<number> = this.appliedSubject.asObservable();
   private readonly freshness = new Freshness();
   private closed = false;
+  private role: 'leader' | 'follower';
   private counts = { signals: 0, items: 0, segmentsApplied: 0, segmentsSkipped: 0, eventsSkipped: 0 };
 
   private constructor(
@@ -51,6 +52,7 @@ export class TidalDb {
     /** What open recovered. */
     readonly recovery: RecoveryReport,
   ) {
+    this.role = opts.role;
     this.metrics.addCollector(() => ({
       lastSeq: this.state.appliedSeq,
       'writes.signals': this.counts.signals,
@@ -76,9 +78,13 @@ export class TidalDb {
       shardId: opts.shardId, regionId: opts.regionId, maxSegmentBytes: opts.maxSegmentBytes,
       durability: opts.durability, shipCacheBytes: opts.shipCacheBytes, clock: opts.clock,
       halfLives: () => state.requireHalfLives(),
+      epoch: () => state.epoch,
     }, {
       afterSeq: checkpointSeq,
-      onHeader: (h, file) => state.agreeHalfLives(h.halfLives, file),
+      onHeader: (h, file) => {
+        state.agreeHalfLives(h.halfLives, file);
+        state.epoch = Math.max(state.epoch, h.epoch);
+      },
       apply: (e) => void applyWalEvent(state, e),
     });
     if (state.halfLives === null && opts.role === 'leader') state.halfLives = { defaultMs: DEFAULT_HALF_LIFE_MS, byType: {} };
@@ -90,7 +96,9 @@ export class TidalDb {
   get dir(): string | null { return this.opts.dir; }
   /** Highest seqno written (leader) or applied (follower). */
   get lastSeq(): number { return this.state.appliedSeq; }
-  isFollower(): boolean { return this.opts.role === 'follower'; }
+  isFollower(): boolean { return this.role === 'follower'; }
+  /** Leadership epoch: the highest this node has seen; promote() starts a new one. */
+  get epoch(): number { return this.state.epoch; }
   isClosed(): boolean { return this.closed; }
 
   /** Records a signal; resolves with its seqno once durable as configured. */
@@ -161,9 +169,11 @@ export class TidalDb {
       if (decoded.header.shardId !== this.opts.shardId) {
         throw new TidalError('ConfigMismatch', `segment ${payload.segmentId} is for shard ${decoded.header.shardId}, this database holds shard ${this.opts.shardId}`);
       }
+      checkEpoch(this.state, payload, decoded);
       if (decoded.lastSeq <= this.state.appliedSeq) return of(this.counted(applyDecodedSegment(this.state, payload, decoded)));
       checkNoGap(this.state, payload, decoded);
       this.state.agreeHalfLives(decoded.header.halfLives, `segment ${payload.segmentId}`);
+      this.state.epoch = decoded.header.epoch;
       // Durable first, then applied, then acknowledged: an ack never runs ahead of the data.
       return this.wal.storeSealed$(payload).pipe(map(() => this.counted(applyDecodedSegment(this.state, payload, decoded))));
     });
@@ -204,6 +214,26 @@ export class TidalDb {
   /** The leader seqno this follower last heard of (its own lastSeq on a leader). */
   get knownLeaderSeq(): number {
     return this.isFollower() ? this.freshness.leaderSeq : this.state.appliedSeq;
+  }
+
+  /**
+   * Turns this follower into a leader at its high-water mark, in a new
+   * epoch (one past the highest it has seen), made durable by a checkpoint
+   * before it returns. Segments from older epochs are refused from then on
+   * by this node and by every follower that applies a segment of the new
+   * one. Stop its SegmentReceiver first. Promote the most up-to-date
+   * follower: one that applied more of the old leader's log than the
+   * promoted node will refuse the new epoch with `Diverged`.
+   * @returns the new epoch
+   */
+  async promote(): Promise<number> {
+    this.checkOpen();
+    if (!this.isFollower()) throw new TidalError('InvalidInput', 'promote() is for followers: this database is already a leader');
+    this.state.halfLives ??= { defaultMs: DEFAULT_HALF_LIFE_MS, byType: {} };
+    this.state.epoch += 1;
+    this.role = 'leader';
+    await this.writeCheckpoint();
+    return this.state.epoch;
   }
 
   /** Makes every write so far durable. */

@@ -10,7 +10,8 @@
  *       16    8 segment id, u64 LE
  *       24    8 first seqno, u64 LE
  *       32    8 created at, ms since epoch, f64 LE
- *       40    M meta: msgpack { r: region id, h: { d: default half-life ms, t: { type: ms } } }
+ *       40    M meta: msgpack { r: region id, h: { d: default half-life ms, t: { type: ms } }, e: epoch }
+ *              (`e` absent reads as epoch 0)
  *
  * See docs/wal-format.md.
  */
@@ -33,10 +34,12 @@ export interface SegmentHeader {
   readonly createdAtMs: number;
   readonly regionId: string;
   readonly halfLives: HalfLives;
+  /** Leadership epoch of the leader that wrote it (see promote()); older epochs are fenced off. */
+  readonly epoch: number;
 }
 
 export function encodeSegmentHeader(h: SegmentHeader): Uint8Array {
-  const meta = metaPackr.pack({ r: h.regionId, h: { d: h.halfLives.defaultMs, t: h.halfLives.byType } });
+  const meta = metaPackr.pack({ r: h.regionId, h: { d: h.halfLives.defaultMs, t: h.halfLives.byType }, e: h.epoch });
   const out = new Uint8Array(SEGMENT_HEADER_FIXED_BYTES + meta.length);
   const v = new DataView(out.buffer);
   writeMagic(out, 0, SEGMENT_MAGIC);
@@ -65,13 +68,14 @@ export function decodeSegmentHeader(bytes: Uint8Array, where: string): { header:
   if (metaLen > MAX_META_BYTES || SEGMENT_HEADER_FIXED_BYTES + metaLen > bytes.length) {
     throw new WalError('Corruption', `${where}: segment meta length ${metaLen} at offset 12 runs past the header`);
   }
-  let meta: { r: string; h: { d: number; t: Record<string, number> } };
+  let meta: { r: string; h: { d: number; t: Record<string, number> }; e?: number };
   try {
     meta = metaPackr.unpack(bytes.subarray(SEGMENT_HEADER_FIXED_BYTES, SEGMENT_HEADER_FIXED_BYTES + metaLen));
   } catch (cause) {
     throw new WalError('Corruption', `${where}: unreadable segment meta at offset ${SEGMENT_HEADER_FIXED_BYTES}`, { cause });
   }
-  if (typeof meta?.r !== 'string' || typeof meta.h?.d !== 'number' || typeof meta.h.t !== 'object') {
+  if (typeof meta?.r !== 'string' || typeof meta.h?.d !== 'number' || typeof meta.h.t !== 'object'
+    || (meta.e !== undefined && (!Number.isSafeInteger(meta.e) || meta.e < 0))) {
     throw new WalError('Corruption', `${where}: malformed segment meta at offset ${SEGMENT_HEADER_FIXED_BYTES}`);
   }
   return {
@@ -82,6 +86,7 @@ export function decodeSegmentHeader(bytes: Uint8Array, where: string): { header:
       createdAtMs: v.getFloat64(32, true),
       regionId: meta.r,
       halfLives: { defaultMs: meta.h.d, byType: meta.h.t },
+      epoch: meta.e ?? 0,
     },
     length: SEGMENT_HEADER_FIXED_BYTES + metaLen,
   };

@@ -29,6 +29,8 @@ export interface WalConfig {
   readonly clock: () => number;
   /** Read at each segment's creation: the half-lives recorded in its header. */
   readonly halfLives: () => HalfLives;
+  /** Read at each segment's creation: the leadership epoch recorded in its header. */
+  readonly epoch: () => number;
 }
 
 /** The segment being appended to, with what sealing it needs. */
@@ -231,6 +233,7 @@ export class Wal {
       createdAtMs: this.config.clock(),
       regionId: this.config.regionId,
       halfLives: this.config.halfLives(),
+      epoch: this.config.epoch(),
     });
     const handle = this.store.createActive(this.nextSegmentId++, header);
     this.active = {

@@ -96,7 +96,7 @@ describe('golden segment (test/golden/segment.hex)', () => {
     const d = decodeSegment(bytes(), 'test/golden/segment.hex', 'sealed');
     expect(d.header).toEqual({
       shardId: GOLDEN_SHARD_ID, segmentId: 1, firstSeq: 1, createdAtMs: FIXED_MS,
-      regionId: GOLDEN_REGION_ID, halfLives: GOLDEN_HALF_LIVES,
+      regionId: GOLDEN_REGION_ID, halfLives: GOLDEN_HALF_LIVES, epoch: 0,
     });
     expect(d.batches.map(({ offset, ...rest }) => rest)).toEqual([
       {
@@ -131,7 +131,7 @@ describe('golden segment (test/golden/segment.hex)', () => {
     expect(v.getBigUint64(16, true)).toBe(1n);
     expect(v.getBigUint64(24, true)).toBe(1n);
     expect(v.getFloat64(32, true)).toBe(FIXED_MS);
-    expect(unpack(b.subarray(40, 40 + metaLength))).toEqual({ r: GOLDEN_REGION_ID, h: { d: 3_600_000, t: { like: 600_000 } } });
+    expect(unpack(b.subarray(40, 40 + metaLength))).toEqual({ r: GOLDEN_REGION_ID, h: { d: 3_600_000, t: { like: 600_000 } }, e: 0 });
     // Batches, each followed directly by the next, then the footer.
     const expected = [
       { first: 1n, last: 2n, count: 2, at: FIXED_MS, tuples: [[1, 2, 'a', 'Hello tidal world', { lang: 'en', n: 7 }], [2, 2, 'b', 'second item', null]] },
@@ -203,11 +203,13 @@ describe('golden checkpoint (test/golden/checkpoint.hex)', () => {
         like: { halfLifeMs: 600_000, refMs: FIXED_MS - 600_000, masses: [['b', 2.5]] },
       },
       items: [['a', 'Hello tidal world', { lang: 'en', n: 7 }], ['b', 'second item', null]],
+      epoch: 0,
     });
 
     const state = decodeCheckpoint(b, GOLDEN_SHARD_ID, 'test/golden/checkpoint.hex');
     expect(state.appliedSeq).toBe(5);
     expect(state.halfLives).toEqual(GOLDEN_HALF_LIVES);
+    expect(state.epoch).toBe(0);
     expect(state.items.get('a')).toEqual({ id: 'a', text: 'Hello tidal world', fields: { lang: 'en', n: 7 } });
     expect(state.items.get('b')).toEqual({ id: 'b', text: 'second item', fields: null });
     expect(state.ledger.score('a', 'view', FIXED_MS)).toBe(0.75);

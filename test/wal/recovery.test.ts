@@ -192,7 +192,7 @@ describe('a torn tail in the active segment', () => {
 
   it('a new segment whose header was cut short is removed and reported', async () => {
     const header = encodeSegmentHeader({
-      shardId: 0, segmentId: 2, firstSeq: 13, createdAtMs: WORKLOAD_CLOCK_MS, regionId: 'local',
+      shardId: 0, segmentId: 2, firstSeq: 13, createdAtMs: WORKLOAD_CLOCK_MS, regionId: 'local', epoch: 0,
       halfLives: { defaultMs: WORKLOAD_HALF_LIFE_MS, byType: {} },
     });
     for (const length of [0, 3, 39, 40, 41, header.length - 1]) {
@@ -221,7 +221,7 @@ describe('a torn tail in the active segment', () => {
     await db.close();
     deleteCheckpoints(dir);
     fs.writeFileSync(path.join(dir, segmentFileName(0, 2)), encodeSegmentHeader({
-      shardId: 0, segmentId: 2, firstSeq: 5, createdAtMs: WORKLOAD_CLOCK_MS, regionId: 'local',
+      shardId: 0, segmentId: 2, firstSeq: 5, createdAtMs: WORKLOAD_CLOCK_MS, regionId: 'local', epoch: 0,
       halfLives: { defaultMs: WORKLOAD_HALF_LIFE_MS, byType: {} },
     }));
     db = await open(dir);
