@@ -29,6 +29,12 @@ export interface WalOptions {
   sync?: 'fsync' | 'none';
   /** Sealed segments kept once a checkpoint covers them (newest first). Default: all. */
   retainSegments?: number;
+  /**
+   * Cap on sealed segment bytes kept for followers once a checkpoint covers
+   * them: a dead follower cannot fill the disk. A follower behind what is
+   * kept is sent the latest checkpoint first. Default: no cap.
+   */
+  maxRetainedBytes?: number;
   /** Bytes of recently sealed segments kept in memory for shipping (file-backed only). Default 64 MiB. */
   shipCacheBytes?: number;
 }
@@ -44,12 +50,13 @@ export interface ResolvedOptions {
   readonly maxSegmentBytes: number;
   readonly durability: Durability;
   readonly retainSegments: number;
+  readonly maxRetainedBytes: number;
   readonly shipCacheBytes: number;
   readonly clock: () => number;
 }
 
 const TOP_KEYS = new Set(['dir', 'shardId', 'regionId', 'role', 'halfLifeMs', 'wal', 'clock']);
-const WAL_KEYS = new Set(['maxSegmentBytes', 'sync', 'retainSegments', 'shipCacheBytes']);
+const WAL_KEYS = new Set(['maxSegmentBytes', 'sync', 'retainSegments', 'maxRetainedBytes', 'shipCacheBytes']);
 
 export function resolveOptions(opts: TidalDbOptions = {}): ResolvedOptions {
   if (typeof opts !== 'object' || opts === null) throw invalid(`options must be an object, got ${String(opts)}`);
@@ -77,6 +84,7 @@ export function resolveOptions(opts: TidalDbOptions = {}): ResolvedOptions {
     maxSegmentBytes: integer('wal.maxSegmentBytes', wal.maxSegmentBytes ?? DEFAULT_MAX_SEGMENT_BYTES, MIN_SEGMENT_BYTES, 2 ** 31),
     durability: dir === null ? 'memory' : sync,
     retainSegments: wal.retainSegments === undefined ? Infinity : integer('wal.retainSegments', wal.retainSegments, 0, 2 ** 31),
+    maxRetainedBytes: wal.maxRetainedBytes === undefined ? Infinity : integer('wal.maxRetainedBytes', wal.maxRetainedBytes, 0, 2 ** 50),
     shipCacheBytes: integer('wal.shipCacheBytes', wal.shipCacheBytes ?? DEFAULT_SHIP_CACHE_BYTES, 0, 2 ** 40),
     clock: opts.clock ?? Date.now,
   };

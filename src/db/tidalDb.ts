@@ -17,7 +17,7 @@ import { MemorySegmentStore } from '../wal/memorySegmentStore.js';
 import type { SegmentStore } from '../wal/segmentStore.js';
 import type { Wal } from '../wal/wal.js';
 import type { WalSegmentPayload } from '../wal/walSegmentPayload.js';
-import { encodeCheckpoint, loadLatestCheckpoint } from './checkpoint.js';
+import { decodeCheckpoint, encodeCheckpoint, loadLatestCheckpoint } from './checkpoint.js';
 import { type ApplyResult, applyDecodedSegment, checkEpoch, checkNoGap } from './applySegment.js';
 import { applyWalEvent, DbState } from './dbState.js';
 import { Freshness, type LeaderStatus } from './freshness.js';
@@ -41,11 +41,13 @@ export class TidalDb {
   private readonly freshness = new Freshness();
   private closed = false;
   private role: 'leader' | 'follower';
+  /** Followers still need segments after this seqno (a replication slot); Infinity: none known. */
+  private retainAfterSeq = Infinity;
   private counts = { signals: 0, items: 0, segmentsApplied: 0, segmentsSkipped: 0, eventsSkipped: 0 };
 
   private constructor(
     private readonly opts: ResolvedOptions,
-    private readonly state: DbState,
+    private state: DbState,
     private readonly store: SegmentStore,
     /** The write-ahead log: `seal()`, `sealed$`, `sealedSegmentsSince(seq)`. */
     readonly wal: Wal,
@@ -74,11 +76,14 @@ export class TidalDb {
       : await FileSegmentStore.open(opts.dir, opts.shardId, opts.durability === 'fsync');
     const state = await loadLatestCheckpoint(store, opts.shardId, opts.halfLives);
     const checkpointSeq = state.appliedSeq;
+    // New segment headers record the live state's config (installCheckpoint may swap the state).
+    let db: TidalDb | null = null;
+    const current = () => db?.state ?? state;
     const { wal, recovery } = await openWal(store, {
       shardId: opts.shardId, regionId: opts.regionId, maxSegmentBytes: opts.maxSegmentBytes,
       durability: opts.durability, shipCacheBytes: opts.shipCacheBytes, clock: opts.clock,
-      halfLives: () => state.requireHalfLives(),
-      epoch: () => state.epoch,
+      halfLives: () => current().requireHalfLives(),
+      epoch: () => current().epoch,
     }, {
       afterSeq: checkpointSeq,
       onHeader: (h, file) => {
@@ -88,7 +93,8 @@ export class TidalDb {
       apply: (e) => void applyWalEvent(state, e),
     });
     if (state.halfLives === null && opts.role === 'leader') state.halfLives = { defaultMs: DEFAULT_HALF_LIFE_MS, byType: {} };
-    return new TidalDb(opts, state, store, wal, { ...recovery, checkpointSeq });
+    db = new TidalDb(opts, state, store, wal, { ...recovery, checkpointSeq });
+    return db;
   }
 
   get shardId(): number { return this.opts.shardId; }
@@ -236,6 +242,48 @@ export class TidalDb {
     return this.state.epoch;
   }
 
+  /**
+   * Tells retention which segments followers still need: every one holding
+   * events after `seq` stays (up to `wal.maxRetainedBytes`) when a checkpoint
+   * runs. The WalShipper calls it with the lowest acked seqno of its followers.
+   */
+  retainFrom(seq: number): void {
+    this.retainAfterSeq = seq;
+  }
+
+  /** The newest checkpoint's bytes and seqno (to bootstrap a follower behind retention), or null. */
+  async latestCheckpoint(): Promise<{ seq: number; bytes: Uint8Array } | null> {
+    this.checkOpen();
+    const seqs = await this.store.listCheckpoints();
+    const seq = seqs[seqs.length - 1];
+    return seq === undefined ? null : { seq, bytes: await this.store.readCheckpoint(seq) };
+  }
+
+  /**
+   * Replaces a follower's state with a leader's checkpoint when it is ahead
+   * of the follower's high-water mark (a follower too far behind what the
+   * leader retains). Verifies it, stores it durably, drops the segments it
+   * covers, then swaps the state in. Returns false (changing nothing) when
+   * the follower is already at or past it.
+   */
+  async installCheckpoint(bytes: Uint8Array): Promise<boolean> {
+    this.checkOpen();
+    if (!this.isFollower()) throw new TidalError('InvalidInput', 'installCheckpoint() is for followers');
+    const restored = decodeCheckpoint(bytes, this.opts.shardId, 'shipped checkpoint');
+    if (restored.appliedSeq <= this.state.appliedSeq) return false;
+    if (restored.epoch < this.state.epoch) {
+      throw new TidalError('Fenced', `checkpoint at seqno ${restored.appliedSeq} is from epoch ${restored.epoch}, but this node has seen epoch ${this.state.epoch}`);
+    }
+    if (this.state.halfLives !== null) this.state.agreeHalfLives(restored.requireHalfLives(), 'shipped checkpoint');
+    await this.store.writeCheckpoint(restored.appliedSeq, bytes);
+    for (const old of await this.store.listCheckpoints()) if (old < restored.appliedSeq) await this.store.removeCheckpoint(old);
+    await this.wal.applyRetention({ checkpointSeq: restored.appliedSeq, keepSegments: 0, maxRetainedBytes: 0, neededAfterSeq: Infinity });
+    this.state = restored;
+    this.freshness.noteApplied(this.state.appliedSeq);
+    this.appliedSubject.next(this.state.appliedSeq);
+    return true;
+  }
+
   /** Makes every write so far durable. */
   async flush(): Promise<void> {
     this.checkOpen();
@@ -285,7 +333,9 @@ export class TidalDb {
     await this.wal.sync();
     await this.store.writeCheckpoint(seq, bytes);
     for (const old of await this.store.listCheckpoints()) if (old < seq) await this.store.removeCheckpoint(old);
-    if (Number.isFinite(this.opts.retainSegments)) await this.wal.removeSealedThrough(seq, this.opts.retainSegments);
+    await this.wal.applyRetention({
+      checkpointSeq: seq, keepSegments: this.opts.retainSegments, maxRetainedBytes: this.opts.maxRetainedBytes, neededAfterSeq: this.retainAfterSeq,
+    });
     return seq;
   }
 

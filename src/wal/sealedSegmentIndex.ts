@@ -50,10 +50,19 @@ export class SealedSegmentIndex {
     });
   }
 
-  /** Removes the oldest segments wholly at or below `seq`, keeping at least `minKept`. */
-  async removeThrough(seq: number, minKept: number): Promise<number> {
+  /** Bytes of all sealed segments held. */
+  get totalBytes(): number {
+    let total = 0;
+    for (const info of this.infos) total += info.byteLength;
+    return total;
+  }
+
+  /** Removes the oldest segments while `removable(oldest, bytesHeld)` says so, keeping at least `minKept`. */
+  async removeOldestWhile(removable: (oldest: SealedSegmentInfo, bytesHeld: number) => boolean, minKept: number): Promise<number> {
     let removed = 0;
-    while (this.infos.length > minKept && this.infos[0]!.lastSeq <= seq) {
+    let held = this.totalBytes;
+    while (this.infos.length > minKept && removable(this.infos[0]!, held)) {
+      held -= this.infos[0]!.byteLength;
       const info = this.infos.shift()!;
       this.uncache(info.segmentId);
       await this.store.removeSegment(info.segmentId);

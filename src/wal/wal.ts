@@ -176,7 +176,24 @@ export class Wal {
    * finds, and a reused segment id would overwrite a follower's older segment.
    */
   async removeSealedThrough(seq: number, keep: number): Promise<number> {
-    return this.index.removeThrough(seq, Math.max(keep, this.active ? 0 : 1));
+    return this.applyRetention({ checkpointSeq: seq, keepSegments: keep, maxRetainedBytes: Infinity, neededAfterSeq: Infinity });
+  }
+
+  /**
+   * Retention after a checkpoint at `checkpointSeq`: only segments it covers
+   * may go, oldest first. One goes while the sealed bytes exceed
+   * `maxRetainedBytes` (followers behind it bootstrap from the checkpoint),
+   * or while no follower needs it (all acked past `neededAfterSeq`) and more
+   * than `keepSegments` remain. The newest segment file always stays when
+   * there is no active one: open numbers the next segment after it.
+   */
+  async applyRetention(p: { checkpointSeq: number; keepSegments: number; maxRetainedBytes: number; neededAfterSeq: number }): Promise<number> {
+    const minKept = this.active ? 0 : 1;
+    return this.index.removeOldestWhile((oldest, held) => {
+      if (oldest.lastSeq > p.checkpointSeq) return false;
+      if (held > p.maxRetainedBytes) return true;
+      return oldest.lastSeq <= p.neededAfterSeq && this.index.list.length > p.keepSegments;
+    }, minKept);
   }
 
   /** Makes everything written so far durable. */
