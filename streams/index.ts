@@ -7,6 +7,8 @@
  *             └─ feedback (acks, resend requests) → replicationLag → ReplicationLagGauge
  */
 export type { Transport, PeerId, FollowerFeedback } from './transport.js';
+export { type Shipment, type CheckpointShipment, isCheckpoint, shipmentLastSeq, checkpointShipment } from './shipment.js';
+export { installCheckpoint$, type CheckpointOutcome } from './installCheckpoint.js';
 export { InProcessTransport, type InProcessTransportOptions, DEFAULT_CHANNEL_CAPACITY } from './transports/inProcessTransport.js';
 export { BoundedChannel } from './transports/boundedChannel.js';
 export {
@@ -22,7 +24,9 @@ export {
   replicationLag, replicationLagState, lagReport, lagMs, type LagReport, type LagState, type Sample, type ReplicationLagInputs, MAX_LAG_SAMPLES,
 } from './replicationLag.js';
 export { ReplicationLagGauge } from './replicationLagGauge.js';
-export { WalShipper, startLeader, type LeaderOptions, type LeaderHandle, type FollowerAck, DEFAULT_SHIP_INTERVAL_MS } from './walShipper.js';
+export {
+  WalShipper, startLeader, retentionFloor, type LeaderOptions, type LeaderHandle, type FollowerAck, DEFAULT_SHIP_INTERVAL_MS,
+} from './walShipper.js';
 export {
   SegmentReceiver, startFollower, type FollowerOptions, type FollowerHandle, type FollowerLagView, DEFAULT_FEEDBACK_INTERVAL_MS,
 } from './segmentReceiver.js';

@@ -7,11 +7,13 @@
  *   transport.status(peer) ─▶ db.noteLeaderStatus (bounded staleness)
  */
 import {
-  asyncScheduler, BehaviorSubject, catchError, EMPTY, map, merge, type Observable, type SchedulerLike, Subject,
+  asyncScheduler, BehaviorSubject, catchError, EMPTY, map, merge, mergeMap, type Observable, of, type SchedulerLike, Subject,
   type Subscription, tap, timer,
 } from 'rxjs';
 import { type ApplyResult, TidalError, type TidalDb } from '../src/index.js';
 import { idempotentReplay, type ReplayOutcome } from './idempotentReplay.js';
+import { type CheckpointOutcome, installCheckpoint$ } from './installCheckpoint.js';
+import { isCheckpoint, shipmentLastSeq } from './shipment.js';
 import { loopPasses } from './internal/loopPasses.js';
 import type { PeerId, Transport } from './transport.js';
 import { rejection, type SegmentRejection, validateChecksum } from './validateChecksum.js';
@@ -72,10 +74,10 @@ export class SegmentReceiver {
     const intervalMs = this.options.feedbackIntervalMs ?? DEFAULT_FEEDBACK_INTERVAL_MS;
     const invalid = { next: (r: SegmentRejection) => this.reject(r) };
     const replay$ = loopPasses(() => transport.receive$(peer).pipe(
-      tap((s) => (this.receivedSeq = Math.max(this.receivedSeq, s.lastSeq))),
-      validateChecksum(invalid),
-      idempotentReplay(db),
-      tap((outcome) => this.onOutcome(outcome)),
+      tap((s) => (this.receivedSeq = Math.max(this.receivedSeq, shipmentLastSeq(s)))),
+      mergeMap((s) => (isCheckpoint(s)
+        ? installCheckpoint$(db, s).pipe(tap((outcome) => this.onCheckpoint(outcome)))
+        : of(s).pipe(validateChecksum(invalid), idempotentReplay(db), tap((outcome) => this.onOutcome(outcome))))),
     ), true);
     const heartbeat$ = timer(0, intervalMs, scheduler).pipe(tap(() => this.heartbeat()));
     const status$ = transport.status(peer).pipe(tap((s) => {
@@ -113,6 +115,16 @@ export class SegmentReceiver {
       return;
     }
     this.reject(rejection(outcome.segment.payload, outcome.error));
+  }
+
+  private onCheckpoint(outcome: CheckpointOutcome): void {
+    if (outcome.kind === 'failed') {
+      this.reject({ segmentId: -1, firstSeq: 0, lastSeq: outcome.seq, error: outcome.error });
+      return;
+    }
+    if (outcome.kind === 'installed') this.resendNeededAt = null;
+    this.sendFeedback('ack');
+    this.lagSubject.next(this.lagView());
   }
 
   private reject(r: SegmentRejection): void {

@@ -6,17 +6,20 @@
  * delays the others and never grows the leader's memory.
  */
 import {
-  asyncScheduler, catchError, concatMap, EMPTY, exhaustMap, filter, map, merge, mergeMap, type Observable,
+  asyncScheduler, catchError, concatMap, EMPTY, exhaustMap, filter, from, map, merge, mergeMap, type Observable, of,
   type SchedulerLike, share, startWith, takeUntil, tap,
 } from 'rxjs';
-import type { TidalDb, WalSegmentPayload } from '../src/index.js';
+import { type TidalDb, WalError, type WalSegmentPayload } from '../src/index.js';
+import { checkpointShipment, isCheckpoint, type Shipment, shipmentLastSeq } from './shipment.js';
 import { type FollowerSet, followerSessions } from './followerSessions.js';
 import { loopPasses } from './internal/loopPasses.js';
 import type { FollowerFeedback, PeerId, Transport } from './transport.js';
 
-/** One segment handed to a follower's transport buffer. */
+/** One segment (or bootstrap checkpoint) handed to a follower's transport buffer. */
 export interface ShipEvent {
   readonly peer: PeerId;
+  readonly kind: 'segment' | 'checkpoint';
+  /** -1 for a checkpoint. */
   readonly segmentId: number;
   readonly firstSeq: number;
   readonly lastSeq: number;
@@ -88,9 +91,12 @@ function shipToFollower(
   const drain$ = loopPasses(() => {
     if (cursor.seq === null) return EMPTY;
     const rewinds = cursor.rewinds;
-    return options.db.wal.nextSegment$(cursor.seq).pipe(
-      concatMap((segment) => options.transport.send$(peer, segment).pipe(
-        map(() => cursor.onShipped(peer, segment, scheduler.now(), rewinds)),
+    const after = cursor.seq;
+    return options.db.wal.nextSegment$(after).pipe(
+      // No retained segment holds seqno after + 1: the follower is behind retention.
+      concatMap((segment) => (segment.firstSeq > after + 1 ? bootstrapCheckpoint$(options.db, peer, after, segment) : of(segment))),
+      concatMap((shipment) => options.transport.send$(peer, shipment).pipe(
+        map(() => cursor.onShipped(peer, shipment, scheduler.now(), rewinds)),
       )),
     );
   }).pipe(
@@ -103,6 +109,20 @@ function shipToFollower(
     startWith(null),
     exhaustMap(() => drain$),
   );
+}
+
+/**
+ * The checkpoint to send a follower whose next seqno (`after + 1`) the
+ * leader no longer retains: the newest one, if it reaches the first retained
+ * segment; otherwise the follower cannot be caught up (`WalError` `Gap`).
+ */
+function bootstrapCheckpoint$(db: TidalDb, peer: PeerId, after: number, firstRetained: WalSegmentPayload): Observable<Shipment> {
+  return from(db.latestCheckpoint()).pipe(map((checkpoint) => {
+    if (!checkpoint || checkpoint.seq < firstRetained.firstSeq - 1) {
+      throw new WalError('Gap', `follower ${peer} needs seqno ${after + 1}, the leader retains from ${firstRetained.firstSeq} and has no checkpoint that reaches it`);
+    }
+    return checkpointShipment(db.shardId, checkpoint.seq, checkpoint.bytes);
+  }));
 }
 
 /** Where one follower stands, as the leader sees it. */
@@ -126,10 +146,15 @@ export class FollowerCursor {
     }
   }
 
-  onShipped(peer: PeerId, s: WalSegmentPayload, nowMs: number, rewindsAtStart: number): ShipEvent {
-    if (rewindsAtStart === this.rewinds) this.seq = Math.max(this.seq ?? 0, s.lastSeq);
-    if (this.ackedSeq >= s.firstSeq - 1) this.lastProgressMs = Math.max(this.lastProgressMs, nowMs);
-    return { peer, segmentId: s.segmentId, firstSeq: s.firstSeq, lastSeq: s.lastSeq, bytes: s.bytes.length, atMs: nowMs };
+  onShipped(peer: PeerId, s: Shipment, nowMs: number, rewindsAtStart: number): ShipEvent {
+    const lastSeq = shipmentLastSeq(s);
+    const firstSeq = isCheckpoint(s) ? 1 : s.firstSeq;
+    if (rewindsAtStart === this.rewinds) this.seq = Math.max(this.seq ?? 0, lastSeq);
+    if (this.ackedSeq >= firstSeq - 1 || isCheckpoint(s)) this.lastProgressMs = Math.max(this.lastProgressMs, nowMs);
+    return {
+      peer, kind: isCheckpoint(s) ? 'checkpoint' : 'segment', segmentId: isCheckpoint(s) ? -1 : s.segmentId,
+      firstSeq, lastSeq, bytes: s.bytes.length, atMs: nowMs,
+    };
   }
 
   private rewindTo(seq: number, nowMs: number): void {

@@ -2,7 +2,8 @@
  * The Transport: how sealed segments travel from a leader to its followers,
  * and how followers talk back.
  *
- * Leader → follower: segments (bounded per peer: a full buffer makes the
+ * Leader → follower: segments, and a checkpoint first for a follower behind
+ * what the leader retains (see Shipment; bounded per peer: a full buffer makes the
  * sender wait, that is the backpressure) and status announcements.
  * Follower → leader: feedback, carrying the follower's applied and
  * received seqnos (acks) and its re-send requests.
@@ -12,7 +13,8 @@
  * run in virtual time under a TestScheduler.
  */
 import type { Observable } from 'rxjs';
-import type { LeaderStatus, WalSegmentPayload } from '../src/index.js';
+import type { LeaderStatus } from '../src/index.js';
+import type { Shipment } from './shipment.js';
 
 /** A follower's name on the transport. */
 export type PeerId = string;
@@ -32,15 +34,15 @@ export interface FollowerFeedback {
 
 export interface Transport {
   /** Resolves once `peer`'s bounded buffer accepted `segment`; waits while it is full. */
-  sendSegment(peer: PeerId, segment: WalSegmentPayload): Promise<void>;
+  sendSegment(peer: PeerId, segment: Shipment): Promise<void>;
   /** Resolves with the next segment for `peer`, waiting for one if none is buffered. */
-  recvSegment(peer: PeerId): Promise<WalSegmentPayload>;
+  recvSegment(peer: PeerId): Promise<Shipment>;
   /** Cold: on subscribe, offers `segment`; emits once and completes when accepted. Unsubscribing withdraws it. */
-  send$(peer: PeerId, segment: WalSegmentPayload): Observable<void>;
+  send$(peer: PeerId, segment: Shipment): Observable<void>;
   /** Cold: on subscribe, takes the next segment for `peer` (waiting if needed); emits it and completes. */
-  receive$(peer: PeerId): Observable<WalSegmentPayload>;
+  receive$(peer: PeerId): Observable<Shipment>;
   /** Every segment for `peer`, taken from its buffer as they come. */
-  segments(peer: PeerId): Observable<WalSegmentPayload>;
+  segments(peer: PeerId): Observable<Shipment>;
   /** Sends follower feedback to the leader. Lossy by design (see FollowerFeedback). */
   sendFeedback(feedback: FollowerFeedback): void;
   /** Feedback from every follower. Hot. */

@@ -103,9 +103,14 @@ export class WalShipper {
       const status = { lastSeq: db.lastSeq, atMs: (scheduler ?? asyncScheduler).now() };
       for (const peer of active) transport.sendStatus(peer, status);
     }));
+    const acked = new Map<PeerId, number>();
     const acks$ = this.feedback$.pipe(
-      filter((f) => f.kind === 'ack'),
-      tap((f) => this.appliedSubject.next({ peer: f.peer, appliedSeq: f.appliedSeq })),
+      filter((f) => active.has(f.peer)),
+      tap((f) => {
+        acked.set(f.peer, f.appliedSeq);
+        db.retainFrom(retentionFloor(active, acked));
+        if (f.kind === 'ack') this.appliedSubject.next({ peer: f.peer, appliedSeq: f.appliedSeq });
+      }),
     );
     this.subscription = merge(membership$, shipping$, status$, acks$).pipe(takeUntil(this.stopSubject)).subscribe({
       error: (err) => this.rejectedSubject.next({ peer: '*', error: err }),
@@ -125,6 +130,16 @@ export class WalShipper {
     this.appliedSubject.complete();
     this.rejectedSubject.complete();
   }
+}
+
+/**
+ * The replication slot: the lowest seqno any follower in the set has acked
+ * (0 for one not heard from yet); Infinity with no followers.
+ */
+export function retentionFloor(active: ReadonlySet<PeerId>, acked: ReadonlyMap<PeerId, number>): number {
+  let floor = Infinity;
+  for (const peer of active) floor = Math.min(floor, acked.get(peer) ?? 0);
+  return floor;
 }
 
 /** Handle of a running leader. */

@@ -12,7 +12,8 @@
  * });
  */
 import { concat, defer, EMPTY, Observable } from 'rxjs';
-import type { LeaderStatus, WalSegmentPayload } from '../../src/index.js';
+import type { LeaderStatus } from '../../src/index.js';
+import type { Shipment } from '../shipment.js';
 import type { FollowerFeedback, PeerId, Transport } from '../transport.js';
 
 /** What to do with one segment. */
@@ -29,7 +30,7 @@ export type Fault =
 
 export interface FaultPlanContext {
   readonly peer: PeerId;
-  readonly segment: WalSegmentPayload;
+  readonly segment: Shipment;
   /** How many segments this transport has been asked to send so far (all peers). */
   readonly sent: number;
 }
@@ -50,12 +51,12 @@ export interface FaultCounts {
 
 export class FaultInjectingTransport implements Transport {
   readonly counts: FaultCounts = { pass: 0, drop: 0, duplicate: 0, reorder: 0, corrupt: 0 };
-  private readonly held = new Map<PeerId, WalSegmentPayload>();
+  private readonly held = new Map<PeerId, Shipment>();
   private sent = 0;
 
   constructor(private readonly inner: Transport, private readonly options: FaultInjectingOptions) {}
 
-  send$(peer: PeerId, segment: WalSegmentPayload): Observable<void> {
+  send$(peer: PeerId, segment: Shipment): Observable<void> {
     return defer(() => {
       const fault = this.options.plan({ peer, segment, sent: this.sent++ });
       const held = this.held.get(peer);
@@ -83,19 +84,19 @@ export class FaultInjectingTransport implements Transport {
     });
   }
 
-  sendSegment(peer: PeerId, segment: WalSegmentPayload): Promise<void> {
+  sendSegment(peer: PeerId, segment: Shipment): Promise<void> {
     return new Promise((resolve, reject) => this.send$(peer, segment).subscribe({ error: reject, complete: resolve }));
   }
 
-  recvSegment(peer: PeerId): Promise<WalSegmentPayload> {
+  recvSegment(peer: PeerId): Promise<Shipment> {
     return this.inner.recvSegment(peer);
   }
 
-  receive$(peer: PeerId): Observable<WalSegmentPayload> {
+  receive$(peer: PeerId): Observable<Shipment> {
     return this.inner.receive$(peer);
   }
 
-  segments(peer: PeerId): Observable<WalSegmentPayload> {
+  segments(peer: PeerId): Observable<Shipment> {
     return this.inner.segments(peer);
   }
 
@@ -117,7 +118,7 @@ export class FaultInjectingTransport implements Transport {
 }
 
 /** A copy of `segment` with one bit flipped at byte `at` (modulo its length). */
-export function flipBit(segment: WalSegmentPayload, at: number): WalSegmentPayload {
+export function flipBit<S extends Shipment>(segment: S, at: number): S {
   const bytes = Uint8Array.from(segment.bytes);
   const i = ((at % bytes.length) + bytes.length) % bytes.length;
   bytes[i] = bytes[i]! ^ (1 << (at & 7));

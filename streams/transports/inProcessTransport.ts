@@ -10,7 +10,8 @@
  * const follower = startFollower({ db: replica, transport, peer: 'f1' });
  */
 import { filter, firstValueFrom, Observable, repeat, Subject } from 'rxjs';
-import { TidalError, type LeaderStatus, type WalSegmentPayload } from '../../src/index.js';
+import { TidalError, type LeaderStatus } from '../../src/index.js';
+import type { Shipment } from '../shipment.js';
 import type { FollowerFeedback, PeerId, Transport } from '../transport.js';
 import { BoundedChannel } from './boundedChannel.js';
 
@@ -24,7 +25,7 @@ export const DEFAULT_CHANNEL_CAPACITY = 16;
 
 export class InProcessTransport implements Transport {
   readonly capacity: number;
-  private readonly channels = new Map<PeerId, BoundedChannel<WalSegmentPayload>>();
+  private readonly channels = new Map<PeerId, BoundedChannel<Shipment>>();
   private readonly feedbackSubject = new Subject<FollowerFeedback>();
   private readonly statusSubject = new Subject<{ peer: PeerId; status: LeaderStatus }>();
   private closed = false;
@@ -37,23 +38,23 @@ export class InProcessTransport implements Transport {
     this.capacity = capacity;
   }
 
-  sendSegment(peer: PeerId, segment: WalSegmentPayload): Promise<void> {
+  sendSegment(peer: PeerId, segment: Shipment): Promise<void> {
     return firstValueFrom(this.send$(peer, segment));
   }
 
-  recvSegment(peer: PeerId): Promise<WalSegmentPayload> {
+  recvSegment(peer: PeerId): Promise<Shipment> {
     return firstValueFrom(this.receive$(peer));
   }
 
-  send$(peer: PeerId, segment: WalSegmentPayload): Observable<void> {
+  send$(peer: PeerId, segment: Shipment): Observable<void> {
     return this.channel(peer).send$(segment);
   }
 
-  receive$(peer: PeerId): Observable<WalSegmentPayload> {
+  receive$(peer: PeerId): Observable<Shipment> {
     return this.channel(peer).receive$();
   }
 
-  segments(peer: PeerId): Observable<WalSegmentPayload> {
+  segments(peer: PeerId): Observable<Shipment> {
     return this.receive$(peer).pipe(repeat());
   }
 
@@ -92,10 +93,10 @@ export class InProcessTransport implements Transport {
     this.statusSubject.complete();
   }
 
-  private channel(peer: PeerId): BoundedChannel<WalSegmentPayload> {
+  private channel(peer: PeerId): BoundedChannel<Shipment> {
     let c = this.channels.get(peer);
     if (!c) {
-      c = new BoundedChannel<WalSegmentPayload>(this.capacity);
+      c = new BoundedChannel<Shipment>(this.capacity);
       if (this.closed) c.close(new TidalError('Closed', 'the transport is closed'));
       this.channels.set(peer, c);
     }
