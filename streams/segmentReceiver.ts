@@ -14,6 +14,7 @@ import { type ApplyResult, TidalError, type TidalDb } from '../src/index.js';
 import { idempotentReplay, type ReplayOutcome } from './idempotentReplay.js';
 import { type CheckpointOutcome, installCheckpoint$ } from './installCheckpoint.js';
 import { isCheckpoint, shipmentLastSeq } from './shipment.js';
+import { errorCode } from './internal/errorCode.js';
 import { loopPasses } from './internal/loopPasses.js';
 import type { PeerId, Transport } from './transport.js';
 import { rejection, type SegmentRejection, validateChecksum } from './validateChecksum.js';
@@ -128,6 +129,7 @@ export class SegmentReceiver {
   }
 
   private reject(r: SegmentRejection): void {
+    this.options.db.metrics.inc(`replication.rejections.${errorCode(r.error)}`);
     this.rejectedSubject.next(r);
     this.resendNeededAt = this.options.db.lastSeq;
     this.requestResend();

@@ -12,6 +12,7 @@ import {
 } from 'rxjs';
 import { TidalError, type TidalDb } from '../src/index.js';
 import { type FollowerSet, followerSessions } from './followerSessions.js';
+import { errorCode } from './internal/errorCode.js';
 import type { LagReport } from './replicationLag.js';
 import { ReplicationLagGauge } from './replicationLagGauge.js';
 import { sealedSegments } from './sealedSegments.js';
@@ -91,8 +92,15 @@ export class WalShipper {
     const shipping$ = shipSegments({
       db, transport, followers, scheduler, wake$: sealed$, feedback$: this.feedback$,
       retransmitAfterMs: this.options.retransmitAfterMs,
-      onFailure: (f) => this.rejectedSubject.next(f),
-    }).pipe(tap((e) => this.shippedSubject.next(e)));
+      onFailure: (f) => {
+        db.metrics.inc(`replication.shipFailures.${errorCode(f.error)}`);
+        this.rejectedSubject.next(f);
+      },
+    }).pipe(tap((e) => {
+      db.metrics.inc(e.kind === 'checkpoint' ? 'replication.shippedCheckpoints' : 'replication.shippedSegments');
+      db.metrics.inc('replication.shippedBytes', e.bytes);
+      this.shippedSubject.next(e);
+    }));
     const membership$ = followerSessions(followers).pipe(
       mergeMap(({ peer, left$ }) => {
         active.add(peer);
@@ -110,6 +118,7 @@ export class WalShipper {
         acked.set(f.peer, f.appliedSeq);
         db.retainFrom(retentionFloor(active, acked));
         if (f.kind === 'ack') this.appliedSubject.next({ peer: f.peer, appliedSeq: f.appliedSeq });
+        else db.metrics.inc('replication.resendRequests');
       }),
     );
     this.subscription = merge(membership$, shipping$, status$, acks$).pipe(takeUntil(this.stopSubject)).subscribe({

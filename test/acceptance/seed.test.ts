@@ -191,3 +191,22 @@ describe('Done when: 10,000 signals, the follower replays all with lag < 5 s, an
     await c.stop();
   }, 10_000);
 });
+
+describe('Replication counters in MetricsState: bytes and segments shipped, rejections by reason', () => {
+  it('counts what the leader shipped and what the follower rejected', async () => {
+    const transport = new FaultInjectingTransport(new InProcessTransport(), { plan: ({ sent }) => (sent === 1 ? { corruptAt: 8 * 100 } : 'pass') });
+    const c = await startCluster({ transport });
+    let shippedBytes = 0;
+    c.leaderHandle.shipped$.subscribe((e) => (shippedBytes += e.bytes));
+    for (let i = 0; i < 3; i++) {
+      const last = await writeSignals(c.leader, 100, 100, i * 100);
+      await c.followers[0]!.waitFor(last, { timeoutMs: 5_000 });
+    }
+    const leader = c.leader.metrics.snapshot().counters;
+    expect(leader['replication.shippedBytes']).toBe(shippedBytes);
+    expect(leader['replication.shippedSegments']).toBeGreaterThanOrEqual(4);
+    expect(leader['replication.resendRequests']).toBeGreaterThanOrEqual(1);
+    expect(c.followers[0]!.metrics.snapshot().counters['replication.rejections.Corruption']).toBe(1);
+    await c.stop();
+  });
+});
