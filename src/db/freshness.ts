@@ -7,6 +7,8 @@
  * bound, as long as the two clocks agree (in-process they are one clock).
  */
 
+import { TidalError } from '../errors.js';
+
 /** A leader's announcement of its position. */
 export interface LeaderStatus {
   readonly lastSeq: number;
@@ -41,6 +43,14 @@ export class Freshness {
     while (this.pending.length > 0 && this.pending[0]!.lastSeq <= appliedSeq) {
       this.freshAsOfMs = Math.max(this.freshAsOfMs, this.pending.shift()!.atMs);
     }
+  }
+
+  /** Throws `Stale` when the follower may be more than `maxStaleMs` behind at `nowMs`. */
+  check(nowMs: number, maxStaleMs: number, appliedSeq: number): void {
+    const staleMs = this.stalenessMs(nowMs);
+    if (staleMs <= maxStaleMs) return;
+    const behind = Number.isFinite(staleMs) ? `${Math.round(staleMs)} ms` : 'arbitrarily far';
+    throw new TidalError('Stale', `this follower may be ${behind} behind its leader (applied seqno ${appliedSeq}, leader at ${this.knownLeaderSeq} or later), more than maxStaleMs ${maxStaleMs}`);
   }
 
   /** ms the follower may be behind at `nowMs`; Infinity before it has ever caught up. */

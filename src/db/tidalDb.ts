@@ -3,10 +3,7 @@
  * write-ahead log. A leader takes writes; a follower (role 'follower')
  * refuses them and applies segments shipped from a leader.
  */
-import {
-  asyncScheduler, defer, filter, firstValueFrom, map, merge, type Observable, of, type SchedulerLike, Subject, take, throwError,
-  timeout,
-} from 'rxjs';
+import { asyncScheduler, defer, firstValueFrom, map, type Observable, of, type SchedulerLike, Subject } from 'rxjs';
 import { TidalError, WalError } from '../errors.js';
 import type { WalEvent } from '../events.js';
 import { MetricsState } from '../metrics.js';
@@ -21,6 +18,7 @@ import { decodeCheckpoint, encodeCheckpoint, loadLatestCheckpoint } from './chec
 import { type ApplyResult, applyDecodedSegment, checkEpoch, checkNoGap } from './applySegment.js';
 import { applyWalEvent, DbState } from './dbState.js';
 import { Freshness, type LeaderStatus } from './freshness.js';
+import { waitForSeq$ } from './waitForSeq.js';
 import { resolveOptions, type ResolvedOptions, type TidalDbOptions } from './options.js';
 import { retrieve, type RetrieveQuery, type Scored, search, type SearchQuery, checkAt } from './queries.js';
 import { type ItemInput, type SignalInput, validateItem, validateSignal } from './validateWrite.js';
@@ -193,17 +191,7 @@ export class TidalDb {
   waitFor$(seq: number, { timeoutMs, scheduler = asyncScheduler }: { timeoutMs: number; scheduler?: SchedulerLike }): Observable<number> {
     return defer(() => {
       this.checkOpen();
-      if (this.state.appliedSeq >= seq) return of(this.state.appliedSeq);
-      const closed$ = this.closedSubject.pipe(map((): number => {
-        throw new TidalError('Closed', `database closed while waiting for seqno ${seq}`);
-      }));
-      return merge(this.appliedSubject.pipe(filter((s) => s >= seq)), closed$).pipe(
-        take(1),
-        timeout({
-          first: timeoutMs, scheduler,
-          with: () => throwError(() => new TidalError('Timeout', `seqno ${seq} not applied within ${timeoutMs} ms (applied: ${this.state.appliedSeq})`)),
-        }),
-      );
+      return waitForSeq$({ appliedSeq: () => this.state.appliedSeq, applied$: this.appliedSubject, closed$: this.closedSubject }, seq, timeoutMs, scheduler);
     });
   }
 
@@ -365,10 +353,7 @@ export class TidalDb {
     this.checkOpen();
     if (maxStaleMs === undefined) return;
     if (typeof maxStaleMs !== 'number' || !(maxStaleMs >= 0)) throw new TidalError('InvalidInput', `maxStaleMs must be a non-negative number, got ${String(maxStaleMs)}`);
-    const staleMs = this.stalenessMs();
-    if (staleMs > maxStaleMs) {
-      throw new TidalError('Stale', `this follower may be ${Number.isFinite(staleMs) ? `${Math.round(staleMs)} ms` : 'arbitrarily far'} behind its leader (applied seqno ${this.state.appliedSeq}, leader at ${this.freshness.leaderSeq} or later), more than maxStaleMs ${maxStaleMs}`);
-    }
+    if (this.isFollower()) this.freshness.check(this.opts.clock(), maxStaleMs, this.state.appliedSeq);
   }
 }
 
