@@ -23,3 +23,10 @@ export { decodeSegment, type DecodedSegment, type DecodedBatch } from './wal/dec
 export { segmentFileName, checkpointFileName } from './wal/segmentStore.js';
 export { decayScoreDirect } from './ledger/decay.js';
 export * as limits from './limits.js';
+export { prometheusRegistry, metricsText, prometheusName, type PrometheusOptions, DEFAULT_METRICS_PREFIX } from './prometheus.js';
+export { parseSegmentFileName, parseCheckpointFileName } from './wal/segmentStore.js';
+export { decodeCheckpoint } from './db/checkpoint.js';
+export { BATCH_HEADER_BYTES } from './wal/batch.js';
+export { FOOTER_BYTES } from './wal/segmentFooter.js';
+export { hasIntactBatchFrom } from './wal/decodeSegment.js';
+export { decodeSegmentHeader, type SegmentHeader } from './wal/segmentHeader.js';

@@ -14,6 +14,10 @@ export { BoundedChannel } from './transports/boundedChannel.js';
 export {
   FaultInjectingTransport, flipBit, type Fault, type FaultCounts, type FaultInjectingOptions, type FaultPlanContext,
 } from './transports/faultInjectingTransport.js';
+export {
+  TcpTransport, TcpLeaderTransport, TcpFollowerTransport, backoffDelayMs, type TcpListenOptions, type TcpConnectOptions,
+  type TcpTlsOptions, type TcpTransportEvent, type PemSource,
+} from './transports/tcpTransport.js';
 export { sealTicks } from './sealTicks.js';
 export { sealedSegments } from './sealedSegments.js';
 export { shipSegments, type ShipEvent, type ShipFailure, type ShipSegmentsOptions, FollowerCursor, DEFAULT_RETRANSMIT_AFTER_MS } from './shipSegments.js';
@@ -31,3 +35,4 @@ export {
   SegmentReceiver, startFollower, type FollowerOptions, type FollowerHandle, type FollowerLagView, DEFAULT_FEEDBACK_INTERVAL_MS,
 } from './segmentReceiver.js';
 export { FollowerDb } from '../src/index.js';
+export { serveMetrics, type MetricsServer, type ServeMetricsOptions } from './cli/serveMetrics.js';

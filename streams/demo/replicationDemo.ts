@@ -28,6 +28,12 @@ export interface ReplicationDemoOptions {
   readonly out?: NodeJS.WritableStream;
   /** Redraw the lag lines in place. Default: whether `out` is a terminal. */
   readonly isTTY?: boolean;
+  /**
+   * Called once the nodes are up, before any write, with the databases (e.g.
+   * to serve the leader's metrics); what it returns is awaited when the demo
+   * ends, before the databases close.
+   */
+  readonly onStart?: (nodes: { readonly leaderDb: TidalDb; readonly followerDbs: readonly TidalDb[] }) => Promise<() => Promise<void>> | void;
 }
 
 export interface DemoResult {
@@ -89,7 +95,9 @@ export async function runReplicationDemo(options: ReplicationDemoOptions = {}): 
   const say = (line = ''): void => void out.write(`${line}\n`);
   const workload = demoWorkload(items, signals);
   const nodes = await startNodes(followerCount, shipIntervalMs);
+  let onEnd: (() => Promise<void>) | void = undefined;
   try {
+    onEnd = await options.onStart?.({ leaderDb: nodes.leaderDb, followerDbs: nodes.followerDbs });
     say(`tidaldb replication demo: 1 leader, ${followerCount} follower${followerCount === 1 ? '' : 's'} (${nodes.peers.join(', ')}) `
       + `over an in-process transport, sealing and shipping every ${shipIntervalMs} ms`);
     say(`writing ${count(items)} items, then ${count(signals)} signals in ${DEMO_BURSTS} bursts`);
@@ -98,6 +106,7 @@ export async function runReplicationDemo(options: ReplicationDemoOptions = {}): 
     say();
     return printComparison(nodes, converged, convergeMs, report, say);
   } finally {
+    if (onEnd) await onEnd();
     await stopNodes(nodes);
   }
 }

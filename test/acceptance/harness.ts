@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { FollowerDb, TidalDb, type TidalDbOptions } from '../../src/index.js';
 import {
-  type FollowerHandle, InProcessTransport, type LeaderHandle, startFollower, startLeader, type Transport,
+  type FollowerHandle, InProcessTransport, type LeaderHandle, startFollower, startLeader, TcpTransport, type Transport,
 } from '../../streams/index.js';
 
 export const HALF_LIVES = { view: 3_600_000, like: 6 * 3_600_000, share: 24 * 3_600_000 };
@@ -14,31 +14,52 @@ export interface Cluster {
   leader: TidalDb;
   followers: TidalDb[];
   transport: Transport;
+  /** The transport each follower uses: the shared one in-process; its own connection over TCP. */
+  followerTransports: Transport[];
   leaderHandle: LeaderHandle;
   followerHandles: FollowerHandle[];
   stop(): Promise<void>;
 }
 
+/** Over TCP on loopback: the leader listens on a free port and each follower connects with its own transport. */
+export interface TcpClusterOptions {
+  /** Default 'harness-token'. */
+  token?: string;
+  /** Default 100 ms, so a dead peer is found in a few hundred ms. */
+  heartbeatMs?: number;
+}
+
 export async function startCluster(opts: {
   followers?: number; shipIntervalMs?: number; transport?: Transport; leader?: TidalDbOptions; feedbackIntervalMs?: number;
+  tcp?: TcpClusterOptions;
 } = {}): Promise<Cluster> {
-  const transport = opts.transport ?? new InProcessTransport({ capacity: 8 });
   const leader = await TidalDb.open({ halfLifeMs: HALF_LIVES, ...opts.leader });
   const followers = await Promise.all(Array.from({ length: opts.followers ?? 1 }, () => FollowerDb.open()));
   const peers = followers.map((_, i) => `f${i + 1}`);
+  const tcp = opts.tcp ? await tcpTransports(leader, followers, peers, opts.tcp) : null;
+  const transport = tcp?.leader ?? opts.transport ?? new InProcessTransport({ capacity: 8 });
+  const followerTransports = tcp?.followers ?? followers.map(() => transport);
   const leaderHandle = startLeader({ db: leader, transport, followers: peers, shipIntervalMs: opts.shipIntervalMs ?? 50 });
   const followerHandles = followers.map((db, i) =>
-    startFollower({ db, transport, peer: peers[i]!, feedbackIntervalMs: opts.feedbackIntervalMs ?? 100 }));
+    startFollower({ db, transport: followerTransports[i]!, peer: peers[i]!, feedbackIntervalMs: opts.feedbackIntervalMs ?? 100 }));
   return {
-    leader, followers, transport, leaderHandle, followerHandles,
+    leader, followers, transport, followerTransports, leaderHandle, followerHandles,
     async stop() {
       leaderHandle.stop();
       for (const h of followerHandles) h.stop();
-      (transport as { close?: () => void }).close?.();
+      for (const t of new Set([transport, ...followerTransports])) await (t as { close?: () => unknown }).close?.();
       await leader.close();
       for (const f of followers) await f.close();
     },
   };
+}
+
+async function tcpTransports(leader: TidalDb, followers: TidalDb[], peers: string[], tcp: TcpClusterOptions) {
+  const token = tcp.token ?? 'harness-token';
+  const heartbeatMs = tcp.heartbeatMs ?? 100;
+  const listener = await TcpTransport.listen({ port: 0, token, db: leader, heartbeatMs });
+  const links = await Promise.all(followers.map((db, i) => TcpTransport.connect({ port: listener.port, peer: peers[i]!, token, db, heartbeatMs })));
+  return { leader: listener as Transport, followers: links as Transport[] };
 }
 
 /** Writes `n` signals over `items` items, types view/like/share, timestamps spread over a day. */

@@ -1,0 +1,203 @@
+/**
+ * `tidaldb follower`: a standalone, persisted replica. Opens a FollowerDb
+ * on a directory, connects to a leader over TCP, replays what it ships, and
+ * prints one status line per second until SIGINT or SIGTERM.
+ */
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Command, Option } from 'commander';
+import { interval } from 'rxjs';
+import { FollowerDb, prometheusRegistry, type TidalDb } from '../../src/index.js';
+import { startFollower } from '../segmentReceiver.js';
+import { type CliIo, CliError, errorMessage, ExitCode, oneLine, reportError } from './cliIo.js';
+import {
+  type ConnectTransport, type FollowerLink, firstConnection, type LinkTls, linkEventLine, loadTcpTransport, reportLinkEvents,
+} from './followerLink.js';
+import { count, isoTime } from './formatTable.js';
+import { hostPortIn, integerIn } from './optionParsers.js';
+import type { HostPort } from './parseHostPort.js';
+import { type MetricsServer, serveMetrics } from './serveMetrics.js';
+import type { SubcommandContext } from './subcommandContext.js';
+
+export interface FollowerRunOptions {
+  readonly dir: string;
+  readonly connect: HostPort;
+  /** This follower's peer id, as the leader's follower set names it. */
+  readonly peer: string;
+  /** The shared secret the leader checks. Required. */
+  readonly token: string | undefined;
+  readonly tls?: LinkTls;
+  readonly metrics?: HostPort;
+  /** Print a status line this often, in ms. Default 1000. */
+  readonly statusIntervalMs?: number;
+  /** Keep retrying when the first connection fails, instead of exiting 1. */
+  readonly waitForLeader?: boolean;
+}
+
+export interface FollowerRunContext {
+  /** Aborting it stops the follower and closes everything (SIGINT/SIGTERM in the CLI). */
+  readonly signal: AbortSignal;
+  /** Where the transport comes from. Default: TcpTransport, loaded when the command runs. */
+  readonly loadConnect?: () => Promise<ConnectTransport>;
+}
+
+/** 1 s: one status line per second is what a person can read as it scrolls. */
+export const DEFAULT_STATUS_INTERVAL_MS = 1000;
+
+/** What runFollower opened, closed in reverse order. */
+interface Opened {
+  db: TidalDb | null;
+  link: FollowerLink | null;
+  server: MetricsServer | null;
+}
+
+/**
+ * Runs a follower until `context.signal` aborts, then stops it and closes
+ * the transport, the metrics server and the database.
+ *
+ * @returns 0 after a clean stop; 1 when the replica cannot be opened, the
+ * leader cannot be reached (or refuses) at start, or closing fails; 2 for
+ * a bad dir, a missing token, or no TcpTransport in this build.
+ */
+export async function runFollower(options: FollowerRunOptions, io: CliIo, context: FollowerRunContext): Promise<ExitCode> {
+  const opened: Opened = { db: null, link: null, server: null };
+  try {
+    const token = options.token;
+    if (!token) throw new CliError(ExitCode.Usage, 'follower: a token is required: pass --token or set TIDALDB_TOKEN');
+    await requireReplicaDir(options.dir);
+    const connect = await (context.loadConnect ?? loadTcpTransport)();
+    const db = (opened.db = await FollowerDb.open({ dir: options.dir }));
+    const { host, port } = options.connect;
+    const address = `${host}:${port}`;
+    const link = (opened.link = await connect({ host, port, peer: options.peer, token, db, ...(options.tls && { tls: options.tls }) }).catch((err: unknown) => {
+      throw new CliError(ExitCode.Failure, `follower: cannot connect to ${address}: ${oneLine(errorMessage(err))}`, { cause: err });
+    }));
+    if (options.metrics) {
+      opened.server = await serveMetrics({ ...options.metrics, registry: prometheusRegistry(db) });
+      io.out.write(`serving metrics at http://${options.metrics.host}:${opened.server.port}/metrics\n`);
+    }
+    io.out.write(`follower ${JSON.stringify(options.peer)} of ${address}, replica ${options.dir} at seqno ${db.lastSeq}\n`);
+    if (!options.waitForLeader) {
+      const connected = await firstConnection(link, address, context.signal);
+      if (connected) io.out.write(`${linkEventLine(connected)}\n`);
+    }
+    await follow(db, link, options, io, context.signal);
+  } catch (err) {
+    const code = reportError(io, err);
+    await shutDown(opened, io);
+    return code;
+  }
+  return (await shutDown(opened, io)) ? ExitCode.Ok : ExitCode.Failure;
+}
+
+/** Replays and prints status until `signal` aborts. */
+async function follow(db: TidalDb, link: FollowerLink, options: FollowerRunOptions, io: CliIo, signal: AbortSignal): Promise<void> {
+  const handle = startFollower({ db, transport: link, peer: options.peer });
+  const events = reportLinkEvents(link, io);
+  const rejections = handle.rejected$.subscribe((r) => {
+    const what = r.segmentId < 0 ? 'replication' : `segment ${r.segmentId} (seqnos ${r.firstSeq}..${r.lastSeq})`;
+    io.err.write(`warning: ${what} rejected: ${oneLine(errorMessage(r.error))}\n`);
+  });
+  const status = interval(options.statusIntervalMs ?? DEFAULT_STATUS_INTERVAL_MS).subscribe(() => io.out.write(`${statusLine(db)}\n`));
+  try {
+    await aborted(signal);
+  } finally {
+    status.unsubscribe();
+    rejections.unsubscribe();
+    events.unsubscribe();
+    handle.stop();
+  }
+}
+
+/** `2025-01-01T00:00:00.000Z  applied 1,234  leader 1,240  lag 6 events  staleness 350 ms` */
+export function statusLine(db: TidalDb, nowMs = Date.now()): string {
+  const leaderSeq = Math.max(db.knownLeaderSeq, db.lastSeq);
+  const stalenessMs = db.stalenessMs();
+  const staleness = Number.isFinite(stalenessMs) ? `${count(Math.round(stalenessMs))} ms` : 'unknown (not caught up yet)';
+  return `${isoTime(nowMs)}  applied ${count(db.lastSeq)}  leader ${count(leaderSeq)}  lag ${count(leaderSeq - db.lastSeq)} events  staleness ${staleness}`;
+}
+
+/** Closes what was opened, last first; reports each failure on its own line. True when all closed cleanly. */
+async function shutDown(opened: Opened, io: CliIo): Promise<boolean> {
+  let clean = true;
+  const attempt = async (what: string, close: () => unknown): Promise<void> => {
+    try {
+      await close();
+    } catch (err) {
+      clean = false;
+      io.err.write(`error: follower: closing the ${what} failed: ${oneLine(errorMessage(err))}\n`);
+    }
+  };
+  const { server, link, db } = opened;
+  if (server) await attempt('metrics server', () => server.close());
+  if (link) await attempt('transport', () => link.close());
+  if (db) await attempt('database', () => db.close());
+  return clean;
+}
+
+/** The replica's directory may be missing (it is created) but not a file, and its parent must exist. */
+async function requireReplicaDir(dir: string): Promise<void> {
+  const stat = await fs.stat(dir).catch(() => null);
+  if (stat && !stat.isDirectory()) throw new CliError(ExitCode.Usage, `follower: --dir ${dir}: not a directory`);
+  if (stat) return;
+  const parent = path.dirname(path.resolve(dir));
+  if (!(await fs.stat(parent).catch(() => null))?.isDirectory()) {
+    throw new CliError(ExitCode.Usage, `follower: --dir ${dir}: its parent directory ${parent} does not exist`);
+  }
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
+interface FollowerFlags {
+  dir: string; connect: HostPort; peer: string; token?: string; metrics?: HostPort; statusInterval: number;
+  waitForLeader?: boolean; tlsCa?: string; tlsCert?: string; tlsKey?: string;
+}
+
+/** The commander wiring of `follower`; SIGINT and SIGTERM stop it cleanly (exit 0). */
+export function followerCommand(ctx: SubcommandContext): Command {
+  return new Command('follower')
+    .summary('run a persisted read-only replica that follows a leader over TCP')
+    .description(
+      'Run a standalone follower: open (or create) a replica in DIR, connect to the leader at HOST:PORT over TCP, '
+      + 'validate and replay every segment it ships, and resume from the replica\'s own high-water mark after a restart. '
+      + 'Prints one status line per second (applied seqno, lag in events, staleness); connection losses are retried. '
+      + 'SIGINT or SIGTERM stops it cleanly.\n\n'
+      + 'Exit codes: 0 stopped cleanly, 1 the replica could not be opened, the leader could not be reached or refused '
+      + 'this follower at start, or closing failed, 2 bad usage (missing flag or token, --dir not a directory).',
+    )
+    .requiredOption('--dir <dir>', 'the replica\'s directory (created if missing)')
+    .addOption(new Option('--connect <host:port>', 'the leader\'s replication address').argParser(hostPortIn('--connect')).makeOptionMandatory())
+    .addOption(new Option('--peer <id>', 'this follower\'s peer id, as the leader lists it').default(os.hostname(), 'this host\'s name'))
+    .addOption(new Option('--token <token>', 'the shared secret the leader expects').env('TIDALDB_TOKEN'))
+    .addOption(new Option('--tls-ca <file>', 'PEM bundle that signed the leader\'s certificate (enables TLS)'))
+    .addOption(new Option('--tls-cert <file>', 'this follower\'s certificate, for mutual TLS (with --tls-key)'))
+    .addOption(new Option('--tls-key <file>', 'the private key of --tls-cert'))
+    .addOption(new Option('--metrics <host:port>', 'serve Prometheus metrics at http://HOST:PORT/metrics').argParser(hostPortIn('--metrics', { allowPortZero: true })))
+    .addOption(new Option('--status-interval <ms>', 'print a status line this often').argParser(integerIn(50, 3_600_000)).default(DEFAULT_STATUS_INTERVAL_MS))
+    .option('--wait-for-leader', 'keep retrying when the leader cannot be reached at start, instead of exiting 1')
+    .action(async (flags: FollowerFlags) => {
+      const controller = new AbortController();
+      const stop = (): void => controller.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      try {
+        ctx.exit(await runFollower(followerOptions(flags), ctx.io, { signal: controller.signal }));
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
+    });
+}
+
+function followerOptions(f: FollowerFlags): FollowerRunOptions {
+  const given = Object.entries({ ca: f.tlsCa, cert: f.tlsCert, key: f.tlsKey }).filter(([, file]) => file !== undefined);
+  const tls: LinkTls | undefined = given.length > 0 ? Object.fromEntries(given) : undefined;
+  return {
+    dir: f.dir, connect: f.connect, peer: f.peer, token: f.token, metrics: f.metrics, statusIntervalMs: f.statusInterval,
+    waitForLeader: f.waitForLeader === true, ...(tls && { tls }),
+  };
+}

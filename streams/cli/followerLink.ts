@@ -1,0 +1,94 @@
+/**
+ * The follower's link to its leader: TcpTransport loaded when the command
+ * runs (so the CLI builds and its other subcommands work without it), the
+ * wait for the first connection, and its connection events as lines.
+ */
+import { filter, firstValueFrom, type Observable, take } from 'rxjs';
+import type { TidalDb } from '../../src/index.js';
+import type { Transport } from '../transport.js';
+import { type CliIo, CliError, errorMessage, ExitCode, oneLine } from './cliIo.js';
+
+/** A connection event, as TcpTransport reports them on `events$`. */
+export type LinkEvent =
+  | { readonly kind: 'connected'; readonly remote: string; readonly epoch?: number }
+  | { readonly kind: 'closed'; readonly remote: string; readonly reason: string; readonly error?: Error }
+  | { readonly kind: 'reconnecting'; readonly attempt: number; readonly delayMs: number };
+
+/** A transport the follower owns and closes; `events$` when it can tell connections apart (TcpTransport). */
+export interface FollowerLink extends Transport {
+  close(): unknown;
+  readonly events$?: Observable<LinkEvent>;
+}
+
+/** TLS files, as paths (TcpTransport reads them). */
+export interface LinkTls {
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+}
+
+export interface ConnectOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly peer: string;
+  readonly token: string;
+  readonly db: TidalDb;
+  readonly tls?: LinkTls;
+}
+
+/** Connects to a leader: `TcpTransport.connect` in production, a fake in tests. */
+export type ConnectTransport = (options: ConnectOptions) => Promise<FollowerLink>;
+
+/** Resolved against this file, so it works from the sources (vitest) and from dist/. A variable, so this compiles without the module. */
+const TCP_TRANSPORT_MODULE: string = '../transports/tcpTransport.js';
+
+/** Loads `TcpTransport.connect`; a usage error (exit 2) when this build has no TcpTransport. */
+export async function loadTcpTransport(): Promise<ConnectTransport> {
+  let mod: { TcpTransport?: { connect?: unknown } };
+  try {
+    mod = (await import(TCP_TRANSPORT_MODULE)) as typeof mod;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CliError(ExitCode.Usage, `follower: TcpTransport is not available in this build (cannot load streams/transports/tcpTransport.js: ${code ?? errorMessage(err)})`, { cause: err });
+  }
+  const tcp = mod.TcpTransport;
+  if (typeof tcp?.connect !== 'function') {
+    throw new CliError(ExitCode.Usage, 'follower: streams/transports/tcpTransport.js does not export TcpTransport.connect');
+  }
+  const connect = tcp.connect as (o: ConnectOptions) => Promise<FollowerLink>;
+  return ({ tls, ...o }) => connect.call(tcp, tls ? { ...o, tls } : o);
+}
+
+/**
+ * Resolves with the connection event once the link is first welcomed by
+ * the leader; rejects with a `Failure` CliError naming the address and the
+ * reason when the first attempt fails (refused, unreachable, token
+ * refused), so a misconfigured follower stops at once instead of retrying
+ * silently. Resolves with null for a link without `events$`, and when
+ * `signal` aborts first.
+ */
+export async function firstConnection(link: FollowerLink, address: string, signal: AbortSignal): Promise<LinkEvent | null> {
+  if (!link.events$ || signal.aborted) return null;
+  const aborted = new Promise<null>((resolve) => signal.addEventListener('abort', () => resolve(null), { once: true }));
+  const first = firstValueFrom(link.events$.pipe(filter((e) => e.kind !== 'reconnecting'), take(1)), { defaultValue: null });
+  const outcome = await Promise.race([first, aborted]);
+  if (outcome?.kind === 'closed') {
+    const reason = oneLine(outcome.error ? errorMessage(outcome.error) : outcome.reason);
+    // The transport's reasons often start with the address already.
+    throw new CliError(ExitCode.Failure, `follower: cannot connect to ${address}: ${reason.startsWith(`${address}: `) ? reason.slice(address.length + 2) : reason}`);
+  }
+  return outcome;
+}
+
+/** The line for a connection event. */
+export function linkEventLine(e: LinkEvent): string {
+  if (e.kind === 'connected') return `connected to ${e.remote}${e.epoch === undefined ? '' : ` (leader epoch ${e.epoch})`}`;
+  if (e.kind === 'closed') return `warning: connection to ${e.remote} closed: ${oneLine(e.error ? errorMessage(e.error) : e.reason)}`;
+  return `warning: reconnecting in ${e.delayMs} ms (attempt ${e.attempt + 1})`;
+}
+
+/** One line per connection event from now on: connections on `out`, losses and retries on `err`. */
+export function reportLinkEvents(link: FollowerLink, io: CliIo): { unsubscribe(): void } {
+  if (!link.events$) return { unsubscribe: () => undefined };
+  return link.events$.subscribe((e) => (e.kind === 'connected' ? io.out : io.err).write(`${linkEventLine(e)}\n`));
+}

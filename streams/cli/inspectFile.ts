@@ -1,0 +1,121 @@
+/**
+ * `tidaldb inspect FILE`: one segment batch by batch (header, each batch,
+ * footer), or one checkpoint. Read-only.
+ */
+import * as path from 'node:path';
+import { BATCH_HEADER_BYTES, Checksum, type DecodedSegment, FOOTER_BYTES, type SegmentHeader } from '../../src/index.js';
+import { readWhole } from './checkWalDir.js';
+import { type CheckpointCheck, checkCheckpointBytes, checkSegmentBytes, type SegmentCheck, type SegmentMode } from './checkWalFile.js';
+import { type CliIo, CliError, ExitCode } from './cliIo.js';
+import { count, formatTable, isoTime, plural, seqRange } from './formatTable.js';
+import type { InspectOptions } from './inspect.js';
+import { listWalFiles, walFile } from './walFiles.js';
+
+/** One batch as listed: where it is and what it holds. */
+export interface BatchRow {
+  readonly offset: number;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  readonly events: number;
+  readonly payloadBytes: number;
+  readonly committedAtMs: number;
+}
+
+/** Inspects one file; the kind comes from its name, or from its magic when it was renamed. */
+export async function inspectFile(file: string, options: InspectOptions, io: CliIo): Promise<ExitCode> {
+  const bytes = await readWhole(file);
+  const named = walFile(path.dirname(file), path.basename(file));
+  const name = path.basename(file);
+  const magic = Buffer.from(bytes.subarray(0, 4)).toString('latin1');
+  if (named?.kind === 'checkpoint' || (named === null && magic === 'TDCK')) {
+    const shardId = named?.shardId ?? (bytes.length >= 12 ? Buffer.from(bytes).readUInt32LE(8) : 0);
+    return printCheckpoint(file, checkCheckpointBytes(bytes, name, shardId, named?.kind === 'checkpoint' ? named.seq : null), options, io);
+  }
+  if (named === null && magic !== 'TDWS') {
+    throw new CliError(ExitCode.Usage, `${file}: not a tidaldb segment or checkpoint (starts with ${JSON.stringify(magic)}, expected "TDWS" or "TDCK")`);
+  }
+  const mode = named?.kind === 'segment' ? await segmentMode(file, named.shardId, named.segmentId) : 'active';
+  const { check, decoded, header } = checkSegmentBytes(bytes, name, mode, named?.kind === 'segment' ? named : null);
+  return printSegment(file, bytes, { check, decoded, header }, options, io);
+}
+
+/** 'active' when the file is its shard's last segment in its directory (as open reads it), else 'sealed'. */
+async function segmentMode(file: string, shardId: number, segmentId: number): Promise<SegmentMode> {
+  const siblings = await listWalFiles(path.dirname(file));
+  return siblings.some((f) => f.kind === 'segment' && f.shardId === shardId && f.segmentId > segmentId) ? 'sealed' : 'active';
+}
+
+/** Each batch with its payload size, read from where the next structure starts. */
+export function batchRows(decoded: DecodedSegment, byteLength: number): BatchRow[] {
+  const end = decoded.footer ? byteLength - FOOTER_BYTES : decoded.validLength;
+  return decoded.batches.map((b, i) => ({
+    offset: b.offset, firstSeq: b.firstSeq, lastSeq: b.lastSeq, events: b.events.length,
+    payloadBytes: (decoded.batches[i + 1]?.offset ?? end) - b.offset - BATCH_HEADER_BYTES,
+    committedAtMs: b.committedAtMs,
+  }));
+}
+
+interface SegmentFindings {
+  readonly check: SegmentCheck;
+  readonly decoded: DecodedSegment | null;
+  /** The header when it could be read, even if the rest could not. */
+  readonly header: SegmentHeader | null;
+}
+
+function printSegment(file: string, bytes: Uint8Array, { check, decoded, header }: SegmentFindings, options: InspectOptions, io: CliIo): ExitCode {
+  const code = check.status === 'CORRUPT' ? ExitCode.Failure : ExitCode.Ok;
+  const batches = decoded ? batchRows(decoded, bytes.length) : [];
+  const footerOffset = bytes.length - FOOTER_BYTES;
+  // The footer's last 32 bytes are the segment checksum (docs/wal-format.md, Footer).
+  const footer = decoded?.footer
+    ? { offset: footerOffset, eventCount: decoded.footer.eventCount, lastSeq: decoded.footer.lastSeq, sealedAtMs: decoded.footer.sealedAtMs,
+      checksum: Buffer.from(bytes.subarray(bytes.length - 32)).toString('hex'), checksumVerified: true }
+    : null;
+  const wholeFile = Checksum.of(bytes).toHex();
+  if (options.json) {
+    const doc = { path: file, ...check, header, batches, footer, blake3: wholeFile };
+    io.out.write(`${JSON.stringify(doc, null, 2)}\n`);
+    return code;
+  }
+  const say = (line = ''): void => void io.out.write(`${line}\n`);
+  say(`segment ${file}: ${count(bytes.length)} bytes, ${check.state ?? 'unreadable'}, decoded as ${check.mode}, ${check.status}`);
+  if (header) say(`header: ${describeHeader(header)}${decoded ? `; batches start at offset ${batches[0]?.offset ?? decoded.validLength}` : ''}`);
+  if (check.problem) say(`CORRUPT ${check.problem}`);
+  if (batches.length > 0) {
+    say();
+    const rows = [['OFFSET', 'SEQNOS', 'EVENTS', 'PAYLOAD BYTES', 'COMMITTED AT'],
+      ...batches.map((b) => [String(b.offset), seqRange(b.firstSeq, b.lastSeq), count(b.events), count(b.payloadBytes), isoTime(b.committedAtMs)])];
+    for (const line of formatTable(rows, [0, 2, 3])) say(line);
+    say();
+  }
+  if (check.torn) say(`torn write at offset ${check.torn.offset} (${check.torn.reason}): open cuts off ${count(check.torn.discardedBytes)} bytes`);
+  if (footer) {
+    say(`footer at offset ${footer.offset}: ${plural(footer.eventCount, 'event')}, last seqno ${footer.lastSeq}, sealed at ${isoTime(footer.sealedAtMs)}, segment checksum OK`);
+  } else if (decoded) {
+    say(`no footer: active segment, ${plural(check.eventCount ?? 0, 'event')} up to seqno ${check.lastSeq}`);
+  }
+  say(`BLAKE3 of the whole file (the shipped checksum when sealed): ${wholeFile}`);
+  return code;
+}
+
+function describeHeader(h: SegmentHeader): string {
+  const byType = Object.entries(h.halfLives.byType).map(([type, ms]) => `, ${type} ${ms} ms`).join('');
+  return `shard ${h.shardId}, segment ${h.segmentId}, region ${JSON.stringify(h.regionId)}, first seqno ${h.firstSeq}, `
+    + `created ${isoTime(h.createdAtMs)}, half-lives default ${h.halfLives.defaultMs} ms${byType}`;
+}
+
+function printCheckpoint(file: string, check: CheckpointCheck, options: InspectOptions, io: CliIo): ExitCode {
+  const code = check.status === 'OK' ? ExitCode.Ok : ExitCode.Failure;
+  if (options.json) {
+    io.out.write(`${JSON.stringify({ path: file, ...check }, null, 2)}\n`);
+    return code;
+  }
+  io.out.write(`checkpoint ${file}: ${count(check.byteLength)} bytes, ${check.status}\n`);
+  if (check.status === 'OK') {
+    io.out.write(`shard ${check.shardId}, every event up to seqno ${check.seq}, ${plural(check.items ?? 0, 'item')}, `
+      + `signal types: ${check.signalTypes?.length ? check.signalTypes.join(', ') : '(none)'}\n`);
+  } else {
+    io.out.write(`CORRUPT ${check.problem}\n`);
+  }
+  return code;
+}

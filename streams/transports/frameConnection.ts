@@ -1,0 +1,204 @@
+/**
+ * FrameConnection: one socket speaking frames, with the machinery both ends
+ * share. It owns the socket, its timers and its decoder, and tears all of
+ * them down in `close()`; it knows nothing of leaders or followers.
+ *
+ * - Reads: bytes → {@link FrameDecoder} (size-checked before the body is
+ *   read) → {@link decodeMessage} → `onMessage`, one frame at a time.
+ *   `pause()` stops both: frames already read stay in the decoder and the
+ *   socket stops reading, so the peer's TCP window fills (real backpressure).
+ * - Liveness: every `heartbeatMs` it checks that something arrived within
+ *   `deadAfterMs` (and, before `establish()`, that the handshake finished
+ *   within it), then sends a heartbeat. While paused it does not count
+ *   silence against the peer: not reading is its own choice.
+ * - Faults: a bad frame, a frame cut off by the end of the stream, a socket
+ *   error or a silent peer closes this connection with a reason and harms no other.
+ *
+ *   heartbeatMs:   ──h──h──h──h──h──     (once established; skipped while the write buffer is full)
+ *   received   :   d─────d──────────
+ *   closed     :   ───────────────X      (silent for deadAfterMs: 'peer silent for … ms')
+ */
+import type { Socket } from 'node:net';
+import { interval, type SchedulerLike, type Subscription, timer } from 'rxjs';
+import { TidalError, WalError } from '../../src/index.js';
+import { FrameDecoder } from './frameCodec.js';
+import { MAX_HANDSHAKE_FRAME_BYTES } from './tcpDefaults.js';
+import { decodeMessage, encodeMessage, type TcpMessage } from './tcpMessages.js';
+
+/** Why a connection closed: a sentence, and the typed error behind it when it was a fault. */
+export interface ConnectionClosed {
+  readonly reason: string;
+  readonly error?: Error;
+}
+
+/** Where a sender writes frames; a connection is one. */
+export interface FrameSink {
+  /** True while the socket's write buffer is at or above its high-water mark. */
+  readonly needsDrain: boolean;
+  /** Writes one frame; false when the buffer is now above its high-water mark (wait for a drain). */
+  sendFrame(frame: Buffer): boolean;
+}
+
+/** What a FrameConnection needs: its timing, its frame limit, and whom to tell. */
+export interface FrameConnectionOptions {
+  /** Heartbeat and liveness-check interval, in ms. */
+  readonly heartbeatMs: number;
+  /** Silence after which the peer is dead, and the handshake deadline, in ms. */
+  readonly deadAfterMs: number;
+  /** The largest frame accepted once established, in bytes. */
+  readonly maxFrameBytes: number;
+  readonly scheduler: SchedulerLike;
+  /** Each message, in order. Throwing closes the connection with that error. */
+  readonly onMessage: (message: TcpMessage) => void;
+  /** Once, when the connection closes for any reason. */
+  readonly onClose: (closed: ConnectionClosed) => void;
+  /** The write buffer drained below its high-water mark. */
+  readonly onDrain?: () => void;
+}
+
+/** One socket speaking frames: see the file comment. Owns the socket and its timers. */
+export class FrameConnection implements FrameSink {
+  private readonly decoder = new FrameDecoder(MAX_HANDSHAKE_FRAME_BYTES);
+  private readonly openedAtMs: number;
+  private readonly ticks: Subscription;
+  private linger: Subscription | null = null;
+  private lastHeardMs: number;
+  private established = false;
+  private paused = false;
+  private pumping = false;
+  private ended = false;
+  private closed = false;
+
+  /** @param remote how reports name the other end, e.g. '127.0.0.1:53412' */
+  constructor(private readonly socket: Socket, readonly remote: string, private readonly options: FrameConnectionOptions) {
+    const { scheduler, heartbeatMs } = options;
+    this.openedAtMs = this.lastHeardMs = scheduler.now();
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.onEnd());
+    socket.on('error', (err) => this.close(`socket error: ${err.message}`, new WalError('Io', `${remote}: ${err.message}`, { cause: err })));
+    socket.on('close', () => {
+      this.linger?.unsubscribe();
+      this.close(this.ended ? 'peer closed the connection' : 'socket closed');
+    });
+    socket.on('drain', () => this.options.onDrain?.());
+    this.ticks = interval(heartbeatMs, scheduler).subscribe(() => this.tick());
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  get isEstablished(): boolean {
+    return this.established && !this.closed;
+  }
+
+  get needsDrain(): boolean {
+    return this.socket.writableNeedDrain;
+  }
+
+  /** The handshake is done: accept full-size frames and start heartbeats. */
+  establish(): void {
+    this.established = true;
+    this.decoder.maxFrameBytes = this.options.maxFrameBytes;
+  }
+
+  /** Writes `message`; see {@link FrameSink.sendFrame}. Throws InvalidInput when it does not fit in a frame. */
+  send(message: TcpMessage): boolean {
+    const limit = this.established ? this.options.maxFrameBytes : MAX_HANDSHAKE_FRAME_BYTES;
+    return this.sendFrame(encodeMessage(message, limit));
+  }
+
+  sendFrame(frame: Buffer): boolean {
+    if (this.closed) return false;
+    return this.socket.write(frame);
+  }
+
+  /** Stops taking frames (and reading the socket) until `resume()`. */
+  pause(): void {
+    if (this.paused || this.closed) return;
+    this.paused = true;
+    this.socket.pause();
+  }
+
+  resume(): void {
+    if (!this.paused || this.closed) return;
+    this.paused = false;
+    this.pump();
+    if (!this.paused && !this.closed) this.socket.resume();
+  }
+
+  /** Closes now (idempotent): destroys the socket, stops the timers, reports once. */
+  close(reason: string, error?: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ticks.unsubscribe();
+    this.socket.destroy();
+    this.options.onClose(error ? { reason, error } : { reason });
+  }
+
+  /**
+   * Tells the peer why (a refuse frame), ends the socket once it is written,
+   * and destroys it if the peer has not closed within one heartbeat.
+   */
+  refuse(error: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ticks.unsubscribe();
+    this.socket.end(encodeMessage({ t: 'refuse', reason: error.message }, MAX_HANDSHAKE_FRAME_BYTES));
+    this.linger = timer(this.options.heartbeatMs, this.options.scheduler).subscribe(() => this.socket.destroy());
+    this.options.onClose({ reason: `refused: ${error.message}`, error });
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    this.lastHeardMs = this.options.scheduler.now();
+    this.decoder.push(chunk);
+    this.pump();
+  }
+
+  private onEnd(): void {
+    this.ended = true;
+    this.pump();
+  }
+
+  /** Hands over whole frames until paused or none is left; then, if the peer has ended, closes. */
+  private pump(): void {
+    if (this.pumping) return; // re-entered from onMessage: the outer loop goes on
+    this.pumping = true;
+    try {
+      while (!this.closed && !this.paused) {
+        const body = this.decoder.next();
+        if (body === null) break;
+        this.options.onMessage(decodeMessage(body));
+      }
+    } catch (err) {
+      const error = err instanceof Error ? err : new TidalError('InvalidInput', String(err));
+      this.close(`bad frame from ${this.remote}: ${error.message}`, error);
+    } finally {
+      this.pumping = false;
+    }
+    if (this.ended && !this.paused && !this.closed) this.onPeerEnded();
+  }
+
+  private onPeerEnded(): void {
+    const left = this.decoder.bufferedBytes;
+    if (left === 0) return this.close('peer closed the connection');
+    const error = new WalError('Corruption', `${this.remote}: the connection ended inside a frame, ${left} bytes of it received`);
+    this.close(`truncated frame from ${this.remote}`, error);
+  }
+
+  private tick(): void {
+    const { scheduler, deadAfterMs } = this.options;
+    const now = scheduler.now();
+    if (this.paused) this.lastHeardMs = now;
+    if (!this.established && now - this.openedAtMs >= deadAfterMs) {
+      return this.close(`no handshake within ${deadAfterMs} ms`, new TidalError('Timeout', `${this.remote}: no handshake within deadAfterMs (${deadAfterMs} ms)`));
+    }
+    const silentMs = now - this.lastHeardMs;
+    if (silentMs >= deadAfterMs) {
+      return this.close(`peer silent for ${silentMs} ms`, new TidalError('Timeout', `${this.remote}: nothing received for ${silentMs} ms (deadAfterMs ${deadAfterMs})`));
+    }
+    if (this.established && !this.socket.writableNeedDrain) this.send({ t: 'heartbeat', atMs: now });
+  }
+}

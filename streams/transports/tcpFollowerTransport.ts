@@ -1,0 +1,205 @@
+/**
+ * TcpFollowerTransport: a follower's end of the TCP transport (from
+ * `TcpTransport.connect`). It keeps one connection to the leader, opening a
+ * new one whenever it is lost (capped exponential backoff with full jitter),
+ * and says hello with the follower's mark each time.
+ *
+ *   segment frames ─▶ inbox (capacity; full → stop reading the socket) ─▶ receive$(peer)
+ *   status frames  ─▶ status(peer)
+ *   sendFeedback   ─▶ feedback frame (lossy: dropped while disconnected or backed up)
+ *
+ *   connection : ──c────────X      ───c──────      (X: lost; c: welcomed)
+ *   waits      :            └─ backoffDelayMs(0) ┘
+ */
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import {
+  BehaviorSubject, defer, firstValueFrom, Observable, repeat, Subject, type Subscription, tap, throwError, timer,
+} from 'rxjs';
+import { type LeaderStatus, TidalError } from '../../src/index.js';
+import type { Shipment } from '../shipment.js';
+import type { FollowerFeedback, PeerId, Transport } from '../transport.js';
+import { BoundedChannel } from './boundedChannel.js';
+import { FrameConnection } from './frameConnection.js';
+import { epochOf, helloFor, welcomeRefusal } from './handshake.js';
+import { reconnectWithBackoff } from './reconnectWithBackoff.js';
+import { resolveConnectOptions, type ResolvedTcpOptions, type TcpConnectOptions, type TcpTransportEvent } from './tcpOptions.js';
+import { checkpointPayload, segmentPayload, statusOf, type TcpMessage } from './tcpMessages.js';
+
+type ResolvedConnect = ResolvedTcpOptions & { peer: PeerId; random: () => number };
+
+/** A follower's end of a TCP transport; create it with `TcpTransport.connect`. See the file comment and docs/tcp-protocol.md. */
+export class TcpFollowerTransport implements Transport {
+  private readonly inbox: BoundedChannel<Shipment>;
+  private readonly statusSubject = new Subject<LeaderStatus>();
+  private readonly eventsSubject = new Subject<TcpTransportEvent>();
+  private readonly connectedSubject = new BehaviorSubject<boolean>(false);
+  private conn: FrameConnection | null = null;
+  private readonly loop: Subscription;
+  private closed = false;
+
+  /** Connections opening and closing, and reconnect waits, with reasons. Hot; completes on close. */
+  readonly events$: Observable<TcpTransportEvent> = this.eventsSubject.asObservable();
+  /** True while welcomed by the leader. Replays the latest; completes on close. */
+  readonly connected$: Observable<boolean> = this.connectedSubject.asObservable();
+
+  private constructor(private readonly options: ResolvedConnect) {
+    this.inbox = new BoundedChannel<Shipment>(options.capacity);
+    const { random, scheduler } = options;
+    this.loop = reconnectWithBackoff(() => this.session$(), {
+      random, scheduler,
+      onRetry: (attempt, delayMs) => this.eventsSubject.next({ kind: 'reconnecting', attempt, delayMs }),
+    }).subscribe();
+  }
+
+  /** Starts connecting to the leader (and reconnecting, until `close()`); resolves at once, not when connected. */
+  static async connect(options: TcpConnectOptions): Promise<TcpFollowerTransport> {
+    return new TcpFollowerTransport(await resolveConnectOptions(options));
+  }
+
+  /** This follower's peer id. */
+  get peer(): PeerId {
+    return this.options.peer;
+  }
+
+  /** Segments buffered, not yet taken by `receive$`. */
+  get buffered(): number {
+    return this.inbox.size;
+  }
+
+  recvSegment(peer: PeerId): Promise<Shipment> {
+    return firstValueFrom(this.receive$(peer));
+  }
+
+  /** Takes the next segment from the leader; taking one makes room, and a paused socket reads again. */
+  receive$(peer: PeerId): Observable<Shipment> {
+    return defer(() => {
+      this.checkPeer(peer, 'receive$');
+      return this.inbox.receive$().pipe(tap(() => {
+        if (this.inbox.size < this.inbox.capacity) this.conn?.resume();
+      }));
+    });
+  }
+
+  segments(peer: PeerId): Observable<Shipment> {
+    return this.receive$(peer).pipe(repeat());
+  }
+
+  sendFeedback(feedback: FollowerFeedback): void {
+    this.checkPeer(feedback.peer, 'sendFeedback');
+    const conn = this.conn;
+    if (!conn?.isEstablished || conn.needsDrain) return; // lossy: the next heartbeat repairs it
+    const { kind, appliedSeq, receivedSeq, atMs } = feedback;
+    conn.send({ t: 'feedback', kind, appliedSeq, receivedSeq, atMs });
+  }
+
+  status(peer: PeerId): Observable<LeaderStatus> {
+    return defer(() => {
+      this.checkPeer(peer, 'status');
+      return this.statusSubject.asObservable();
+    });
+  }
+
+  sendSegment(peer: PeerId, segment: Shipment): Promise<void> {
+    return firstValueFrom(this.send$(peer, segment));
+  }
+
+  send$(_peer: PeerId, _segment: Shipment): Observable<void> {
+    return throwError(() => wrongEnd('send$'));
+  }
+
+  feedback(): Observable<FollowerFeedback> {
+    return throwError(() => wrongEnd('feedback'));
+  }
+
+  sendStatus(_peer: PeerId, _status: LeaderStatus): void {
+    throw wrongEnd('sendStatus');
+  }
+
+  /** Stops reconnecting, closes the connection, errors every waiting receive with `Closed`, completes the streams. */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    this.loop.unsubscribe();
+    this.inbox.close(new TidalError('Closed', 'the TCP transport is closed'));
+    this.statusSubject.complete();
+    this.eventsSubject.complete();
+    this.connectedSubject.complete();
+    return Promise.resolve();
+  }
+
+  /**
+   * One connection: emits once it has stayed up deadAfterMs after the welcome
+   * (which resets the backoff: a leader that welcomes and then drops us at
+   * once must not be hammered); errors when lost, and the loop then waits and
+   * opens another.
+   */
+  private session$(): Observable<void> {
+    return new Observable<void>((subscriber) => {
+      let stable: Subscription | null = null;
+      const { host, port, heartbeatMs, deadAfterMs, maxFrameBytes, scheduler } = this.options;
+      const socket = this.options.tls
+        ? tls.connect({ host, port, ...this.options.tls, minVersion: 'TLSv1.2' })
+        : net.connect({ host, port });
+      const conn: FrameConnection = new FrameConnection(socket, `${host}:${port}`, {
+        heartbeatMs, deadAfterMs, maxFrameBytes, scheduler,
+        onMessage: (m) => this.onLeaderMessage(conn, m, () => {
+          stable = timer(deadAfterMs, scheduler).subscribe(() => subscriber.next());
+        }),
+        onClose: (closed) => {
+          if (this.conn === conn) this.conn = null;
+          if (!this.closed && this.connectedSubject.value) this.connectedSubject.next(false);
+          this.eventsSubject.next({ kind: 'closed', peer: this.options.peer, remote: conn.remote, ...closed });
+          subscriber.error(closed.error ?? new TidalError('Closed', closed.reason));
+        },
+      });
+      this.conn = conn;
+      socket.once(this.options.tls ? 'secureConnect' : 'connect', () => {
+        conn.send(helloFor(this.options.db, this.options.peer, this.options.token));
+      });
+      return () => {
+        stable?.unsubscribe();
+        conn.close('the transport is closed');
+      };
+    });
+  }
+
+  private onLeaderMessage(conn: FrameConnection, m: TcpMessage, welcomed: () => void): void {
+    if (!conn.isEstablished) return this.onHandshakeReply(conn, m, welcomed);
+    if (m.t === 'segment' || m.t === 'checkpoint') {
+      const shipment = m.t === 'segment' ? segmentPayload(m) : checkpointPayload(m);
+      this.inbox.send$(shipment).subscribe(); // room is guaranteed: the connection pauses when full
+      if (this.inbox.size >= this.inbox.capacity) conn.pause();
+    } else if (m.t === 'status') {
+      this.statusSubject.next(statusOf(m));
+    } else if (m.t === 'refuse') {
+      conn.close(`leader closed the connection: ${m.reason}`, new TidalError('Closed', `leader: ${m.reason}`));
+    } else if (m.t !== 'heartbeat') {
+      throw new TidalError('InvalidInput', `unexpected '${m.t}' message from the leader`);
+    }
+  }
+
+  private onHandshakeReply(conn: FrameConnection, m: TcpMessage, welcomed: () => void): void {
+    if (m.t === 'refuse') {
+      return conn.close(`leader refused this follower: ${m.reason}`, new TidalError('InvalidInput', `leader refused this follower: ${m.reason}`));
+    }
+    if (m.t !== 'welcome') throw new TidalError('InvalidInput', `expected a welcome or a refusal first, got a '${m.t}' message`);
+    const refusal = welcomeRefusal(m, epochOf(this.options.db));
+    if (refusal) return conn.refuse(refusal);
+    conn.establish();
+    if (this.inbox.size >= this.inbox.capacity) conn.pause();
+    this.connectedSubject.next(true);
+    this.eventsSubject.next({ kind: 'connected', peer: this.options.peer, remote: conn.remote, epoch: m.epoch });
+    welcomed();
+  }
+
+  private checkPeer(peer: PeerId, method: string): void {
+    if (peer !== this.options.peer) {
+      throw new TidalError('InvalidInput', `${method}(${JSON.stringify(peer)}): this TCP transport is follower ${JSON.stringify(this.options.peer)}`);
+    }
+  }
+}
+
+function wrongEnd(method: string): TidalError {
+  return new TidalError('InvalidInput', `${method} belongs to the leader; this is a follower end of a TCP transport (TcpTransport.connect)`);
+}

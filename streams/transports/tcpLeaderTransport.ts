@@ -1,0 +1,228 @@
+/**
+ * TcpLeaderTransport: the leader's end of the TCP transport (from
+ * `TcpTransport.listen`). It accepts follower connections, checks each
+ * hello before it sends a byte, and then, per follower:
+ *
+ *   send$(peer, segment) ─▶ PeerOutbox (capacity, socket backpressure) ─▶ segment frames
+ *   sendStatus(peer, …)  ─▶ status frame (lossy: skipped while the socket is backed up)
+ *   feedback()           ◀── the hello (as a 'resend' from the follower's mark), then feedback frames
+ *
+ * A follower is one peer id; a new connection under the same id replaces
+ * the old one. Faults on one connection close only that connection.
+ */
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { defer, firstValueFrom, type Observable, repeat, Subject, throwError } from 'rxjs';
+import { type LeaderStatus, TidalError, WalError } from '../../src/index.js';
+import type { Shipment } from '../shipment.js';
+import type { FollowerFeedback, PeerId, Transport } from '../transport.js';
+import { type ConnectionClosed, FrameConnection } from './frameConnection.js';
+import { helloRefusal, welcomeFor } from './handshake.js';
+import { PeerOutbox } from './peerOutbox.js';
+import { resolveListenOptions, type ResolvedTcpOptions, type TcpListenOptions, type TcpTransportEvent } from './tcpOptions.js';
+import { encodeMessage, shipmentMessage, type TcpMessage } from './tcpMessages.js';
+
+type ResolvedListen = ResolvedTcpOptions & { maxConnections: number };
+
+/** The leader's end of a TCP transport; create it with `TcpTransport.listen`. See the file comment and docs/tcp-protocol.md. */
+export class TcpLeaderTransport implements Transport {
+  private readonly outboxes = new Map<PeerId, PeerOutbox>();
+  /** Handshaken connections by follower. */
+  private readonly peers = new Map<PeerId, FrameConnection>();
+  /** Every connection not yet closed, handshaken or not. */
+  private readonly connections = new Set<FrameConnection>();
+  /** Every raw socket not yet closed (including TLS handshakes in progress). */
+  private readonly sockets = new Set<net.Socket>();
+  private readonly feedbackSubject = new Subject<FollowerFeedback>();
+  private readonly eventsSubject = new Subject<TcpTransportEvent>();
+  private closing: Promise<void> | null = null;
+
+  /** Connections opening and closing, with reasons. Hot; completes on close. */
+  readonly events$: Observable<TcpTransportEvent> = this.eventsSubject.asObservable();
+
+  private constructor(private readonly server: net.Server, private readonly options: ResolvedListen) {
+    server.maxConnections = options.maxConnections;
+    server.on('connection', (socket: net.Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+    server.on(options.tls ? 'secureConnection' : 'connection', (socket: net.Socket) => this.accept(socket));
+    server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => this.report({
+      kind: 'closed', peer: null, remote: remoteOf(socket), reason: `TLS handshake failed: ${err.message}`, error: err,
+    }));
+    // After listen, a server error (e.g. EMFILE on accept) is reported, not thrown: the connections it holds go on.
+    server.on('error', (err: Error) => this.report({
+      kind: 'closed', peer: null, remote: `${options.host}:listener`, reason: `listener error: ${err.message}`,
+      error: new WalError('Io', `listener on ${options.host}: ${err.message}`, { cause: err }),
+    }));
+  }
+
+  /** Binds `host:port` (default 127.0.0.1) and resolves once listening; rejects if it cannot bind. */
+  static async listen(options: TcpListenOptions): Promise<TcpLeaderTransport> {
+    const resolved = await resolveListenOptions(options);
+    const server = resolved.tls
+      ? tls.createServer({ ...resolved.tls, requestCert: resolved.tls.ca !== undefined, rejectUnauthorized: true,
+        handshakeTimeout: resolved.deadAfterMs, minVersion: 'TLSv1.2' })
+      : net.createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(resolved.port, resolved.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return new TcpLeaderTransport(server, resolved);
+  }
+
+  /** The bound port (the one chosen when listening on port 0). */
+  get port(): number {
+    return (this.server.address() as net.AddressInfo).port;
+  }
+
+  /** The host asked for (default 127.0.0.1). */
+  get host(): string {
+    return this.options.host;
+  }
+
+  /** The address actually bound, e.g. '127.0.0.1'. */
+  get address(): string {
+    return (this.server.address() as net.AddressInfo).address;
+  }
+
+  /** Followers connected (handshaken) now. */
+  get connectedPeers(): PeerId[] {
+    return [...this.peers.keys()];
+  }
+
+  sendSegment(peer: PeerId, segment: Shipment): Promise<void> {
+    return firstValueFrom(this.send$(peer, segment));
+  }
+
+  /** Completes once the frame is written and the socket is below its high-water mark; waits while `peer` is away or its queue is full. */
+  send$(peer: PeerId, segment: Shipment): Observable<void> {
+    return defer(() => this.outbox(peer).send$(segment));
+  }
+
+  feedback(): Observable<FollowerFeedback> {
+    return this.feedbackSubject.asObservable();
+  }
+
+  sendStatus(peer: PeerId, status: LeaderStatus): void {
+    const conn = this.peers.get(peer);
+    if (!conn || conn.needsDrain) return; // lossy: the next announcement supersedes it
+    conn.send({ t: 'status', lastSeq: status.lastSeq, atMs: status.atMs });
+  }
+
+  recvSegment(peer: PeerId): Promise<Shipment> {
+    return firstValueFrom(this.receive$(peer));
+  }
+
+  receive$(_peer: PeerId): Observable<Shipment> {
+    return throwError(() => wrongEnd('receive$'));
+  }
+
+  segments(peer: PeerId): Observable<Shipment> {
+    return this.receive$(peer).pipe(repeat());
+  }
+
+  sendFeedback(_feedback: FollowerFeedback): void {
+    throw wrongEnd('sendFeedback');
+  }
+
+  status(_peer: PeerId): Observable<LeaderStatus> {
+    return throwError(() => wrongEnd('status'));
+  }
+
+  /** Stops listening, closes every connection, errors every waiting send with `Closed`, completes the streams. */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    const err = new TidalError('Closed', 'the TCP transport is closed');
+    for (const outbox of this.outboxes.values()) outbox.close(err);
+    for (const conn of [...this.connections]) conn.close('the transport is closed');
+    for (const socket of this.sockets) socket.destroy();
+    this.closing = new Promise((resolve) => this.server.close(() => resolve()));
+    this.feedbackSubject.complete();
+    this.eventsSubject.complete();
+    return this.closing;
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.closing) return void socket.destroy();
+    const { heartbeatMs, deadAfterMs, maxFrameBytes, scheduler } = this.options;
+    let peer: PeerId | null = null;
+    const conn: FrameConnection = new FrameConnection(socket, remoteOf(socket), {
+      heartbeatMs, deadAfterMs, maxFrameBytes, scheduler,
+      onMessage: (m) => {
+        if (peer === null) peer = this.onHello(conn, m);
+        else this.onFollowerMessage(peer, conn, m);
+      },
+      onClose: (closed) => this.onClosed(conn, peer, closed),
+      onDrain: () => peer !== null && this.outboxes.get(peer)?.drained(conn),
+    });
+    this.connections.add(conn);
+  }
+
+  /** Checks the hello before anything is sent; welcomes it (returning its peer id) or refuses it (null). */
+  private onHello(conn: FrameConnection, m: TcpMessage): PeerId | null {
+    if (m.t !== 'hello') throw new TidalError('InvalidInput', `expected a hello first, got a '${m.t}' message`);
+    const refusal = helloRefusal(m, { token: this.options.token, shardId: this.options.db.shardId });
+    if (refusal) {
+      conn.refuse(refusal);
+      return null;
+    }
+    const welcome = welcomeFor(this.options.db);
+    conn.establish();
+    conn.send(welcome);
+    this.peers.get(m.peer)?.close(`replaced by a new connection from peer ${JSON.stringify(m.peer)}`);
+    this.peers.set(m.peer, conn);
+    this.report({ kind: 'connected', peer: m.peer, remote: conn.remote, epoch: welcome.epoch });
+    // A new connection may have lost what was in flight: ship again from what the follower holds.
+    const atMs = this.options.scheduler.now();
+    this.feedbackSubject.next({ peer: m.peer, kind: 'resend', appliedSeq: m.appliedSeq, receivedSeq: m.appliedSeq, atMs });
+    this.outbox(m.peer).attach(conn, m.appliedSeq);
+    return m.peer;
+  }
+
+  private onFollowerMessage(peer: PeerId, conn: FrameConnection, m: TcpMessage): void {
+    if (m.t === 'feedback') {
+      const { kind, appliedSeq, receivedSeq, atMs } = m;
+      this.feedbackSubject.next({ peer, kind, appliedSeq, receivedSeq, atMs });
+    } else if (m.t === 'refuse') {
+      conn.close(`follower refused this leader: ${m.reason}`, new TidalError('Stale', `peer ${JSON.stringify(peer)} refused this leader: ${m.reason}`));
+    } else if (m.t !== 'heartbeat') {
+      throw new TidalError('InvalidInput', `unexpected '${m.t}' message from follower ${JSON.stringify(peer)}`);
+    }
+  }
+
+  private onClosed(conn: FrameConnection, peer: PeerId | null, closed: ConnectionClosed): void {
+    this.connections.delete(conn);
+    if (peer !== null && this.peers.get(peer) === conn) {
+      this.peers.delete(peer);
+      this.outboxes.get(peer)?.detach(conn);
+    }
+    this.report({ kind: 'closed', peer, remote: conn.remote, ...closed });
+  }
+
+  private outbox(peer: PeerId): PeerOutbox {
+    let outbox = this.outboxes.get(peer);
+    if (!outbox) {
+      const { capacity, maxFrameBytes } = this.options;
+      outbox = new PeerOutbox(capacity, (s) => encodeMessage(shipmentMessage(s), maxFrameBytes));
+      if (this.closing) outbox.close(new TidalError('Closed', 'the TCP transport is closed'));
+      this.outboxes.set(peer, outbox);
+    }
+    return outbox;
+  }
+
+  private report(event: TcpTransportEvent): void {
+    this.eventsSubject.next(event);
+  }
+}
+
+function remoteOf(socket: net.Socket): string {
+  return `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+}
+
+function wrongEnd(method: string): TidalError {
+  return new TidalError('InvalidInput', `${method} belongs to a follower; this is the leader end of a TCP transport (TcpTransport.listen)`);
+}

@@ -1,0 +1,196 @@
+/**
+ * The messages of the TCP transport: one msgpack map a frame, tagged by `t`.
+ * Pure: values in, bytes out and back. Every field of a received message is
+ * checked here, by name, before anything else sees it; nothing a peer sends
+ * is trusted (a segment's checksum is only carried: validateChecksum
+ * re-verifies it downstream). The byte layout is in docs/tcp-protocol.md.
+ */
+import { Packr } from 'msgpackr';
+import { Checksum, WalError, type LeaderStatus, type WalSegmentPayload } from '../../src/index.js';
+import { type CheckpointShipment, isCheckpoint, type Shipment } from '../shipment.js';
+import { encodeFrame } from './frameCodec.js';
+import { MAX_PEER_ID_BYTES, MAX_TOKEN_BYTES } from './tcpDefaults.js';
+
+/** Follower → leader, first frame: who I am, my secret, my shard, epoch and mark. */
+export interface HelloMessage {
+  readonly t: 'hello';
+  readonly v: number;
+  readonly peer: string;
+  readonly token: string;
+  readonly shardId: number;
+  readonly epoch: number;
+  readonly appliedSeq: number;
+}
+/** Leader → follower, the answer to a good hello. */
+export interface WelcomeMessage { readonly t: 'welcome'; readonly v: number; readonly epoch: number }
+/** Either side, last frame before it closes: why. */
+export interface RefuseMessage { readonly t: 'refuse'; readonly reason: string }
+/** Leader → follower: one sealed segment. */
+export interface SegmentMessage {
+  readonly t: 'segment';
+  readonly shardId: number;
+  readonly segmentId: number;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  readonly sealedAtMs: number;
+  readonly bytes: Uint8Array;
+  /** 32 raw BLAKE3 bytes. */
+  readonly checksum: Uint8Array;
+}
+/** Leader → follower: a checkpoint for a follower behind what the leader retains. */
+export interface CheckpointMessage {
+  readonly t: 'checkpoint';
+  readonly shardId: number;
+  readonly seq: number;
+  readonly bytes: Uint8Array;
+  /** 32 raw BLAKE3 bytes. */
+  readonly checksum: Uint8Array;
+}
+/** Follower → leader: an ack or a re-send request (the peer is the connection's, never the frame's). */
+export interface FeedbackMessage {
+  readonly t: 'feedback';
+  readonly kind: 'ack' | 'resend';
+  readonly appliedSeq: number;
+  readonly receivedSeq: number;
+  readonly atMs: number;
+}
+/** Leader → follower: the leader's position. */
+export interface StatusMessage { readonly t: 'status'; readonly lastSeq: number; readonly atMs: number }
+/** Both ways, every heartbeatMs once connected. */
+export interface HeartbeatMessage { readonly t: 'heartbeat'; readonly atMs: number }
+
+/** Every message of the protocol, tagged by `t`. */
+export type TcpMessage =
+  | HelloMessage | WelcomeMessage | RefuseMessage | SegmentMessage | CheckpointMessage | FeedbackMessage | StatusMessage | HeartbeatMessage;
+
+/** 1 KiB: a refusal reason is one sentence; a longer one is cut, not refused. */
+const MAX_REASON_CHARS = 1024;
+
+const packr = new Packr({ useRecords: false, mapsAsObjects: true });
+
+/** The frame (length prefix + msgpack body) carrying `message`. */
+export function encodeMessage(message: TcpMessage, maxFrameBytes: number): Buffer {
+  return encodeFrame(packr.pack(message), maxFrameBytes);
+}
+
+/** The frame message for a shipment: a segment or a checkpoint, the checksum as its 32 raw bytes. */
+export function shipmentMessage(s: Shipment): SegmentMessage | CheckpointMessage {
+  if (!isCheckpoint(s)) return segmentMessage(s);
+  return { t: 'checkpoint', shardId: s.shardId, seq: s.seq, bytes: s.bytes, checksum: s.checksum.bytes };
+}
+
+/** The shipment a checkpoint frame carries, with its checksum rebuilt (and not yet verified). */
+export function checkpointPayload(m: CheckpointMessage): CheckpointShipment {
+  const bytes = new Uint8Array(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength);
+  return { kind: 'checkpoint', shardId: m.shardId, seq: m.seq, bytes, checksum: Checksum.fromBytes(m.checksum) };
+}
+
+/** The segment frame for `segment`: the checksum travels as its 32 raw bytes. */
+export function segmentMessage(segment: WalSegmentPayload): SegmentMessage {
+  const { shardId, segmentId, firstSeq, lastSeq, sealedAtMs, bytes } = segment;
+  return { t: 'segment', shardId, segmentId, firstSeq, lastSeq, sealedAtMs, bytes, checksum: segment.checksum.bytes };
+}
+
+/** The payload a segment frame carries, with its checksum rebuilt (and not yet verified). */
+export function segmentPayload(m: SegmentMessage): WalSegmentPayload {
+  const { shardId, segmentId, firstSeq, lastSeq, sealedAtMs } = m;
+  const bytes = new Uint8Array(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength);
+  return { shardId, segmentId, firstSeq, lastSeq, sealedAtMs, bytes, checksum: Checksum.fromBytes(m.checksum) };
+}
+
+/**
+ * Decodes and checks one frame body.
+ * @throws WalError Corruption naming the field at fault (bad msgpack, unknown `t`, a missing or mistyped field)
+ */
+export function decodeMessage(body: Uint8Array): TcpMessage {
+  let value: unknown;
+  try {
+    value = packr.unpack(body);
+  } catch (cause) {
+    throw new WalError('Corruption', `frame body is not one msgpack value (${(cause as Error).message})`, { cause });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw corrupt('frame body is not a map');
+  const m = value as Record<string, unknown>;
+  switch (m['t']) {
+    case 'hello':
+      return {
+        t: 'hello', v: count(m, 'v'), peer: text(m, 'peer', MAX_PEER_ID_BYTES), token: text(m, 'token', MAX_TOKEN_BYTES),
+        shardId: count(m, 'shardId'), epoch: count(m, 'epoch'), appliedSeq: count(m, 'appliedSeq'),
+      };
+    case 'welcome': return { t: 'welcome', v: count(m, 'v'), epoch: count(m, 'epoch') };
+    case 'refuse': return { t: 'refuse', reason: reason(m) };
+    case 'segment': return {
+      t: 'segment', shardId: count(m, 'shardId'), segmentId: count(m, 'segmentId'), firstSeq: count(m, 'firstSeq'),
+      lastSeq: count(m, 'lastSeq'), sealedAtMs: finite(m, 'sealedAtMs'), bytes: binary(m, 'bytes'), checksum: binary(m, 'checksum'),
+    };
+    case 'checkpoint': return {
+      t: 'checkpoint', shardId: count(m, 'shardId'), seq: count(m, 'seq'), bytes: binary(m, 'bytes'), checksum: binary(m, 'checksum'),
+    };
+    case 'feedback': return {
+      t: 'feedback', kind: feedbackKind(m), appliedSeq: count(m, 'appliedSeq'), receivedSeq: count(m, 'receivedSeq'), atMs: finite(m, 'atMs'),
+    };
+    case 'status': return { t: 'status', lastSeq: count(m, 'lastSeq'), atMs: finite(m, 'atMs') };
+    case 'heartbeat': return { t: 'heartbeat', atMs: finite(m, 'atMs') };
+    default: throw corrupt(`unknown message type t=${JSON.stringify(m['t'])?.slice(0, 64)}`);
+  }
+}
+
+/** The leader status a status frame announces. */
+export function statusOf(m: StatusMessage): LeaderStatus {
+  return { lastSeq: m.lastSeq, atMs: m.atMs };
+}
+
+function count(m: Record<string, unknown>, field: string): number {
+  const v = m[field];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw corrupt(`${label(m)}.${field} must be an integer >= 0, got ${show(v)}`);
+  return v;
+}
+
+function finite(m: Record<string, unknown>, field: string): number {
+  const v = m[field];
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw corrupt(`${label(m)}.${field} must be a finite number, got ${show(v)}`);
+  return v;
+}
+
+function text(m: Record<string, unknown>, field: string, maxBytes: number): string {
+  const v = m[field];
+  if (typeof v !== 'string' || v.length === 0 || Buffer.byteLength(v) > maxBytes) {
+    const got = field === 'token' ? `a ${typeof v}` : show(v); // never echo a secret into a report
+    throw corrupt(`${label(m)}.${field} must be a non-empty string of at most ${maxBytes} bytes, got ${got}`);
+  }
+  return v;
+}
+
+function binary(m: Record<string, unknown>, field: string): Uint8Array {
+  const v = m[field];
+  if (!(v instanceof Uint8Array)) throw corrupt(`${label(m)}.${field} must be binary, got ${show(v)}`);
+  return v;
+}
+
+function reason(m: Record<string, unknown>): string {
+  const v = m['reason'];
+  if (typeof v !== 'string') throw corrupt(`refuse.reason must be a string, got ${show(v)}`);
+  return v.slice(0, MAX_REASON_CHARS);
+}
+
+function feedbackKind(m: Record<string, unknown>): 'ack' | 'resend' {
+  const v = m['kind'];
+  if (v !== 'ack' && v !== 'resend') throw corrupt(`feedback.kind must be 'ack' or 'resend', got ${show(v)}`);
+  return v;
+}
+
+function label(m: Record<string, unknown>): string {
+  return String(m['t']);
+}
+
+/** A short, safe rendering of a bad value for an error message. */
+function show(v: unknown): string {
+  if (v instanceof Uint8Array) return `${v.length} bytes`;
+  if (typeof v === 'string') return JSON.stringify(v.length > 32 ? `${v.slice(0, 32)}…` : v);
+  if (typeof v === 'object' && v !== null) return Array.isArray(v) ? 'an array' : 'a map';
+  return String(v);
+}
+
+function corrupt(message: string): WalError {
+  return new WalError('Corruption', message);
+}

@@ -1,0 +1,175 @@
+/** Options of the TCP transport, their validation, and what it reports. */
+import { readFile } from 'node:fs/promises';
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { TidalError, type TidalDb } from '../../src/index.js';
+import type { PeerId } from '../transport.js';
+import {
+  DEAD_AFTER_HEARTBEATS, DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_FRAME_BYTES, DEFAULT_TCP_CAPACITY,
+  DEFAULT_TCP_HOST, MAX_FRAME_BYTES_LIMIT, MAX_HANDSHAKE_FRAME_BYTES, MAX_PEER_ID_BYTES, MAX_TOKEN_BYTES,
+} from './tcpDefaults.js';
+
+/** A PEM file: its path, or its bytes. */
+export type PemSource = string | Buffer;
+
+/** TLS (node:tls). Without it the link, token included, travels in clear: keep it on loopback or a trusted network. */
+export interface TcpTlsOptions {
+  /** Certificate chain. Required to listen; on a follower, presented to the leader with `key` (mutual TLS). */
+  readonly cert?: PemSource;
+  /** Private key of `cert`. */
+  readonly key?: PemSource;
+  /**
+   * CA bundle to verify the other side. On a follower: what signed the
+   * leader's certificate (a self-signed certificate is its own CA); without
+   * it, the system's CAs. On a leader: given, a follower must present a
+   * certificate it signed.
+   */
+  readonly ca?: PemSource;
+}
+
+interface TcpOptionsBase {
+  /** Leader: the address to bind. Follower: the leader's address. Default 127.0.0.1 (loopback only). */
+  readonly host?: string;
+  /** Leader: the port to bind (0: any free one, read it from `transport.port`). Follower: the leader's port. */
+  readonly port: number;
+  /** The shared secret a follower presents in its hello (at most 4 KiB). */
+  readonly token: string;
+  readonly tls?: TcpTlsOptions;
+  /** Leader: the leader database (its shard and epoch). Follower: the follower database (its shard, epoch and mark). */
+  readonly db: TidalDb;
+  /** Leader: segments queued per follower before `send$` waits. Follower: segments buffered before it stops reading. Default 16. */
+  readonly capacity?: number;
+  /** The largest frame sent or accepted, in bytes. Default 64 MiB; must exceed the largest segment. */
+  readonly maxFrameBytes?: number;
+  /** Heartbeat interval both ways, in ms. Default 1000. */
+  readonly heartbeatMs?: number;
+  /** Silence after which a peer is dead (and the handshake deadline), in ms. Default 3 × heartbeatMs. */
+  readonly deadAfterMs?: number;
+  /** Drives heartbeats, liveness checks and reconnect waits (sockets are real I/O). Default asyncScheduler. */
+  readonly scheduler?: SchedulerLike;
+}
+
+/** Options of `TcpTransport.listen` (the leader). */
+export interface TcpListenOptions extends TcpOptionsBase {
+  /** Connections held at once, handshaken or not; more are refused by the OS-level accept. Default 64. */
+  readonly maxConnections?: number;
+}
+
+/** Options of `TcpTransport.connect` (a follower). */
+export interface TcpConnectOptions extends TcpOptionsBase {
+  /** This follower's name; the leader ships to it under this id. */
+  readonly peer: PeerId;
+  /** Uniform draws in [0, 1) for reconnect jitter. Default Math.random. */
+  readonly random?: () => number;
+}
+
+/** What a TCP transport reports on `events$`: the life of its connections. */
+export type TcpTransportEvent =
+  /** A handshake completed: `peer` is the follower (on both sides), `epoch` the leader's. */
+  | { readonly kind: 'connected'; readonly peer: PeerId; readonly remote: string; readonly epoch: number }
+  /** A connection closed, with why; `error` is set when it was a fault (a bad frame, a refusal, a dead peer, I/O). */
+  | { readonly kind: 'closed'; readonly peer: PeerId | null; readonly remote: string; readonly reason: string; readonly error?: Error }
+  /** A follower waits `delayMs` before connection attempt `attempt + 1`. */
+  | { readonly kind: 'reconnecting'; readonly attempt: number; readonly delayMs: number };
+
+/** TLS material, read. */
+export interface LoadedTls {
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+  readonly ca?: Buffer;
+}
+
+/** Options after defaults and validation, shared by both ends. */
+export interface ResolvedTcpOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly token: string;
+  readonly db: TidalDb;
+  readonly capacity: number;
+  readonly maxFrameBytes: number;
+  readonly heartbeatMs: number;
+  readonly deadAfterMs: number;
+  readonly scheduler: SchedulerLike;
+  readonly tls: LoadedTls | null;
+}
+
+const BASE_KEYS = ['host', 'port', 'token', 'tls', 'db', 'capacity', 'maxFrameBytes', 'heartbeatMs', 'deadAfterMs', 'scheduler'];
+const LISTEN_KEYS = new Set([...BASE_KEYS, 'maxConnections']);
+const CONNECT_KEYS = new Set([...BASE_KEYS, 'peer', 'random']);
+const TLS_KEYS = new Set(['cert', 'key', 'ca']);
+
+export async function resolveListenOptions(o: TcpListenOptions): Promise<ResolvedTcpOptions & { maxConnections: number }> {
+  const base = await resolveBase(o, LISTEN_KEYS, 0, 'leader');
+  if (base.tls && (!base.tls.cert || !base.tls.key)) throw invalid('tls needs cert and key to listen');
+  return { ...base, maxConnections: integer('maxConnections', o.maxConnections ?? DEFAULT_MAX_CONNECTIONS, 1, 65_535) };
+}
+
+export async function resolveConnectOptions(o: TcpConnectOptions): Promise<ResolvedTcpOptions & { peer: PeerId; random: () => number }> {
+  const base = await resolveBase(o, CONNECT_KEYS, 1, 'follower');
+  if (typeof o.peer !== 'string' || o.peer.length === 0 || Buffer.byteLength(o.peer) > MAX_PEER_ID_BYTES) {
+    throw invalid(`peer must be a non-empty string of at most ${MAX_PEER_ID_BYTES} bytes, got ${JSON.stringify(o.peer)}`);
+  }
+  if (o.random !== undefined && typeof o.random !== 'function') throw invalid('random must be a function returning a number in [0, 1)');
+  return { ...base, peer: o.peer, random: o.random ?? Math.random };
+}
+
+async function resolveBase(o: TcpOptionsBase, keys: Set<string>, minPort: number, role: 'leader' | 'follower'): Promise<ResolvedTcpOptions> {
+  if (typeof o !== 'object' || o === null) throw invalid(`options must be an object, got ${String(o)}`);
+  rejectUnknown(o, keys, 'option');
+  const host = o.host ?? DEFAULT_TCP_HOST;
+  if (typeof host !== 'string' || host.length === 0) throw invalid(`host must be a non-empty string, got ${String(host)}`);
+  if (typeof o.token !== 'string' || o.token.length === 0 || Buffer.byteLength(o.token) > MAX_TOKEN_BYTES) {
+    throw invalid(`token must be a non-empty string of at most ${MAX_TOKEN_BYTES} bytes`);
+  }
+  if (typeof o.db?.isFollower !== 'function') throw invalid('db must be a TidalDb');
+  if (o.db.isFollower() !== (role === 'follower')) {
+    throw invalid(role === 'leader' ? 'listen needs the leader database; this one is a follower' : 'connect needs a follower database (role \'follower\')');
+  }
+  const heartbeatMs = integer('heartbeatMs', o.heartbeatMs ?? DEFAULT_HEARTBEAT_MS, 1, 2 ** 31);
+  return {
+    host,
+    port: integer('port', o.port, minPort, 65_535),
+    token: o.token,
+    db: o.db,
+    capacity: integer('capacity', o.capacity ?? DEFAULT_TCP_CAPACITY, 1, 2 ** 20),
+    maxFrameBytes: integer('maxFrameBytes', o.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES, MAX_HANDSHAKE_FRAME_BYTES, MAX_FRAME_BYTES_LIMIT),
+    heartbeatMs,
+    deadAfterMs: integer('deadAfterMs', o.deadAfterMs ?? DEAD_AFTER_HEARTBEATS * heartbeatMs, heartbeatMs + 1, 2 ** 31),
+    scheduler: o.scheduler ?? asyncScheduler,
+    tls: o.tls === undefined ? null : await loadTls(o.tls),
+  };
+}
+
+/** Reads each PEM given as a path; keeps each given as bytes. */
+export async function loadTls(tls: TcpTlsOptions): Promise<LoadedTls> {
+  if (typeof tls !== 'object' || tls === null) throw invalid('tls must be an object of cert, key and ca');
+  rejectUnknown(tls, TLS_KEYS, 'tls option');
+  const read = async (field: keyof TcpTlsOptions): Promise<Buffer | undefined> => {
+    const source = tls[field];
+    if (source === undefined) return undefined;
+    if (Buffer.isBuffer(source)) return source;
+    if (typeof source !== 'string' || source.length === 0) throw invalid(`tls.${field} must be a file path or a Buffer`);
+    try {
+      return await readFile(source);
+    } catch (cause) {
+      throw new TidalError('InvalidInput', `tls.${field}: cannot read ${JSON.stringify(source)} (${(cause as Error).message})`, { cause });
+    }
+  };
+  const [cert, key, ca] = await Promise.all([read('cert'), read('key'), read('ca')]);
+  if ((cert === undefined) !== (key === undefined)) throw invalid('tls.cert and tls.key go together');
+  return { ...(cert && { cert }), ...(key && { key }), ...(ca && { ca }) };
+}
+
+function integer(field: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalid(`${field} must be an integer in ${min}..${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function rejectUnknown(obj: object, known: Set<string>, what: string): void {
+  for (const key of Object.keys(obj)) if (!known.has(key)) throw invalid(`unknown ${what} ${JSON.stringify(key)}`);
+}
+
+function invalid(message: string): TidalError {
+  return new TidalError('InvalidInput', message);
+}

@@ -1,0 +1,156 @@
+/**
+ * `tidaldb follower` in-process: over an InProcessTransport (injected), and
+ * over the real TcpTransport against a leader listening in this process.
+ */
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FollowerDb, TidalDb } from '../../src/index.js';
+import { type ConnectTransport, loadTcpTransport } from '../../streams/cli/followerLink.js';
+import { runFollower } from '../../streams/cli/follower.js';
+import { InProcessTransport, type LeaderHandle, startLeader, TcpTransport, type Transport } from '../../streams/index.js';
+import { tempDir } from '../db/tempDirs.js';
+import { captureIo, type CapturedIo } from './captureIo.js';
+
+const TOKEN = 'cli-test-token';
+const cleanups: Array<() => unknown> = [];
+
+afterEach(async () => {
+  for (const clean of cleanups.splice(0).reverse()) await clean();
+});
+
+/** Polls `condition` every 20 ms until it holds, failing after `timeoutMs`. */
+async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function leaderWriting(signals: number): Promise<TidalDb> {
+  const leader = await TidalDb.open({ halfLifeMs: { view: 3_600_000 } });
+  cleanups.push(() => leader.close());
+  for (let i = 0; i < signals; i++) await leader.signal({ itemId: `song-${i % 5}`, type: 'view' });
+  return leader;
+}
+
+function ship(leader: TidalDb, transport: Transport, peer: string): LeaderHandle {
+  const handle = startLeader({ db: leader, transport, followers: [peer], shipIntervalMs: 50 });
+  cleanups.push(() => handle.stop());
+  return handle;
+}
+
+/** A port nothing listens on: bound, then released. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function statusApplied(io: CapturedIo, seq: number): boolean {
+  return new RegExp(`applied ${seq.toLocaleString('en-US')}  leader ${seq.toLocaleString('en-US')}  lag 0 events  staleness \\d+ ms`).test(io.stdout());
+}
+
+describe('tidaldb follower', () => {
+  it('replays into its dir, prints status lines and serves metrics; on abort it closes everything and exits 0', async () => {
+    const leader = await leaderWriting(40);
+    const transport = new InProcessTransport();
+    cleanups.push(() => transport.close());
+    ship(leader, transport, 'r1');
+    let asked: unknown;
+    const connect: ConnectTransport = async (o) => {
+      asked = { host: o.host, port: o.port, peer: o.peer, token: o.token, follower: o.db.isFollower() };
+      return transport;
+    };
+    const dir = path.join(tempDir('cli'), 'replica'); // created by the follower
+    const io = captureIo();
+    const stop = new AbortController();
+    const running = runFollower({
+      dir, connect: { host: 'leader.test', port: 7400 }, peer: 'r1', token: TOKEN, statusIntervalMs: 50, metrics: { host: '127.0.0.1', port: 0 },
+    }, io, { signal: stop.signal, loadConnect: async () => connect });
+
+    await until(() => statusApplied(io, leader.lastSeq), 'the replica to catch up');
+    expect(asked).toEqual({ host: 'leader.test', port: 7400, peer: 'r1', token: TOKEN, follower: true });
+    expect(io.stdout()).toContain(`follower "r1" of leader.test:7400, replica ${dir} at seqno 0\n`);
+    const url = /serving metrics at (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(io.stdout())![1]!;
+    const scrape = await (await fetch(url)).text();
+    expect(scrape).toMatch(new RegExp(`^tidaldb_last_seq ${leader.lastSeq}$`, 'm'));
+    expect(scrape).toMatch(/^tidaldb_staleness_ms \d+(\.\d+)?$/m);
+
+    stop.abort();
+    expect(await running).toBe(0);
+    expect(io.stderr()).toBe('');
+    await expect(fetch(url)).rejects.toThrow(); // the metrics server is gone
+    const reopened = await FollowerDb.open({ dir });
+    expect(reopened.lastSeq).toBe(leader.lastSeq); // persisted, and the db was closed (its checkpoint is there)
+    await reopened.close();
+  });
+
+  it('follows a leader over the real TcpTransport, and resumes from its own mark after a restart', async () => {
+    const leader = await leaderWriting(25);
+    const listener = await TcpTransport.listen({ port: 0, token: TOKEN, db: leader, heartbeatMs: 50 });
+    cleanups.push(() => listener.close());
+    ship(leader, listener, 'tcp-1');
+    const dir = tempDir('cli');
+    const options = { dir, connect: { host: '127.0.0.1', port: listener.port }, peer: 'tcp-1', token: TOKEN, statusIntervalMs: 50 };
+
+    const first = captureIo();
+    const stop1 = new AbortController();
+    const run1 = runFollower(options, first, { signal: stop1.signal });
+    await until(() => statusApplied(first, leader.lastSeq), 'the replica to catch up over TCP');
+    expect(first.stdout()).toMatch(new RegExp(`^connected to 127\\.0\\.0\\.1:${listener.port}( \\(leader epoch \\d+\\))?$`, 'm'));
+    stop1.abort();
+    expect(await run1).toBe(0);
+
+    for (let i = 0; i < 10; i++) await leader.signal({ itemId: 'song-9', type: 'view' });
+    const second = captureIo();
+    const stop2 = new AbortController();
+    const run2 = runFollower(options, second, { signal: stop2.signal });
+    await until(() => statusApplied(second, leader.lastSeq), 'the restarted replica to catch up');
+    expect(second.stdout()).toContain(`at seqno 25\n`);
+    stop2.abort();
+    expect(await run2).toBe(0);
+  });
+
+  it('a refused connection at start: one line naming the address, exit 1', async () => {
+    const port = await closedPort();
+    const io = captureIo();
+    const code = await runFollower({ dir: tempDir('cli'), connect: { host: '127.0.0.1', port }, peer: 'r1', token: TOKEN }, io, { signal: new AbortController().signal });
+    expect(code).toBe(1);
+    expect(io.stderr()).toMatch(new RegExp(`^error: follower: cannot connect to 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED.*\\n$`));
+  });
+
+  it('a token the leader refuses: exit 1 with the leader\'s reason', async () => {
+    const leader = await leaderWriting(1);
+    const listener = await TcpTransport.listen({ port: 0, token: TOKEN, db: leader });
+    cleanups.push(() => listener.close());
+    const io = captureIo();
+    const code = await runFollower({ dir: tempDir('cli'), connect: { host: '127.0.0.1', port: listener.port }, peer: 'r1', token: 'wrong' }, io, { signal: new AbortController().signal });
+    expect(code).toBe(1);
+    expect(io.stderr()).toMatch(/^error: follower: cannot connect to 127\.0\.0\.1:\d+: .*refused.*\n$/);
+  });
+
+  it('usage errors: no token, --dir a file, a dir under a missing parent (exit 2, one line)', async () => {
+    const signal = new AbortController().signal;
+    const connect = { host: '127.0.0.1', port: 1 };
+    const noToken = captureIo();
+    expect(await runFollower({ dir: tempDir('cli'), connect, peer: 'r1', token: undefined }, noToken, { signal })).toBe(2);
+    expect(noToken.stderr()).toBe('error: follower: a token is required: pass --token or set TIDALDB_TOKEN\n');
+    const file = path.join(tempDir('cli'), 'file');
+    fs.writeFileSync(file, '');
+    const notDir = captureIo();
+    expect(await runFollower({ dir: file, connect, peer: 'r1', token: TOKEN }, notDir, { signal })).toBe(2);
+    expect(notDir.stderr()).toBe(`error: follower: --dir ${file}: not a directory\n`);
+    const orphan = captureIo();
+    expect(await runFollower({ dir: path.join(file, 'x', 'y'), connect, peer: 'r1', token: TOKEN }, orphan, { signal })).toBe(2);
+    expect(orphan.stderr()).toMatch(/^error: follower: --dir .*: its parent directory .* does not exist\n$/);
+  });
+
+  it('loads TcpTransport.connect from the transports directory', async () => {
+    expect(typeof (await loadTcpTransport())).toBe('function');
+  });
+});
