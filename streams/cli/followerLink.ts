@@ -1,11 +1,11 @@
 /**
- * The follower's link to its leader: TcpTransport loaded when the command
- * runs (so the CLI builds and its other subcommands work without it), the
- * wait for the first connection, and its connection events as lines.
+ * The follower's link to its leader: TcpTransport.connect, the wait for the
+ * first connection, and its connection events as lines.
  */
 import { filter, firstValueFrom, type Observable, take } from 'rxjs';
 import type { TidalDb } from '../../src/index.js';
 import type { Transport } from '../transport.js';
+import { TcpTransport } from '../transports/tcpTransport.js';
 import { type CliIo, CliError, errorMessage, ExitCode, oneLine } from './cliIo.js';
 
 /** A connection event, as TcpTransport reports them on `events$`. */
@@ -39,24 +39,8 @@ export interface ConnectOptions {
 /** Connects to a leader: `TcpTransport.connect` in production, a fake in tests. */
 export type ConnectTransport = (options: ConnectOptions) => Promise<FollowerLink>;
 
-/** Resolved against this file, so it works from the sources (vitest) and from dist/. A variable, so this compiles without the module. */
-const TCP_TRANSPORT_MODULE: string = '../transports/tcpTransport.js';
-
-/** Loads `TcpTransport.connect`; a usage error (exit 2) when this build has no TcpTransport. */
 export async function loadTcpTransport(): Promise<ConnectTransport> {
-  let mod: { TcpTransport?: { connect?: unknown } };
-  try {
-    mod = (await import(TCP_TRANSPORT_MODULE)) as typeof mod;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new CliError(ExitCode.Usage, `follower: TcpTransport is not available in this build (cannot load streams/transports/tcpTransport.js: ${code ?? errorMessage(err)})`, { cause: err });
-  }
-  const tcp = mod.TcpTransport;
-  if (typeof tcp?.connect !== 'function') {
-    throw new CliError(ExitCode.Usage, 'follower: streams/transports/tcpTransport.js does not export TcpTransport.connect');
-  }
-  const connect = tcp.connect as (o: ConnectOptions) => Promise<FollowerLink>;
-  return ({ tls, ...o }) => connect.call(tcp, tls ? { ...o, tls } : o);
+  return ({ tls, ...o }) => TcpTransport.connect(tls ? { ...o, tls } : o) as Promise<FollowerLink>;
 }
 
 /**

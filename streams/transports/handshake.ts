@@ -64,7 +64,7 @@ export function welcomeRefusal(welcome: WelcomeMessage, followerEpoch: number): 
     return new TidalError('ConfigMismatch', `leader speaks protocol v${welcome.v}, this follower v${TCP_PROTOCOL_VERSION}`);
   }
   if (welcome.epoch < followerEpoch) {
-    return new TidalError('Stale', `leader is in epoch ${welcome.epoch}, behind this follower's epoch ${followerEpoch}: a deposed leader`);
+    return new TidalError('Fenced', `leader is in epoch ${welcome.epoch}, behind this follower's epoch ${followerEpoch}: a deposed leader`);
   }
   return null;
 }

@@ -188,7 +188,7 @@ export class TcpLeaderTransport implements Transport {
       const { kind, appliedSeq, receivedSeq, atMs } = m;
       this.feedbackSubject.next({ peer, kind, appliedSeq, receivedSeq, atMs });
     } else if (m.t === 'refuse') {
-      conn.close(`follower refused this leader: ${m.reason}`, new TidalError('Stale', `peer ${JSON.stringify(peer)} refused this leader: ${m.reason}`));
+      conn.close(`follower refused this leader: ${m.reason}`, new TidalError('Fenced', `peer ${JSON.stringify(peer)} refused this leader: ${m.reason}`));
     } else if (m.t !== 'heartbeat') {
       throw new TidalError('InvalidInput', `unexpected '${m.t}' message from follower ${JSON.stringify(peer)}`);
     }

@@ -154,7 +154,10 @@ export async function loadTls(tls: TcpTlsOptions): Promise<LoadedTls> {
       throw new TidalError('InvalidInput', `tls.${field}: cannot read ${JSON.stringify(source)} (${(cause as Error).message})`, { cause });
     }
   };
-  const [cert, key, ca] = await Promise.all([read('cert'), read('key'), read('ca')]);
+  // One after another, so the error for a bad option always names the first bad field.
+  const cert = await read('cert');
+  const key = await read('key');
+  const ca = await read('ca');
   if ((cert === undefined) !== (key === undefined)) throw invalid('tls.cert and tls.key go together');
   return { ...(cert && { cert }), ...(key && { key }), ...(ca && { ca }) };
 }

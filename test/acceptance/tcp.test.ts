@@ -220,3 +220,27 @@ describe('Over TCP, a follower too far behind what the leader retains receives t
     await leader.close(); await follower.close();
   });
 });
+
+describe('Promotion over TCP: a follower that has seen the new epoch refuses the old leader', () => {
+  it('will not connect to a deposed leader, and the old leader ships it nothing', async () => {
+    const promoted = await FollowerDb.open();
+    await promoted.promote(); // leads epoch 1
+    await writeSignals(promoted, 10);
+    const follower = await FollowerDb.open();
+    await follower.applySegment((await promoted.wal.seal())!);
+    expect(follower.epoch).toBe(1);
+    const old = await TidalDb.open({ halfLifeMs: HALF_LIVES }); // epoch 0, back from the dead
+    await writeSignals(old, 50);
+    const listener = await TcpTransport.listen({ port: 0, token: TOKEN, db: old, heartbeatMs: HEARTBEAT_MS });
+    const shipping = startLeader({ db: old, transport: listener, followers: ['f'], shipIntervalMs: 20 });
+    const link = await TcpTransport.connect({ port: listener.port, peer: 'f', token: TOKEN, db: follower, heartbeatMs: HEARTBEAT_MS });
+    const events: TcpTransportEvent[] = [];
+    link.events$.subscribe((e) => events.push(e));
+    const receiving = startFollower({ db: follower, transport: link, peer: 'f', feedbackIntervalMs: 50 });
+    await until(() => events.some((e) => e.kind === 'closed' && (e.error as { code?: string } | undefined)?.code === 'Fenced'), 5_000, 'the refusal');
+    expect(follower.lastSeq).toBe(10);
+    expect(events.some((e) => e.kind === 'connected')).toBe(false);
+    shipping.stop(); receiving.stop();
+    await link.close(); await listener.close();
+  });
+});

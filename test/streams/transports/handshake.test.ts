@@ -33,7 +33,7 @@ describe('handshake', () => {
   });
 
   it('a follower refuses a leader in an older epoch', () => {
-    expect(welcomeRefusal({ t: 'welcome', v: 1, epoch: 2 }, 3)).toMatchObject({ code: 'Stale' });
+    expect(welcomeRefusal({ t: 'welcome', v: 1, epoch: 2 }, 3)).toMatchObject({ code: 'Fenced' });
     expect(welcomeRefusal({ t: 'welcome', v: 1, epoch: 3 }, 3)).toBeNull();
     expect(welcomeRefusal({ t: 'welcome', v: 1, epoch: 4 }, 3)).toBeNull();
   });

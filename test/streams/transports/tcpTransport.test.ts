@@ -126,7 +126,7 @@ describe('TcpTransport: the handshake', () => {
     const f1 = await followerNode(leader.transport.port, 'f1', { db });
     const refused = await nextEvent(f1.transport.events$, (e) => e.kind === 'closed');
     expect(refused).toMatchObject({ reason: expect.stringMatching(/refused: leader is in epoch 0, behind this follower's epoch 5/) });
-    expect(refused.kind === 'closed' && refused.error).toMatchObject({ code: 'Stale' });
+    expect(refused.kind === 'closed' && refused.error).toMatchObject({ code: 'Fenced' });
     await nextEvent(f1.transport.events$, (e) => e.kind === 'reconnecting');
     await nextEvent(leader.transport.events$, (e) => e.kind === 'closed' && /follower refused this leader/.test(e.reason));
     expect(f1.db.lastSeq).toBe(0);
