@@ -6,11 +6,16 @@
  *
  * The token goes in the environment (a flag would show in `ps`). Its output
  * is kept (the last OUTPUT_TAIL_CHARS) for the error message when it fails.
+ *
+ * BENCH_FOLLOWER_NODE_ARGS (space-separated) are passed to node before the
+ * script, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the
+ * followers (node refuses --cpu-prof in NODE_OPTIONS).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../../streams/cli/main.js', import.meta.url));
+const NODE_ARGS = (process.env.BENCH_FOLLOWER_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0);
 /** What is kept of a child's stdout and stderr: enough for its last status lines and an error. */
 const OUTPUT_TAIL_CHARS = 8192;
 /** SIGTERM closes the follower's database, which writes a checkpoint: seconds at 1M events, not minutes. */
@@ -44,7 +49,7 @@ export class FollowerProcess {
   constructor(options: FollowerProcessOptions) {
     this.peer = options.peer;
     this.dir = options.dir;
-    const args = [CLI, 'follower', '--dir', options.dir, '--connect', `127.0.0.1:${options.port}`, '--peer', options.peer];
+    const args = [...NODE_ARGS, CLI, 'follower', '--dir', options.dir, '--connect', `127.0.0.1:${options.port}`, '--peer', options.peer];
     this.child = spawn(process.execPath, args, {
       env: { ...process.env, TIDALDB_TOKEN: options.token }, stdio: ['ignore', 'pipe', 'pipe'],
     });

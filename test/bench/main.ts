@@ -18,8 +18,10 @@ import { lag } from './lag.js';
 import { memory } from './memory.js';
 import { queries } from './queries.js';
 import { recovery } from './recovery.js';
+import { redisBaseline } from './redisBaseline.js';
 import { replication } from './replication.js';
 import { type BenchResult, formatTable, goalMet } from './stats.js';
+import { tcpReplication } from './tcpReplication.js';
 
 const BENCHMARKS: ReadonlyArray<readonly [string, () => Promise<BenchResult[]>]> = [
   ['ingest', ingest],
@@ -28,6 +30,8 @@ const BENCHMARKS: ReadonlyArray<readonly [string, () => Promise<BenchResult[]>]>
   ['memory', memory],
   ['replication', replication],
   ['lag', lag],
+  ['tcp', tcpReplication],
+  ['redis', redisBaseline],
 ];
 
 const RESULTS_DIR = 'bench-results';

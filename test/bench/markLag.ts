@@ -10,12 +10,16 @@
  * gets the time of the first report at or past its mark, not a later one.
  */
 
+import { percentile } from './stats.js';
+
 /** Reports kept for late stamps: 1,024 at one report per ms is about a second. */
 const MAX_REPORTS = 1024;
 
 export class MarkLag {
   /** One sample per stamp matched, in ms. */
   readonly lagsMs: number[] = [];
+  /** When each sample's write was made (performance.now()), beside `lagsMs`. */
+  readonly writtenAtMs: number[] = [];
   private readonly marks: number[] = [];
   private readonly times: number[] = [];
   private next = 0;
@@ -26,7 +30,7 @@ export class MarkLag {
   written(mark: number, atMs = performance.now()): void {
     const early = this.firstReportAtOrPast(mark, atMs);
     if (early !== null) {
-      this.lagsMs.push(early - atMs);
+      this.sample(early - atMs, atMs);
       return;
     }
     this.marks.push(mark);
@@ -35,7 +39,10 @@ export class MarkLag {
 
   /** The replica got to `mark` by `atMs`. Marks must not decrease between stamps. */
   reached(mark: number, atMs = performance.now()): void {
-    while (this.next < this.marks.length && this.marks[this.next]! <= mark) this.lagsMs.push(atMs - this.times[this.next++]!);
+    while (this.next < this.marks.length && this.marks[this.next]! <= mark) {
+      const writtenAt = this.times[this.next++]!;
+      this.sample(atMs - writtenAt, writtenAt);
+    }
     this.reportMarks.push(mark);
     this.reportTimes.push(atMs);
     if (this.reportMarks.length > 2 * MAX_REPORTS) {
@@ -44,9 +51,25 @@ export class MarkLag {
     }
   }
 
+  /**
+   * p99 of the samples whose writes fell in each `windowMs` since `sinceMs`:
+   * a lag that grows through the run (a replica that cannot keep up) shows
+   * as a rising series, a steady one as a flat series.
+   */
+  p99ByWindow(sinceMs: number, windowMs: number): number[] {
+    const windows: number[][] = [];
+    this.writtenAtMs.forEach((at, i) => (windows[Math.max(0, Math.floor((at - sinceMs) / windowMs))] ??= []).push(this.lagsMs[i]!));
+    return Array.from(windows, (w) => (w ? Math.round(percentile(w.sort((a, b) => a - b), 99) * 10) / 10 : NaN));
+  }
+
   /** Stamps not matched yet. */
   get pending(): number {
     return this.marks.length - this.next;
+  }
+
+  private sample(lagMs: number, writtenAtMs: number): void {
+    this.lagsMs.push(lagMs);
+    this.writtenAtMs.push(writtenAtMs);
   }
 
   /** Time of the earliest kept report at or past `mark` made at or after `sinceMs`, or null. */

@@ -82,7 +82,7 @@ export function formatTable(results: readonly BenchResult[]): string {
     const met = goalMet(r);
     return [
       r.benchmark,
-      `${formatNumber(r.measured)} ${r.unit}`,
+      Number.isNaN(r.measured) ? '-' : `${formatNumber(r.measured)} ${r.unit}`,
       r.goal ? `${OP_SYMBOL[r.goal.op]} ${formatNumber(r.goal.value)} ${r.unit}` : '-',
       met === null ? '-' : met ? 'yes' : 'NO',
     ];

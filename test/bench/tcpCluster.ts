@@ -69,6 +69,11 @@ export class TcpCluster {
     return this.followers.map((f) => `--- ${f.peer}\n${f.output()}`).join('\n');
   }
 
+  /** Throws unless every follower exited 0 (`exits` from `stop()`, in spawn order). */
+  assertCleanExits(exits: readonly ChildExit[]): void {
+    this.followers.forEach((f, i) => f.assertCleanExit(exits[i] ?? { code: null, signal: null }));
+  }
+
   /** SIGTERM the followers and wait for them, then stop shipping and close the listener. Idempotent. */
   async stop(): Promise<ChildExit[]> {
     if (this.stopped) return [];
