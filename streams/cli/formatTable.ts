@@ -2,6 +2,7 @@
  * Text formatting shared by the subcommands: aligned columns, thousands
  * separators and times, the same on every locale.
  */
+import { formatCount } from '../internal/formatCount.js';
 
 /**
  * Lays out rows as columns two spaces apart; `right` lists the columns
@@ -18,9 +19,7 @@ export function formatTable(rows: readonly (readonly string[])[], right: readonl
 }
 
 /** 10000 → "10,000". */
-export function count(n: number): string {
-  return n.toLocaleString('en-US');
-}
+export const count = formatCount;
 
 /** ms since the epoch as ISO 8601 UTC; a value that is no valid time is printed as the number. */
 export function isoTime(ms: number): string {

@@ -12,6 +12,7 @@
  */
 import type { FollowerLag } from '../../src/index.js';
 import type { LagReport } from '../replicationLag.js';
+import { formatCount as count } from '../internal/formatCount.js';
 
 /** 50 ms: 20 redraws a second is smooth to the eye and cheap for a terminal. */
 export const TTY_INTERVAL_MS = 50;
@@ -159,7 +160,3 @@ function progressBar(done: number, total: number): string {
   return `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}]`;
 }
 
-/** 10500 → "10,500", the same on every locale. */
-function count(n: number): string {
-  return n.toLocaleString('en-US');
-}

@@ -14,6 +14,7 @@ import { type LeaderHandle, startLeader } from '../walShipper.js';
 import { DEMO_QUERY_AT_MS, demoWorkload, type DemoWorkload } from './demoWorkload.js';
 import { LagProgress, PLAIN_INTERVAL_MS, TTY_INTERVAL_MS } from './lagProgress.js';
 import { sameScored, scoreTable } from './scoreTable.js';
+import { formatCount as count } from '../internal/formatCount.js';
 
 export interface ReplicationDemoOptions {
   /** Followers to start, 1..16. Default 2. */
@@ -240,7 +241,3 @@ function checkCount(field: string, value: number, min: number, max: number): num
   return value;
 }
 
-/** 10000 → "10,000", the same on every locale. */
-function count(n: number): string {
-  return n.toLocaleString('en-US');
-}

@@ -48,7 +48,10 @@ export class TcpFollowerTransport implements Transport {
     const { random, scheduler } = options;
     this.loop = reconnectWithBackoff(() => this.session$(), {
       random, scheduler,
-      onRetry: (attempt, delayMs) => this.eventsSubject.next({ kind: 'reconnecting', attempt, delayMs }),
+      onRetry: (attempt, delayMs) => {
+        options.db.metrics.inc('replication.reconnects');
+        this.eventsSubject.next({ kind: 'reconnecting', attempt, delayMs });
+      },
     }).subscribe();
   }
 

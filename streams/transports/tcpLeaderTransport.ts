@@ -15,6 +15,7 @@ import * as tls from 'node:tls';
 import { defer, firstValueFrom, type Observable, repeat, Subject, throwError } from 'rxjs';
 import { type LeaderStatus, TidalError, WalError } from '../../src/index.js';
 import type { Shipment } from '../shipment.js';
+import { errorCode } from '../internal/errorCode.js';
 import type { FollowerFeedback, PeerId, Transport } from '../transport.js';
 import { type ConnectionClosed, FrameConnection } from './frameConnection.js';
 import { helloRefusal, welcomeFor } from './handshake.js';
@@ -215,6 +216,9 @@ export class TcpLeaderTransport implements Transport {
   }
 
   private report(event: TcpTransportEvent): void {
+    // Counted on the leader's metrics: followers connected, and connections refused or dropped by reason.
+    if (event.kind === 'connected') this.options.db.metrics.inc('replication.connections');
+    else if (event.kind === 'closed' && event.error) this.options.db.metrics.inc(`replication.connectionsClosed.${errorCode(event.error)}`);
     this.eventsSubject.next(event);
   }
 }

@@ -68,6 +68,10 @@ describe('A wrong token is refused before any segment leaves the leader, while t
     expect(badEvents.filter((e) => e.kind === 'connected')).toEqual([]);
     expect(badEvents.find((e) => e.kind === 'closed')).toMatchObject({ reason: expect.stringMatching(/leader refused this follower: .*bad token/) });
     expect(events.filter((e) => e.kind === 'closed' && e.peer === 'good')).toEqual([]);
+    // and the metrics say so: refusals by reason on the leader, reconnect attempts on the impostor
+    expect(leader.metrics.snapshot().counters['replication.connectionsClosed.InvalidInput']).toBeGreaterThanOrEqual(2);
+    expect(leader.metrics.snapshot().counters['replication.connections']).toBe(1);
+    expect(impostor.metrics.snapshot().counters['replication.reconnects']).toBeGreaterThanOrEqual(1);
 
     shipping.stop(); goodHandle.stop(); badHandle.stop();
     await Promise.all([goodLink.close(), badLink.close(), listener.close()]);
