@@ -7,7 +7,7 @@ import { Command, Option } from 'commander';
 import { prometheusRegistry } from '../../src/index.js';
 import { runReplicationDemo } from '../demo/replicationDemo.js';
 import { serveMetrics } from './serveMetrics.js';
-import { type CliIo, CliError, ExitCode, reportError } from './cliIo.js';
+import { type CliIo, ExitCode, reportError } from './cliIo.js';
 import { hostPortIn, integerIn } from './optionParsers.js';
 import type { HostPort } from './parseHostPort.js';
 import type { SubcommandContext } from './subcommandContext.js';

@@ -29,17 +29,26 @@ export interface TcpClusterOptions {
   heartbeatMs?: number;
 }
 
+/** Which transport a suite runs over. */
+export type TransportKind = 'in-process' | 'tcp';
+
 export async function startCluster(opts: {
   followers?: number; shipIntervalMs?: number; transport?: Transport; leader?: TidalDbOptions; feedbackIntervalMs?: number;
   tcp?: TcpClusterOptions;
+  /** 'tcp' is the same as `tcp: {}`. */
+  kind?: TransportKind;
+  /** Wraps the leader's side of whichever transport is used (e.g. a FaultInjectingTransport). */
+  wrapLeader?: (transport: Transport) => Transport;
 } = {}): Promise<Cluster> {
   const leader = await TidalDb.open({ halfLifeMs: HALF_LIVES, ...opts.leader });
   const followers = await Promise.all(Array.from({ length: opts.followers ?? 1 }, () => FollowerDb.open()));
   const peers = followers.map((_, i) => `f${i + 1}`);
-  const tcp = opts.tcp ? await tcpTransports(leader, followers, peers, opts.tcp) : null;
+  const tcpOptions = opts.tcp ?? (opts.kind === 'tcp' ? {} : undefined);
+  const tcp = tcpOptions ? await tcpTransports(leader, followers, peers, tcpOptions) : null;
   const transport = tcp?.leader ?? opts.transport ?? new InProcessTransport({ capacity: 8 });
   const followerTransports = tcp?.followers ?? followers.map(() => transport);
-  const leaderHandle = startLeader({ db: leader, transport, followers: peers, shipIntervalMs: opts.shipIntervalMs ?? 50 });
+  const shippingTransport = opts.wrapLeader ? opts.wrapLeader(transport) : transport;
+  const leaderHandle = startLeader({ db: leader, transport: shippingTransport, followers: peers, shipIntervalMs: opts.shipIntervalMs ?? 50 });
   const followerHandles = followers.map((db, i) =>
     startFollower({ db, transport: followerTransports[i]!, peer: peers[i]!, feedbackIntervalMs: opts.feedbackIntervalMs ?? 100 }));
   return {

@@ -14,7 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Checksum, FollowerDb, TidalDb, type WalSegmentPayload, WalError } from '../../../src/index.js';
 import {
   isCheckpoint,
-  type FollowerHandle, type LeaderHandle, type ShipEvent, startFollower, startLeader, TcpFollowerTransport, TcpLeaderTransport,
+  type ShipEvent, startFollower, startLeader,
   type TcpTlsOptions, TcpTransport, type TcpTransportEvent,
 } from '../../../streams/index.js';
 import { encodeMessage } from '../../../streams/transports/tcpMessages.js';

@@ -1,0 +1,4 @@
+/** The replication acceptance suite again, over TcpTransport on loopback. */
+import { seedSuite } from './seedSuite.js';
+
+seedSuite('tcp');
