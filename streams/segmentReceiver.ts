@@ -13,7 +13,7 @@ import {
 import { type ApplyResult, TidalError, type TidalDb } from '../src/index.js';
 import { idempotentReplay, type ReplayOutcome } from './idempotentReplay.js';
 import { type CheckpointOutcome, installCheckpoint$ } from './installCheckpoint.js';
-import { isCheckpoint, shipmentLastSeq } from './shipment.js';
+import { isCheckpoint } from './shipment.js';
 import { errorCode } from './internal/errorCode.js';
 import { loopPasses } from './internal/loopPasses.js';
 import type { PeerId, Transport } from './transport.js';
@@ -74,11 +74,20 @@ export class SegmentReceiver {
     const scheduler = this.options.scheduler ?? asyncScheduler;
     const intervalMs = this.options.feedbackIntervalMs ?? DEFAULT_FEEDBACK_INTERVAL_MS;
     const invalid = { next: (r: SegmentRejection) => this.reject(r) };
+    // receivedSeq counts only what passed validation: a corrupt segment's claims are not believed.
+    const received = (seq: number) => (this.receivedSeq = Math.max(this.receivedSeq, seq));
     const replay$ = loopPasses(() => transport.receive$(peer).pipe(
-      tap((s) => (this.receivedSeq = Math.max(this.receivedSeq, shipmentLastSeq(s)))),
       mergeMap((s) => (isCheckpoint(s)
-        ? installCheckpoint$(db, s).pipe(tap((outcome) => this.onCheckpoint(outcome)))
-        : of(s).pipe(validateChecksum(invalid), idempotentReplay(db), tap((outcome) => this.onOutcome(outcome))))),
+        ? installCheckpoint$(db, s).pipe(tap((outcome) => {
+          if (outcome.kind !== 'failed') received(outcome.seq);
+          this.onCheckpoint(outcome);
+        }))
+        : of(s).pipe(
+          validateChecksum(invalid),
+          tap((v) => received(v.payload.lastSeq)),
+          idempotentReplay(db),
+          tap((outcome) => this.onOutcome(outcome)),
+        ))),
     ), true);
     const heartbeat$ = timer(0, intervalMs, scheduler).pipe(tap(() => this.heartbeat()));
     const status$ = transport.status(peer).pipe(tap((s) => {
