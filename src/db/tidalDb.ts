@@ -109,9 +109,9 @@ export class TidalDb {
   signal(input: SignalInput): Promise<number> {
     try {
       this.checkWritable();
-      const s = validateSignal(input, this.opts.clock);
+      const event = validateSignal(input, this.state.appliedSeq + 1, this.opts.clock);
       this.counts.signals++;
-      return this.write({ kind: 'signal', seq: this.state.appliedSeq + 1, ...s });
+      return this.write(event);
     } catch (err) {
       return Promise.reject(err);
     }

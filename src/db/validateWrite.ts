@@ -3,6 +3,7 @@
  * and its error names the field.
  */
 import { TidalError } from '../errors.js';
+import type { SignalEvent } from '../events.js';
 import { MAX_ID_BYTES, MAX_SIGNAL_TYPE_BYTES, MAX_TEXT_BYTES } from '../limits.js';
 
 /** Input of `db.signal()`. */
@@ -27,9 +28,12 @@ export interface ItemInput {
 const SIGNAL_KEYS = new Set(['itemId', 'type', 'weight', 'at']);
 const ITEM_KEYS = new Set(['id', 'text', 'fields']);
 
-export function validateSignal(input: SignalInput, now: () => number): { itemId: string; type: string; weight: number; at: number } {
+/** The signal event for `input` at seqno `seq`, built directly (one object per write on the hot path). */
+export function validateSignal(input: SignalInput, seq: number, now: () => number): SignalEvent {
   checkShape(input, SIGNAL_KEYS, 'signal');
   return {
+    kind: 'signal',
+    seq,
     itemId: checkString('itemId', input.itemId, MAX_ID_BYTES),
     type: checkString('type', input.type, MAX_SIGNAL_TYPE_BYTES),
     weight: checkFinite('weight', input.weight ?? 1),

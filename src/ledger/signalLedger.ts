@@ -15,17 +15,25 @@ export interface TypeLedgerSnapshot {
   readonly masses: ReadonlyArray<readonly [string, number]>;
 }
 
+/** A mass held in an object, so adding to it costs one Map lookup, not two (get, then set). */
+interface Slot {
+  mass: number;
+}
+
 /** One signal type's masses. */
 export class TypeLedger {
-  readonly masses = new Map<string, number>();
+  private readonly slots = new Map<string, Slot>();
+  private readonly massOfId = (id: string): number => this.slots.get(id)?.mass ?? 0;
   private top: TopK | null = null;
 
   constructor(readonly halfLifeMs: number, public refMs: number) {}
 
   add(itemId: string, weight: number, atMs: number): void {
     if ((atMs - this.refMs) / this.halfLifeMs > DECAY_REBASE_HALF_LIVES) this.rebase(atMs);
-    const mass = (this.masses.get(itemId) ?? 0) + massOf(weight, atMs, this.refMs, this.halfLifeMs);
-    this.masses.set(itemId, mass);
+    const added = massOf(weight, atMs, this.refMs, this.halfLifeMs);
+    const slot = this.slots.get(itemId);
+    if (slot) slot.mass += added;
+    else this.slots.set(itemId, { mass: added });
     if (!this.top) return;
     // A member that shrank may fall below a non-member: rebuild when next asked.
     // Anything else (grown, new, or a non-member that shrank) `offer` places.
@@ -34,19 +42,19 @@ export class TypeLedger {
   }
 
   score(itemId: string, tMs: number): number {
-    const mass = this.masses.get(itemId);
+    const mass = this.slots.get(itemId)?.mass;
     return mass === undefined ? 0 : decayAt(tMs, this.refMs, this.halfLifeMs)(mass);
   }
 
   /** The best `limit` items by score at `tMs`, ties by id ascending. */
   best(limit: number, tMs: number): Array<{ id: string; score: number }> {
     const decay = decayAt(tMs, this.refMs, this.halfLifeMs);
-    if (!this.top || this.top.k < limit) this.top = TopK.build(Math.max(limit, MIN_TOP_K), this.masses);
+    if (!this.top || this.top.k < limit) this.top = TopK.build(Math.max(limit, MIN_TOP_K), this.slots.keys(), this.massOfId);
     // Scores follow mass order, but rounding or underflow can give different
     // masses one score, and equal scores rank by id: take the first `limit`
     // plus every cached item tied with the last of them, and sort by score.
     const entries = this.top.entries;
-    const scored = (id: string) => ({ id, score: decay(this.masses.get(id)!) });
+    const scored = (id: string) => ({ id, score: decay(this.massOfId(id)) });
     const candidates = entries.slice(0, limit).map(scored);
     const cut = candidates[candidates.length - 1]?.score;
     while (candidates.length < entries.length && scored(entries[candidates.length]!).score === cut) {
@@ -57,19 +65,19 @@ export class TypeLedger {
   }
 
   snapshot(): TypeLedgerSnapshot {
-    return { halfLifeMs: this.halfLifeMs, refMs: this.refMs, masses: [...this.masses] };
+    return { halfLifeMs: this.halfLifeMs, refMs: this.refMs, masses: [...this.slots].map(([id, s]) => [id, s.mass] as const) };
   }
 
   static restore(s: TypeLedgerSnapshot): TypeLedger {
     const t = new TypeLedger(s.halfLifeMs, s.refMs);
-    for (const [id, mass] of s.masses) t.masses.set(id, mass);
+    for (const [id, mass] of s.masses) t.slots.set(id, { mass });
     return t;
   }
 
   /** Moves the reference time forward so masses stay far from overflow; order is unchanged. */
   private rebase(newRefMs: number): void {
     const decay = decayAt(newRefMs, this.refMs, this.halfLifeMs);
-    for (const [id, mass] of this.masses) this.masses.set(id, decay(mass));
+    for (const slot of this.slots.values()) slot.mass = decay(slot.mass);
     this.refMs = newRefMs;
     this.top = null; // masses that underflowed to 0 now tie and order by id
   }
@@ -82,14 +90,14 @@ export class TypeLedger {
    * below it does.
    */
   private uncachedRankBelow(candidates: ReadonlyArray<{ id: string; score: number }>, cut: number, decay: (mass: number) => number): boolean {
-    const lastMass = this.masses.get(candidates[candidates.length - 1]!.id)!;
-    const tiedMassesEqual = candidates.every((c) => c.score !== cut || this.masses.get(c.id) === lastMass);
+    const lastMass = this.massOfId(candidates[candidates.length - 1]!.id);
+    const tiedMassesEqual = candidates.every((c) => c.score !== cut || this.massOfId(c.id) === lastMass);
     return tiedMassesEqual && decay(nextDown(lastMass)) < cut;
   }
 
   /** Scores tied past the cache's end: rank every item's score itself. */
   private bestByScan(limit: number, decay: (mass: number) => number): Array<{ id: string; score: number }> {
-    const scored = [...this.masses].map(([id, mass]) => ({ id, score: decay(mass) }));
+    const scored = [...this.slots].map(([id, s]) => ({ id, score: decay(s.mass) }));
     return scored.sort(byScoreThenId).slice(0, limit);
   }
 }

@@ -13,9 +13,9 @@ export class TopK {
   constructor(readonly k: number, private readonly massOf: (id: string) => number) {}
 
   /** Builds from scratch: O(n log k). */
-  static build(k: number, masses: ReadonlyMap<string, number>): TopK {
-    const top = new TopK(k, (id) => masses.get(id) ?? 0);
-    for (const id of masses.keys()) top.offer(id);
+  static build(k: number, ids: Iterable<string>, massOf: (id: string) => number): TopK {
+    const top = new TopK(k, massOf);
+    for (const id of ids) top.offer(id);
     return top;
   }
 
