@@ -45,12 +45,12 @@ export interface OpenWalHooks {
 }
 
 export async function openWal(store: SegmentStore, config: WalConfig, hooks: OpenWalHooks): Promise<{ wal: Wal; recovery: WalRecovery }> {
-  const ids = await store.listSegments();
+  const { ids, tornTail: lostSealTail } = await dropEmptyAfterUnsealed(store, config.shardId, await store.listSegments());
   const sealed: SealedSegmentInfo[] = [];
   let active: ActiveState | null = null;
   let lastSeq = hooks.afterSeq;
   let eventsReplayed = 0;
-  let tornTail: TornTail | null = null;
+  let tornTail: TornTail | null = lostSealTail;
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!;
     const isLast = i === ids.length - 1;
@@ -108,6 +108,31 @@ export async function openWal(store: SegmentStore, config: WalConfig, hooks: Ope
   const nextSegmentId = ids.length > 0 ? ids[ids.length - 1]! + 1 : 1;
   const wal = new Wal(store, config, active, sealed, nextSegmentId);
   return { wal, recovery: { segmentsRead: ids.length, eventsReplayed, lastSeq, tornTail } };
+}
+
+/**
+ * A crash during a seal (power loss) can leave the sealed segment without a
+ * durable footer while the next segment's file already exists. That next
+ * segment then holds nothing durable: its batches are synced only after the
+ * seal's fsync, and an acknowledgement waits for that sync. Trailing
+ * segments with no intact batch that follow an unsealed one are therefore
+ * removed (and reported), and the unsealed one is recovered as the active
+ * segment. Anything else stays as it is, for the checks that follow.
+ */
+async function dropEmptyAfterUnsealed(store: SegmentStore, shardId: number, all: number[]): Promise<{ ids: number[]; tornTail: TornTail | null }> {
+  let end = all.length;
+  let tornTail: TornTail | null = null;
+  while (end >= 2) {
+    const lastFile = segmentFileName(shardId, all[end - 1]!);
+    const last = await store.readSegment(all[end - 1]!);
+    if (hasIntactBatchFrom(last, 0)) break;
+    const before = await store.readSegment(all[end - 2]!);
+    if (peekFooter(before, segmentFileName(shardId, all[end - 2]!)) !== null) break;
+    await store.removeSegment(all[end - 1]!);
+    tornTail = { file: lastFile, offset: 0, discardedBytes: last.length, reason: 'created before the previous segment\'s seal was durable; it held no intact batch' };
+    end--;
+  }
+  return { ids: all.slice(0, end), tornTail };
 }
 
 function decodeOrTear(bytes: Uint8Array, file: string, isLast: boolean): DecodedSegment | null {

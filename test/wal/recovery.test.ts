@@ -229,6 +229,43 @@ describe('a torn tail in the active segment', () => {
     await continuesAfterRecovery(dir, db, 4);
     expect(names(dir, '.wal')).toEqual([segmentFileName(0, 1), segmentFileName(0, 2)]);
   });
+
+  describe('a crash (power loss) during a seal', () => {
+    it('recovers a segment whose footer never became durable when the next segment holds no intact batch', async () => {
+      const dir = tempDir();
+      let db = await open(dir);
+      await writeBatches(db, 2, 5); // segment 1: two durable batches, not sealed
+      await db.close();
+      deleteCheckpoints(dir);
+      // the seal's footer was lost, but the next segment's file (header only) survived
+      fs.writeFileSync(path.join(dir, segmentFileName(0, 2)), encodeSegmentHeader({
+        shardId: 0, segmentId: 2, firstSeq: 11, createdAtMs: WORKLOAD_CLOCK_MS, regionId: 'local', epoch: 0,
+        halfLives: { defaultMs: WORKLOAD_HALF_LIFE_MS, byType: {} },
+      }));
+      db = await open(dir);
+      expect(db.lastSeq).toBe(10);
+      expect(db.recovery.tornTail).toMatchObject({ file: segmentFileName(0, 2), offset: 0 });
+      expect(names(dir, '.wal')).toEqual([segmentFileName(0, 1)]);
+      await continuesAfterRecovery(dir, db, 10);
+    });
+
+    it('still refuses an unsealed segment in the middle when a later one holds data', async () => {
+      const dir = tempDir();
+      const db = await open(dir);
+      await writeBatches(db, 1, 5);
+      await db.close();
+      deleteCheckpoints(dir);
+      const later = await open(path.join(dir, 'other'));
+      await writeBatches(later, 3, 5);
+      await later.wal.seal();
+      await writeBatches(later, 1, 5);
+      await later.flush();
+      // segment 2 of another log, holding intact batches after an unsealed segment 1
+      fs.copyFileSync(path.join(dir, 'other', segmentFileName(0, 2)), path.join(dir, segmentFileName(0, 2)));
+      await expect(TidalDb.open({ dir, clock: () => WORKLOAD_CLOCK_MS, halfLifeMs: WORKLOAD_HALF_LIFE_MS })).rejects.toMatchObject({ code: 'Corruption' });
+      await later.close();
+    });
+  });
 });
 
 describe('damage to sealed segments', () => {
