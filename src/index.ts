@@ -23,6 +23,7 @@ export { decodeSegment, type DecodedSegment, type DecodedBatch } from './wal/dec
 export { segmentFileName, checkpointFileName } from './wal/segmentStore.js';
 export { decayScoreDirect } from './ledger/decay.js';
 export * as limits from './limits.js';
+export { integerOption, rejectUnknownOptions, invalidOption } from './optionChecks.js';
 export { prometheusRegistry, metricsText, prometheusName, type PrometheusOptions, DEFAULT_METRICS_PREFIX } from './prometheus.js';
 export { parseSegmentFileName, parseCheckpointFileName } from './wal/segmentStore.js';
 export { decodeCheckpoint } from './db/checkpoint.js';

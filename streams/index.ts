@@ -11,6 +11,7 @@ export { type Shipment, type CheckpointShipment, isCheckpoint, shipmentLastSeq, 
 export { installCheckpoint$, type CheckpointOutcome } from './installCheckpoint.js';
 export { InProcessTransport, type InProcessTransportOptions, DEFAULT_CHANNEL_CAPACITY } from './transports/inProcessTransport.js';
 export { BoundedChannel } from './transports/boundedChannel.js';
+export { seededRandom } from './seededRandom.js';
 export {
   FaultInjectingTransport, flipBit, type Fault, type FaultCounts, type FaultInjectingOptions, type FaultPlanContext,
 } from './transports/faultInjectingTransport.js';

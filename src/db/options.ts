@@ -1,4 +1,4 @@
-import { TidalError } from '../errors.js';
+import { integerOption, invalidOption, rejectUnknownOptions } from '../optionChecks.js';
 import { type HalfLifeOption, type HalfLives, parseHalfLives } from '../ledger/halfLives.js';
 import {
   DEFAULT_MAX_SEGMENT_BYTES, DEFAULT_SHIP_CACHE_BYTES, MAX_REGION_BYTES, MIN_SEGMENT_BYTES,
@@ -90,17 +90,6 @@ export function resolveOptions(opts: TidalDbOptions = {}): ResolvedOptions {
   };
 }
 
-function integer(field: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalid(`${field} must be an integer in ${min}..${max}, got ${String(value)}`);
-  }
-  return value;
-}
-
-function rejectUnknown(obj: object, known: Set<string>, what: string): void {
-  for (const key of Object.keys(obj)) if (!known.has(key)) throw invalid(`unknown ${what} ${JSON.stringify(key)}`);
-}
-
-function invalid(message: string): TidalError {
-  return new TidalError('InvalidInput', message);
-}
+const integer = integerOption;
+const rejectUnknown = rejectUnknownOptions;
+const invalid = invalidOption;

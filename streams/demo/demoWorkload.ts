@@ -4,6 +4,7 @@
  * items with the same scores (only the timings differ).
  */
 import { type ItemInput, type SignalInput, TidalError } from '../../src/index.js';
+import { seededRandom } from '../seededRandom.js';
 
 /** 2025-01-01T00:00:00Z: the first signal's timestamp. */
 export const DEMO_T0_MS = Date.UTC(2025, 0, 1);
@@ -46,7 +47,7 @@ export function demoWorkload(items: number, signals: number): DemoWorkload {
   if (!Number.isInteger(signals) || signals < 0) throw new TidalError('InvalidInput', `signals must be an integer >= 0, got ${signals}`);
   const itemList: ItemInput[] = [];
   for (let i = 0; i < items; i++) itemList.push({ id: itemId(i), text: title(i) });
-  const random = mulberry32(0x71da1);
+  const random = seededRandom(0x71da1);
   const shuffle = items % SHUFFLE_PRIME === 0 ? 1 : SHUFFLE_PRIME;
   const stepMs = signals > 0 ? DEMO_SPAN_MS / signals : 0;
   const signalList: SignalInput[] = [];
@@ -71,14 +72,3 @@ function title(i: number): string {
   return `${adjective} ${noun} ${kind}`;
 }
 
-/** A small seeded PRNG (mulberry32): uniform in [0, 1), the same sequence for the same seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

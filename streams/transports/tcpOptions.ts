@@ -1,7 +1,7 @@
 /** Options of the TCP transport, their validation, and what it reports. */
 import { readFile } from 'node:fs/promises';
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
-import { TidalError, type TidalDb } from '../../src/index.js';
+import { integerOption, invalidOption, rejectUnknownOptions, TidalError, type TidalDb } from '../../src/index.js';
 import type { PeerId } from '../transport.js';
 import {
   DEAD_AFTER_HEARTBEATS, DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_FRAME_BYTES, DEFAULT_TCP_CAPACITY,
@@ -162,17 +162,6 @@ export async function loadTls(tls: TcpTlsOptions): Promise<LoadedTls> {
   return { ...(cert && { cert }), ...(key && { key }), ...(ca && { ca }) };
 }
 
-function integer(field: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalid(`${field} must be an integer in ${min}..${max}, got ${String(value)}`);
-  }
-  return value;
-}
-
-function rejectUnknown(obj: object, known: Set<string>, what: string): void {
-  for (const key of Object.keys(obj)) if (!known.has(key)) throw invalid(`unknown ${what} ${JSON.stringify(key)}`);
-}
-
-function invalid(message: string): TidalError {
-  return new TidalError('InvalidInput', message);
-}
+const integer = integerOption;
+const rejectUnknown = rejectUnknownOptions;
+const invalid = invalidOption;

@@ -4,21 +4,13 @@
  * (concurrent awaiting writers, and bulk fire-then-await).
  */
 import type { TidalDb } from '../../src/index.js';
+import { seededRandom } from '../../streams/seededRandom.js';
 
 /** 64: the concurrency the ingest goals are stated for. */
 export const WRITERS = 64;
 
-/** Mulberry32: a fast seeded PRNG, so every run writes the same data. Returns [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG, so every run writes the same data. Returns [0, 1). */
+export const rng = seededRandom;
 
 /** `item-0000000`… built once, so the timed loops do not build strings. */
 export function itemIds(count: number): string[] {

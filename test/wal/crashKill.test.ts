@@ -26,6 +26,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { seededRandom } from '../../streams/seededRandom.js';
 import { TidalDb } from '../../src/index.js';
 import { snapshotOf, WORKLOAD_CLOCK_MS, WORKLOAD_HALF_LIFE_MS, writeNext } from './fixtures/workload.js';
 
@@ -61,17 +62,6 @@ afterAll(() => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** mulberry32: a small seeded PRNG, so a failing run's kill delays can be replayed. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Round {
   readonly readySeq: number;
