@@ -20,6 +20,7 @@ export {
   type TcpTlsOptions, type TcpTransportEvent, type PemSource,
 } from './transports/tcpTransport.js';
 export { sealTicks } from './sealTicks.js';
+export { periodicCheckpoints, DEFAULT_CHECKPOINT_INTERVAL_MS } from './periodicCheckpoints.js';
 export { sealedSegments } from './sealedSegments.js';
 export { shipSegments, type ShipEvent, type ShipFailure, type ShipSegmentsOptions, FollowerCursor, DEFAULT_RETRANSMIT_AFTER_MS } from './shipSegments.js';
 export { followerSessions, type FollowerSet, type FollowerSession } from './followerSessions.js';

@@ -14,6 +14,7 @@ import { type ApplyResult, TidalError, type TidalDb } from '../src/index.js';
 import { idempotentReplay, type ReplayOutcome } from './idempotentReplay.js';
 import { type CheckpointOutcome, installCheckpoint$ } from './installCheckpoint.js';
 import { isCheckpoint } from './shipment.js';
+import { DEFAULT_CHECKPOINT_INTERVAL_MS, periodicCheckpoints } from './periodicCheckpoints.js';
 import { errorCode } from './internal/errorCode.js';
 import { loopPasses } from './internal/loopPasses.js';
 import type { PeerId, Transport } from './transport.js';
@@ -27,6 +28,8 @@ export interface FollowerOptions {
   readonly peer: PeerId;
   /** Heartbeat: re-send the ack (or a pending resend request) this often, in ms. Default 1000. */
   readonly feedbackIntervalMs?: number;
+  /** Checkpoint the follower this often, in ms, so a restart replays little; 0 turns it off. Default 60000. */
+  readonly checkpointIntervalMs?: number;
   readonly scheduler?: SchedulerLike;
 }
 
@@ -94,7 +97,11 @@ export class SegmentReceiver {
       db.noteLeaderStatus(s);
       this.lagSubject.next(this.lagView());
     }));
-    this.subscription = merge(replay$, heartbeat$, status$).pipe(
+    const checkpointIntervalMs = this.options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
+    const checkpoints$ = checkpointIntervalMs > 0
+      ? periodicCheckpoints(db, checkpointIntervalMs, { scheduler, onError: (error) => this.rejectedSubject.next({ segmentId: -1, firstSeq: -1, lastSeq: -1, error: error as Error }) })
+      : EMPTY;
+    this.subscription = merge(replay$, heartbeat$, status$, checkpoints$).pipe(
       catchError((error: Error) => {
         if (!(error instanceof TidalError && error.code === 'Closed')) this.rejectedSubject.next({ segmentId: -1, firstSeq: -1, lastSeq: -1, error });
         return EMPTY;

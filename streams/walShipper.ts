@@ -7,12 +7,13 @@
  *   sealTicks ─▶ status announcements ─▶ transport.sendStatus (bounded staleness on followers)
  */
 import {
-  asyncScheduler, filter, isObservable, map, merge, mergeMap, type Observable, type SchedulerLike, share, shareReplay, Subject,
+  asyncScheduler, EMPTY, ignoreElements, filter, isObservable, map, merge, mergeMap, type Observable, type SchedulerLike, share, shareReplay, Subject,
   type Subscription, takeUntil, tap,
 } from 'rxjs';
 import { TidalError, type TidalDb } from '../src/index.js';
 import { type FollowerSet, followerSessions } from './followerSessions.js';
 import { errorCode } from './internal/errorCode.js';
+import { DEFAULT_CHECKPOINT_INTERVAL_MS, periodicCheckpoints } from './periodicCheckpoints.js';
 import type { LagReport } from './replicationLag.js';
 import { ReplicationLagGauge } from './replicationLagGauge.js';
 import { sealedSegments } from './sealedSegments.js';
@@ -30,6 +31,8 @@ export interface LeaderOptions {
   readonly shipIntervalMs?: number;
   /** See shipSegments. Default 5000 ms. */
   readonly retransmitAfterMs?: number;
+  /** Checkpoint the leader this often (retention runs then), in ms; 0 turns it off. Default 60000. */
+  readonly checkpointIntervalMs?: number;
   readonly scheduler?: SchedulerLike;
 }
 
@@ -121,7 +124,13 @@ export class WalShipper {
         else db.metrics.inc('replication.resendRequests');
       }),
     );
-    this.subscription = merge(membership$, shipping$, status$, acks$).pipe(takeUntil(this.stopSubject)).subscribe({
+    const checkpointIntervalMs = this.options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
+    const checkpoints$ = checkpointIntervalMs > 0
+      ? periodicCheckpoints(db, checkpointIntervalMs, { scheduler, onError: (error) => this.rejectedSubject.next({ peer: '*', error }) })
+      : EMPTY;
+    // Sealing runs on every tick whether or not a follower is connected (shipping subscribes per follower).
+    const sealing$ = sealed$.pipe(ignoreElements());
+    this.subscription = merge(sealing$, membership$, shipping$, status$, acks$, checkpoints$).pipe(takeUntil(this.stopSubject)).subscribe({
       error: (err) => this.rejectedSubject.next({ peer: '*', error: err }),
     });
     return this;

@@ -41,7 +41,7 @@ export class TidalDb {
   private role: 'leader' | 'follower';
   /** Followers still need segments after this seqno (a replication slot); Infinity: none known. */
   private retainAfterSeq = Infinity;
-  private counts = { signals: 0, items: 0, segmentsApplied: 0, segmentsSkipped: 0, eventsSkipped: 0 };
+  private counts = { signals: 0, items: 0, segmentsApplied: 0, segmentsSkipped: 0, eventsSkipped: 0, checkpoints: 0 };
 
   private constructor(
     private readonly opts: ResolvedOptions,
@@ -63,6 +63,7 @@ export class TidalDb {
       'replay.segmentsSkipped': this.counts.segmentsSkipped,
       'replay.eventsSkipped': this.counts.eventsSkipped,
       'recovery.tornTails': this.recovery.tornTail ? 1 : 0,
+      'checkpoints.written': this.counts.checkpoints,
     }));
   }
 
@@ -320,6 +321,7 @@ export class TidalDb {
     const bytes = encodeCheckpoint(this.state, this.opts.shardId, this.opts.regionId);
     await this.wal.sync();
     await this.store.writeCheckpoint(seq, bytes);
+    this.counts.checkpoints++;
     for (const old of await this.store.listCheckpoints()) if (old < seq) await this.store.removeCheckpoint(old);
     await this.wal.applyRetention({
       checkpointSeq: seq, keepSegments: this.opts.retainSegments, maxRetainedBytes: this.opts.maxRetainedBytes, neededAfterSeq: this.retainAfterSeq,

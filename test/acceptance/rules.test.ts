@@ -135,3 +135,16 @@ describe('Every promise and stream the API hands out settles; nothing waits fore
     expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBeLessThanOrEqual(baseline);
   });
 });
+
+describe('The leader seals on its ship interval even with no follower connected', () => {
+  it('seals each tick\'s writes into a segment with an empty follower set', async () => {
+    const leader = await TidalDb.open({ halfLifeMs: HALF_LIVES });
+    const transport = new InProcessTransport();
+    const l = startLeader({ db: leader, transport, followers: [], shipIntervalMs: 20 });
+    await writeSignals(leader, 50);
+    await until(() => leader.wal.sealedSegments.length === 1, 2_000, 'a timer seal');
+    expect(leader.wal.sealedSegments[0]!.lastSeq).toBe(50);
+    l.stop(); transport.close();
+    await leader.close();
+  });
+});
