@@ -3,7 +3,8 @@
  * signals over a durable, segmented, BLAKE3-checksummed write-ahead log.
  * The reactive replication layer is `tidaldb/streams`.
  */
-export { TidalDb, type RecoveryReport } from './db/tidalDb.js';
+export { TidalDb } from './db/tidalDb.js';
+export type { RecoveryReport } from './db/recoverDatabase.js';
 export type { ApplyResult } from './db/applySegment.js';
 export { FollowerDb } from './db/followerDb.js';
 export type { TidalDbOptions, WalOptions } from './db/options.js';

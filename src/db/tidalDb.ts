@@ -7,14 +7,13 @@ import { asyncScheduler, defer, firstValueFrom, map, type Observable, of, type S
 import { TidalError, WalError } from '../errors.js';
 import type { WalEvent } from '../events.js';
 import { MetricsState } from '../metrics.js';
-import { openWal, type WalRecovery } from '../wal/openWal.js';
 import { decodeSegment, type DecodedSegment } from '../wal/decodeSegment.js';
-import { FileSegmentStore } from '../wal/fileSegmentStore.js';
-import { MemorySegmentStore } from '../wal/memorySegmentStore.js';
 import type { SegmentStore } from '../wal/segmentStore.js';
 import type { Wal } from '../wal/wal.js';
 import type { WalSegmentPayload } from '../wal/walSegmentPayload.js';
-import { decodeCheckpoint, encodeCheckpoint, loadLatestCheckpoint } from './checkpoint.js';
+import { encodeCheckpoint } from './checkpoint.js';
+import { installShippedCheckpoint } from './installCheckpoint.js';
+import { type RecoveryReport, recoverDatabase } from './recoverDatabase.js';
 import { type ApplyResult, applyDecodedSegment, checkEpoch, checkNoGap } from './applySegment.js';
 import { applyWalEvent, DbState } from './dbState.js';
 import { Freshness, type LeaderStatus } from './freshness.js';
@@ -25,10 +24,6 @@ import { type ItemInput, type SignalInput, validateItem, validateSignal } from '
 import type { Item } from '../items/itemStore.js';
 import { DEFAULT_HALF_LIFE_MS } from '../limits.js';
 
-/** What open found: checkpoint used, events replayed, a torn tail cut off. */
-export interface RecoveryReport extends WalRecovery {
-  readonly checkpointSeq: number;
-}
 
 export class TidalDb {
   readonly metrics = new MetricsState();
@@ -70,29 +65,9 @@ export class TidalDb {
   /** Opens (or creates) a database; with `dir`, recovers it from its checkpoint and WAL. */
   static async open(options: TidalDbOptions = {}): Promise<TidalDb> {
     const opts = resolveOptions(options);
-    const store: SegmentStore = opts.dir === null
-      ? new MemorySegmentStore()
-      : await FileSegmentStore.open(opts.dir, opts.shardId, opts.durability === 'fsync');
-    const state = await loadLatestCheckpoint(store, opts.shardId, opts.halfLives);
-    const checkpointSeq = state.appliedSeq;
-    // New segment headers record the live state's config (installCheckpoint may swap the state).
     let db: TidalDb | null = null;
-    const current = () => db?.state ?? state;
-    const { wal, recovery } = await openWal(store, {
-      shardId: opts.shardId, regionId: opts.regionId, maxSegmentBytes: opts.maxSegmentBytes,
-      durability: opts.durability, shipCacheBytes: opts.shipCacheBytes, clock: opts.clock,
-      halfLives: () => current().requireHalfLives(),
-      epoch: () => current().epoch,
-    }, {
-      afterSeq: checkpointSeq,
-      onHeader: (h, file) => {
-        state.agreeHalfLives(h.halfLives, file);
-        state.epoch = Math.max(state.epoch, h.epoch);
-      },
-      apply: (e) => void applyWalEvent(state, e),
-    });
-    if (state.halfLives === null && opts.role === 'leader') state.halfLives = { defaultMs: DEFAULT_HALF_LIFE_MS, byType: {} };
-    db = new TidalDb(opts, state, store, wal, { ...recovery, checkpointSeq });
+    const { state, store, wal, recovery } = await recoverDatabase(opts, () => db?.state ?? null);
+    db = new TidalDb(opts, state, store, wal, recovery);
     return db;
   }
 
@@ -258,15 +233,8 @@ export class TidalDb {
   async installCheckpoint(bytes: Uint8Array): Promise<boolean> {
     this.checkOpen();
     if (!this.isFollower()) throw new TidalError('InvalidInput', 'installCheckpoint() is for followers');
-    const restored = decodeCheckpoint(bytes, this.opts.shardId, 'shipped checkpoint');
-    if (restored.appliedSeq <= this.state.appliedSeq) return false;
-    if (restored.epoch < this.state.epoch) {
-      throw new TidalError('Fenced', `checkpoint at seqno ${restored.appliedSeq} is from epoch ${restored.epoch}, but this node has seen epoch ${this.state.epoch}`);
-    }
-    if (this.state.halfLives !== null) this.state.agreeHalfLives(restored.requireHalfLives(), 'shipped checkpoint');
-    await this.store.writeCheckpoint(restored.appliedSeq, bytes);
-    for (const old of await this.store.listCheckpoints()) if (old < restored.appliedSeq) await this.store.removeCheckpoint(old);
-    await this.wal.applyRetention({ checkpointSeq: restored.appliedSeq, keepSegments: 0, maxRetainedBytes: 0, neededAfterSeq: Infinity });
+    const restored = await installShippedCheckpoint(bytes, this.state, this.opts.shardId, this.store, this.wal);
+    if (!restored) return false;
     this.state = restored;
     this.freshness.noteApplied(this.state.appliedSeq);
     this.appliedSubject.next(this.state.appliedSeq);

@@ -1,0 +1,53 @@
+/**
+ * Everything a TidalDb starts from: its store, the newest checkpoint, and
+ * the WAL replayed after it through the one apply path.
+ */
+import { DEFAULT_HALF_LIFE_MS } from '../limits.js';
+import { FileSegmentStore } from '../wal/fileSegmentStore.js';
+import { MemorySegmentStore } from '../wal/memorySegmentStore.js';
+import { openWal, type WalRecovery } from '../wal/openWal.js';
+import type { SegmentStore } from '../wal/segmentStore.js';
+import type { Wal } from '../wal/wal.js';
+import { loadLatestCheckpoint } from './checkpoint.js';
+import { applyWalEvent, type DbState } from './dbState.js';
+import type { ResolvedOptions } from './options.js';
+
+/** What open found: checkpoint used, events replayed, a torn tail cut off. */
+export interface RecoveryReport extends WalRecovery {
+  readonly checkpointSeq: number;
+}
+
+export interface RecoveredDatabase {
+  readonly store: SegmentStore;
+  readonly state: DbState;
+  readonly wal: Wal;
+  readonly recovery: RecoveryReport;
+}
+
+/**
+ * @param liveState the state new segment headers record their config from once
+ *   the database runs (installCheckpoint may replace it); null until then
+ */
+export async function recoverDatabase(opts: ResolvedOptions, liveState: () => DbState | null): Promise<RecoveredDatabase> {
+  const store: SegmentStore = opts.dir === null
+    ? new MemorySegmentStore()
+    : await FileSegmentStore.open(opts.dir, opts.shardId, opts.durability === 'fsync');
+  const state = await loadLatestCheckpoint(store, opts.shardId, opts.halfLives);
+  const checkpointSeq = state.appliedSeq;
+  const current = () => liveState() ?? state;
+  const { wal, recovery } = await openWal(store, {
+    shardId: opts.shardId, regionId: opts.regionId, maxSegmentBytes: opts.maxSegmentBytes,
+    durability: opts.durability, shipCacheBytes: opts.shipCacheBytes, clock: opts.clock,
+    halfLives: () => current().requireHalfLives(),
+    epoch: () => current().epoch,
+  }, {
+    afterSeq: checkpointSeq,
+    onHeader: (h, file) => {
+      state.agreeHalfLives(h.halfLives, file);
+      state.epoch = Math.max(state.epoch, h.epoch);
+    },
+    apply: (e) => void applyWalEvent(state, e),
+  });
+  if (state.halfLives === null && opts.role === 'leader') state.halfLives = { defaultMs: DEFAULT_HALF_LIFE_MS, byType: {} };
+  return { store, state, wal, recovery: { ...recovery, checkpointSeq } };
+}
