@@ -7,7 +7,8 @@ import type { TcpTransportEvent } from '../../../streams/index.js';
 
 export const TOKEN = 'tidal-test-token';
 /** Fast heartbeats so dead peers are found in under half a second, with room for a loaded machine's event-loop stalls. */
-export const FAST = { heartbeatMs: 50, deadAfterMs: 400 } as const;
+/** Quick enough for tests, slack enough that a loaded CI machine (event-loop stalls of a few hundred ms) never trips it. */
+export const FAST = { heartbeatMs: 100, deadAfterMs: 1000 } as const;
 
 /** A raw client: everything the leader sends is decoded into `messages`; `closed` resolves when the leader closes it. */
 export interface RawClient {
