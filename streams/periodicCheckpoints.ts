@@ -3,7 +3,7 @@ import type { TidalDb } from '../src/index.js';
 
 /**
  * Checkpoints `db` every `intervalMs` when it has changed since the last
- * one, one at a time (a slow checkpoint is not stacked on). On a node that
+ * one (a new seqno, or a newly sealed segment), one at a time (a slow checkpoint is not stacked on). On a node that
  * runs for long, this is what keeps open fast and lets retention (which runs
  * at each checkpoint) keep the disk bounded. Emits each checkpoint's seqno.
  *
@@ -20,11 +20,13 @@ export function periodicCheckpoints(
   db: TidalDb, intervalMs: number, options: { scheduler?: SchedulerLike; onError?: (err: unknown) => void } = {},
 ): Observable<number> {
   return defer(() => {
-    let lastSeq = db.recovery.checkpointSeq; // the newest checkpoint when it opened
+    // What the last checkpoint saw: a new seqno, or a newly sealed segment for retention to weigh, is a change.
+    let seen = { seq: db.recovery.checkpointSeq, sealed: db.wal.sealedSegments.length };
+    const changed = () => db.lastSeq !== seen.seq || db.wal.sealedSegments.length !== seen.sealed;
     return interval(intervalMs, options.scheduler ?? asyncScheduler).pipe(
-      filter(() => db.lastSeq !== lastSeq && !db.isClosed()),
+      filter(() => !db.isClosed() && changed()),
       exhaustMap(() => defer(() => db.checkpoint()).pipe(
-        tap((seq) => (lastSeq = seq)),
+        tap((seq) => (seen = { seq, sealed: db.wal.sealedSegments.length })), // counted after retention ran
         catchError((err) => {
           options.onError?.(err);
           return EMPTY;
