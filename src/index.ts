@@ -21,7 +21,7 @@ export type { Wal, Durability } from './wal/wal.js';
 export type { WalSegmentPayload, SealedSegmentInfo } from './wal/walSegmentPayload.js';
 export type { TornTail, WalRecovery } from './wal/openWal.js';
 export { decodeSegment, type DecodedSegment, type DecodedBatch } from './wal/decodeSegment.js';
-export { segmentFileName, checkpointFileName } from './wal/segmentStore.js';
+export { segmentFileName, checkpointFileName, type SegmentStore, type ActiveSegment } from './wal/segmentStore.js';
 export { decayScoreDirect } from './ledger/decay.js';
 export * as limits from './limits.js';
 export { integerOption, rejectUnknownOptions, invalidOption } from './optionChecks.js';

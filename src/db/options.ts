@@ -3,6 +3,7 @@ import { type HalfLifeOption, type HalfLives, parseHalfLives } from '../ledger/h
 import {
   DEFAULT_MAX_SEGMENT_BYTES, DEFAULT_SHIP_CACHE_BYTES, MAX_REGION_BYTES, MIN_SEGMENT_BYTES,
 } from '../limits.js';
+import type { SegmentStore } from '../wal/segmentStore.js';
 import type { Durability } from '../wal/wal.js';
 
 /** Options of `TidalDb.open`. */
@@ -20,6 +21,12 @@ export interface TidalDbOptions {
   wal?: WalOptions;
   /** Clock, ms since epoch. Default Date.now. */
   clock?: () => number;
+  /**
+   * Where segments and checkpoints live, instead of `dir` or memory: the
+   * storage seam (a simulated or fault-injecting disk in tests). A store of
+   * kind 'file' is written with `wal.sync` durability, like a `dir`.
+   */
+  store?: SegmentStore;
 }
 
 export interface WalOptions {
@@ -53,9 +60,11 @@ export interface ResolvedOptions {
   readonly maxRetainedBytes: number;
   readonly shipCacheBytes: number;
   readonly clock: () => number;
+  /** A store given by the caller, or null: `dir` or memory. */
+  readonly store: SegmentStore | null;
 }
 
-const TOP_KEYS = new Set(['dir', 'shardId', 'regionId', 'role', 'halfLifeMs', 'wal', 'clock']);
+const TOP_KEYS = new Set(['dir', 'shardId', 'regionId', 'role', 'halfLifeMs', 'wal', 'clock', 'store']);
 const WAL_KEYS = new Set(['maxSegmentBytes', 'sync', 'retainSegments', 'maxRetainedBytes', 'shipCacheBytes']);
 
 export function resolveOptions(opts: TidalDbOptions = {}): ResolvedOptions {
@@ -75,6 +84,12 @@ export function resolveOptions(opts: TidalDbOptions = {}): ResolvedOptions {
   const sync = wal.sync ?? 'fsync';
   if (sync !== 'fsync' && sync !== 'none') throw invalid(`wal.sync must be 'fsync' or 'none', got ${JSON.stringify(sync)}`);
   if (opts.clock !== undefined && typeof opts.clock !== 'function') throw invalid('clock must be a function returning ms since epoch');
+  const store = opts.store ?? null;
+  if (store !== null && (typeof store !== 'object' || (store.kind !== 'memory' && store.kind !== 'file'))) {
+    throw invalid("store must be a SegmentStore (kind 'memory' or 'file')");
+  }
+  if (store !== null && dir !== null) throw invalid('give dir or store, not both');
+  const onDisk = dir !== null || store?.kind === 'file';
   return {
     dir,
     shardId: integer('shardId', opts.shardId ?? 0, 0, 0xffff_ffff),
@@ -82,11 +97,12 @@ export function resolveOptions(opts: TidalDbOptions = {}): ResolvedOptions {
     role,
     halfLives: opts.halfLifeMs === undefined ? null : parseHalfLives(opts.halfLifeMs),
     maxSegmentBytes: integer('wal.maxSegmentBytes', wal.maxSegmentBytes ?? DEFAULT_MAX_SEGMENT_BYTES, MIN_SEGMENT_BYTES, 2 ** 31),
-    durability: dir === null ? 'memory' : sync,
+    durability: onDisk ? sync : 'memory',
     retainSegments: wal.retainSegments === undefined ? Infinity : integer('wal.retainSegments', wal.retainSegments, 0, 2 ** 31),
     maxRetainedBytes: wal.maxRetainedBytes === undefined ? Infinity : integer('wal.maxRetainedBytes', wal.maxRetainedBytes, 0, 2 ** 50),
     shipCacheBytes: integer('wal.shipCacheBytes', wal.shipCacheBytes ?? DEFAULT_SHIP_CACHE_BYTES, 0, 2 ** 40),
     clock: opts.clock ?? Date.now,
+    store,
   };
 }
 

@@ -29,9 +29,9 @@ export interface RecoveredDatabase {
  *   the database runs (installCheckpoint may replace it); null until then
  */
 export async function recoverDatabase(opts: ResolvedOptions, liveState: () => DbState | null): Promise<RecoveredDatabase> {
-  const store: SegmentStore = opts.dir === null
+  const store: SegmentStore = opts.store ?? (opts.dir === null
     ? new MemorySegmentStore()
-    : await FileSegmentStore.open(opts.dir, opts.shardId, opts.durability === 'fsync');
+    : await FileSegmentStore.open(opts.dir, opts.shardId, opts.durability === 'fsync'));
   const state = await loadLatestCheckpoint(store, opts.shardId, opts.halfLives);
   const checkpointSeq = state.appliedSeq;
   const current = () => liveState() ?? state;
