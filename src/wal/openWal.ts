@@ -106,7 +106,7 @@ export async function openWal(store: SegmentStore, config: WalConfig, hooks: Ope
     active = await reopen(store, id, valid, decoded);
   }
   const nextSegmentId = ids.length > 0 ? ids[ids.length - 1]! + 1 : 1;
-  const wal = new Wal(store, config, active, sealed, nextSegmentId);
+  const wal = new Wal(store, config, active, sealed, nextSegmentId, lastSeq);
   return { wal, recovery: { segmentsRead: ids.length, eventsReplayed, lastSeq, tornTail } };
 }
 

@@ -56,14 +56,18 @@ export class Wal {
   private flushScheduled = false;
   private failure: WalError | null = null;
   private readonly syncs: SyncQueue;
+  private written: number;
 
+  /** @param recoveredSeq the highest seqno open found in the log (or its checkpoint) */
   constructor(
     private readonly store: SegmentStore,
     private readonly config: WalConfig,
     private active: ActiveState | null,
     sealed: readonly SealedSegmentInfo[],
     private nextSegmentId: number,
+    recoveredSeq: number,
   ) {
+    this.written = recoveredSeq;
     this.index = new SealedSegmentIndex(store, config.shardId, config.shipCacheBytes, sealed);
     this.syncs = new SyncQueue((err) => this.fail(err));
   }
@@ -81,6 +85,17 @@ export class Wal {
   /** Events in the active segment plus those not yet encoded. */
   get unsealedEvents(): number {
     return (this.active?.eventCount ?? 0) + this.pending.length;
+  }
+
+  /**
+   * The highest seqno handed to the store without error: recovered at open,
+   * then each batch once appended to the active segment (before it is
+   * synced), each shipped segment once stored. After a failure it is where
+   * the log really ends, whatever was queued behind it. A checkpoint
+   * installed on a follower does not move it.
+   */
+  get writtenSeq(): number {
+    return this.written;
   }
 
   /** Set once an I/O failure has stopped the log. */
@@ -165,6 +180,7 @@ export class Wal {
       return from(this.store.writeSegment(payload.segmentId, payload.bytes));
     }).pipe(map(() => {
       this.index.record(toInfo(payload), payload.bytes);
+      this.written = Math.max(this.written, payload.lastSeq);
       this.nextSegmentId = Math.max(this.nextSegmentId, payload.segmentId + 1);
     }));
   }
@@ -239,6 +255,7 @@ export class Wal {
     active.length += bytes.length;
     active.eventCount += events.length;
     active.lastSeq = events[events.length - 1]!.seq;
+    this.written = active.lastSeq;
     if (active.length >= this.config.maxSegmentBytes) void this.sealActive().catch(() => {});
   }
 
