@@ -21,6 +21,7 @@ export type { Wal, Durability } from './wal/wal.js';
 export type { WalSegmentPayload, SealedSegmentInfo } from './wal/walSegmentPayload.js';
 export type { TornTail, WalRecovery } from './wal/openWal.js';
 export { decodeSegment, type DecodedSegment, type DecodedBatch } from './wal/decodeSegment.js';
+export { ownedPayload, verifyPayload } from './wal/verifyPayload.js';
 export { segmentFileName, checkpointFileName, type SegmentStore, type ActiveSegment } from './wal/segmentStore.js';
 export { decayScoreDirect } from './ledger/decay.js';
 export * as limits from './limits.js';

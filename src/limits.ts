@@ -37,13 +37,6 @@ export const MAX_TEXT_BYTES = 1024 * 1024;
 export const MAX_REGION_BYTES = 255;
 
 /**
- * Rebase a signal type's decay reference once a signal lands this many
- * half-lives after it: 2^512 is far from double overflow (2^1024), so sums
- * of up to 2^500 signals still fit.
- */
-export const DECAY_REBASE_HALF_LIVES = 512;
-
-/**
  * 64 MiB of recently sealed segments kept in memory by a file-backed WAL, so
  * shipping to followers that keep up never reads the disk. Older segments
  * are read back (and verified) from their files.
@@ -55,3 +48,43 @@ export const DEFAULT_LIMIT = 10;
 
 /** The largest page retrieve() and search() return in one call. */
 export const MAX_LIMIT = 10_000;
+
+/**
+ * The legal range of a signal's `at` and of a query's `at`, ms since epoch:
+ * ±8.64e15, the range of a JavaScript Date (±100,000,000 days around 1970).
+ * Every time in that range decays exactly (see ledger/decay.ts); a value
+ * outside it is almost certainly not milliseconds.
+ */
+export const MAX_ABS_AT_MS = 8.64e15;
+
+/**
+ * One hour: how far ahead of the database clock a written signal's `at` may
+ * be. Clocks of well-run hosts agree to well under a second, so an hour
+ * admits any honest skew, while a timestamp in microseconds (1000x too
+ * large) or seconds-as-ms mistakes the other way are caught at once.
+ * Followers do not apply it: the leader's clock decided.
+ */
+export const DEFAULT_MAX_FUTURE_MS = 3_600_000;
+
+/**
+ * 2^53: the largest |weight| of one signal. Sums of 2^53 signals of this
+ * weight stay below 2^106, far from double overflow (2^1024), so a decayed
+ * mass can never become Infinity.
+ */
+export const MAX_ABS_WEIGHT = 2 ** 53;
+
+/**
+ * 1 ms: the shortest half-life. Shorter ones decay every signal to 0 within
+ * a microsecond and make exponents of (t - at) / halfLife overflow.
+ */
+export const MIN_HALF_LIFE_MS = 1;
+
+/** Nesting depth of an item's `fields` (objects and arrays): a bound on the decoder's recursion. */
+export const MAX_FIELDS_DEPTH = 32;
+
+/**
+ * 1 MiB: the largest `fields` of one item, counted as the UTF-8 bytes of
+ * every key and string plus 9 bytes per other value (a msgpack float64 is
+ * 9 bytes, so the count bounds the encoded size from above).
+ */
+export const MAX_FIELDS_BYTES = 1024 * 1024;

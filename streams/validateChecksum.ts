@@ -1,5 +1,5 @@
 import { mergeMap, type Observer, type OperatorFunction, EMPTY, of } from 'rxjs';
-import { decodeSegment, type DecodedSegment, WalError, type WalSegmentPayload } from '../src/index.js';
+import { type DecodedSegment, ownedPayload, verifyPayload, WalError, type WalSegmentPayload } from '../src/index.js';
 
 /** A shipped segment whose checksums all held, with its decoded batches. */
 export interface VerifiedSegment {
@@ -40,19 +40,13 @@ export function validateChecksum(rejected: Pick<Observer<SegmentRejection>, 'nex
   });
 }
 
-/** The check itself, pure: a VerifiedSegment, or the WalError saying what failed. */
+/** The check itself (src's verifyPayload): a VerifiedSegment, or the WalError saying what failed. */
 export function verifySegment(payload: WalSegmentPayload): VerifiedSegment | WalError {
-  const where = `segment ${payload.segmentId} (seqnos ${payload.firstSeq}..${payload.lastSeq})`;
   try {
-    if (!payload.checksum.matches(payload.bytes)) {
-      return new WalError('Corruption', `${where}: BLAKE3 checksum mismatch over ${payload.bytes.length} bytes (expected ${payload.checksum.toHex()})`);
-    }
-    const decoded = decodeSegment(payload.bytes, where, 'sealed');
-    if (decoded.header.firstSeq !== payload.firstSeq || decoded.lastSeq !== payload.lastSeq || decoded.header.segmentId !== payload.segmentId) {
-      return new WalError('Corruption', `${where}: bytes hold segment ${decoded.header.segmentId} seqnos ${decoded.header.firstSeq}..${decoded.lastSeq}`);
-    }
-    return { payload, decoded };
+    const owned = ownedPayload(payload);
+    return { payload: owned, decoded: verifyPayload(owned) };
   } catch (err) {
+    const where = `segment ${payload?.segmentId} (seqnos ${payload?.firstSeq}..${payload?.lastSeq})`;
     return err instanceof WalError ? err : new WalError('Corruption', `${where}: ${(err as Error).message}`, { cause: err });
   }
 }

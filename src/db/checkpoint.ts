@@ -20,35 +20,43 @@ import { Packr } from 'msgpackr';
 import { bytesEqual, createHasher } from '../checksum.js';
 import { WalError } from '../errors.js';
 import type { HalfLives } from '../ledger/halfLives.js';
-import type { TypeLedgerSnapshot } from '../ledger/signalLedger.js';
 import { hasMagic, readU64, view, writeMagic } from '../wal/segmentHeader.js';
 import { DbState } from './dbState.js';
+import { bodyFromVersion2, stateFromBody } from './checkpointBody.js';
 import { checkpointFileName, type SegmentStore } from '../wal/segmentStore.js';
 
 const MAGIC = 'TDCK';
-/** 2: the checksum covers the header fields too (version 1 covered only the body). */
-const VERSION = 2;
+/**
+ * 3: decayed masses are [id, value, atMs] per item (no per-type reference
+ * time) and types are data in arrays, never map keys. 2 is still read; 1
+ * (whose checksum covered only the body) is refused.
+ */
+const VERSION = 3;
+const READABLE_VERSIONS = new Set([2, 3]);
 const HEADER_BYTES = 56;
 /** Header bytes before the checksum field, covered by it. */
 const HASHED_HEADER_BYTES = 24;
 const packr = new Packr({ useRecords: false });
 
+type ItemTuple = [string, string | null, Readonly<Record<string, unknown>> | null];
+
+/** The body of a version 3 checkpoint. */
 interface CheckpointBody {
   readonly region: string;
-  readonly halfLives: HalfLives;
-  /** Absent in checkpoints written before epochs: 0. */
-  readonly epoch?: number;
-  readonly ledger: Record<string, TypeLedgerSnapshot>;
-  readonly items: Array<[string, string | null, Record<string, unknown> | null]>;
+  readonly halfLives: { readonly defaultMs: number; readonly byType: Array<[string, number]> };
+  readonly ledger: Array<[string, number, ReadonlyArray<readonly [string, number, number]>]>;
+  readonly items: ItemTuple[];
+  readonly epoch: number;
 }
 
 export function encodeCheckpoint(state: DbState, shardId: number, regionId: string): Uint8Array {
+  const halfLives = state.requireHalfLives();
   const body: CheckpointBody = {
     region: regionId,
-    halfLives: state.requireHalfLives(),
+    halfLives: { defaultMs: halfLives.defaultMs, byType: [...halfLives.byType] },
+    ledger: state.ledger.snapshot().map(([type, t]) => [type, t.halfLifeMs, t.masses]),
+    items: [...state.items.all()].map((i) => [i.id, i.text, i.fields]),
     epoch: state.epoch,
-    ledger: state.ledger.snapshot(),
-    items: [...state.items.all()].map((i) => [i.id, i.text, i.fields as Record<string, unknown> | null]),
   };
   const bytes = packr.pack(body);
   const out = new Uint8Array(HEADER_BYTES + bytes.length);
@@ -63,27 +71,36 @@ export function encodeCheckpoint(state: DbState, shardId: number, regionId: stri
   return out;
 }
 
-/** Decodes and verifies a checkpoint into a fresh state; `where` names the file for errors. */
+/**
+ * Decodes and verifies a checkpoint into a fresh state; `where` names the
+ * file for errors. Every value is checked as a write or a segment's would
+ * be: anything else is Corruption, and nothing is returned half-built.
+ */
 export function decodeCheckpoint(bytes: Uint8Array, shardId: number, where: string): DbState {
+  if (!(bytes instanceof Uint8Array)) throw new WalError('Corruption', `${where}: a checkpoint must be a Uint8Array`);
   if (bytes.length < HEADER_BYTES || !hasMagic(bytes, 0, MAGIC)) throw new WalError('Corruption', `${where}: bad checkpoint header at offset 0`);
   const v = view(bytes);
   const version = v.getUint16(4, true);
-  if (version !== VERSION) throw new WalError('Corruption', `${where}: unsupported checkpoint version ${version} at offset 4`);
+  if (!READABLE_VERSIONS.has(version)) throw new WalError('Corruption', `${where}: unsupported checkpoint version ${version} at offset 4`);
   if (v.getUint32(8, true) !== shardId) throw new WalError('Corruption', `${where}: checkpoint is for shard ${v.getUint32(8, true)} at offset 8, expected ${shardId}`);
   const length = v.getUint32(12, true);
   if (HEADER_BYTES + length !== bytes.length) throw new WalError('Corruption', `${where}: checkpoint body length ${length} at offset 12 does not match the file`);
   if (!bytesEqual(checksumOf(bytes), bytes.subarray(HASHED_HEADER_BYTES, HEADER_BYTES))) {
     throw new WalError('Corruption', `${where}: checkpoint checksum mismatch at offset ${HASHED_HEADER_BYTES}`);
   }
-  const decoded = packr.unpack(bytes.subarray(HEADER_BYTES)) as CheckpointBody;
-  const state = new DbState(decoded.halfLives);
-  state.epoch = decoded.epoch ?? 0;
-  state.ledger.restore(decoded.ledger);
-  for (const [id, text, fields] of decoded.items) state.items.put({ id, text, fields });
-  state.appliedSeq = readU64(v, 16, where);
+  const appliedSeq = readU64(v, 16, where);
+  let raw: unknown;
+  try {
+    raw = packr.unpack(bytes.subarray(HEADER_BYTES));
+  } catch (cause) {
+    throw new WalError('Corruption', `${where}: unreadable checkpoint body at offset ${HEADER_BYTES}`, { cause });
+  }
+  const fail = (problem: string) => new WalError('Corruption', `${where}: malformed checkpoint body at offset ${HEADER_BYTES}: ${problem}`);
+  const body = version === 2 ? bodyFromVersion2(raw, fail) : raw;
+  const state = stateFromBody(body, fail);
+  state.appliedSeq = appliedSeq;
   return state;
 }
-
 /** BLAKE3-256 of a checkpoint's header fields (bytes 0..23) and its body. */
 function checksumOf(file: Uint8Array): Uint8Array {
   return createHasher().update(file.subarray(0, HASHED_HEADER_BYTES)).update(file.subarray(HEADER_BYTES)).digest();

@@ -1,7 +1,8 @@
+import { nameProblem } from '../eventContent.js';
 import { integerOption, invalidOption, rejectUnknownOptions } from '../optionChecks.js';
 import { type HalfLifeOption, type HalfLives, parseHalfLives } from '../ledger/halfLives.js';
 import {
-  DEFAULT_MAX_SEGMENT_BYTES, DEFAULT_SHIP_CACHE_BYTES, MAX_REGION_BYTES, MIN_SEGMENT_BYTES,
+  DEFAULT_MAX_FUTURE_MS, DEFAULT_MAX_SEGMENT_BYTES, MAX_ABS_AT_MS, DEFAULT_SHIP_CACHE_BYTES, MAX_REGION_BYTES, MIN_SEGMENT_BYTES,
 } from '../limits.js';
 import type { SegmentStore } from '../wal/segmentStore.js';
 import type { Durability } from '../wal/wal.js';
@@ -21,6 +22,12 @@ export interface TidalDbOptions {
   wal?: WalOptions;
   /** Clock, ms since epoch. Default Date.now. */
   clock?: () => number;
+  /**
+   * How far ahead of `clock` a written signal's `at` may be, in ms. Default
+   * one hour; a signal further ahead is refused with InvalidInput (a
+   * timestamp in microseconds is caught at once).
+   */
+  maxFutureMs?: number;
   /**
    * Where segments and checkpoints live, instead of `dir` or memory: the
    * storage seam (a simulated or fault-injecting disk in tests). A store of
@@ -60,11 +67,13 @@ export interface ResolvedOptions {
   readonly maxRetainedBytes: number;
   readonly shipCacheBytes: number;
   readonly clock: () => number;
+  /** How far ahead of the clock a signal's `at` may be, ms. */
+  readonly maxFutureMs: number;
   /** A store given by the caller, or null: `dir` or memory. */
   readonly store: SegmentStore | null;
 }
 
-const TOP_KEYS = new Set(['dir', 'shardId', 'regionId', 'role', 'halfLifeMs', 'wal', 'clock', 'store']);
+const TOP_KEYS = new Set(['dir', 'shardId', 'regionId', 'role', 'halfLifeMs', 'wal', 'clock', 'store', 'maxFutureMs']);
 const WAL_KEYS = new Set(['maxSegmentBytes', 'sync', 'retainSegments', 'maxRetainedBytes', 'shipCacheBytes']);
 
 export function resolveOptions(opts: TidalDbOptions = {}): ResolvedOptions {
@@ -76,9 +85,8 @@ export function resolveOptions(opts: TidalDbOptions = {}): ResolvedOptions {
   const dir = opts.dir ?? null;
   if (dir !== null && (typeof dir !== 'string' || dir.length === 0)) throw invalid('dir must be a non-empty string');
   const regionId = opts.regionId ?? 'local';
-  if (typeof regionId !== 'string' || regionId.length === 0 || Buffer.byteLength(regionId) > MAX_REGION_BYTES) {
-    throw invalid(`regionId must be a non-empty string of at most ${MAX_REGION_BYTES} bytes`);
-  }
+  const regionProblem = nameProblem('regionId', regionId, MAX_REGION_BYTES);
+  if (regionProblem !== null) throw invalid(regionProblem);
   const role = opts.role ?? 'leader';
   if (role !== 'leader' && role !== 'follower') throw invalid(`role must be 'leader' or 'follower', got ${JSON.stringify(role)}`);
   const sync = wal.sync ?? 'fsync';
@@ -102,6 +110,7 @@ export function resolveOptions(opts: TidalDbOptions = {}): ResolvedOptions {
     maxRetainedBytes: wal.maxRetainedBytes === undefined ? Infinity : integer('wal.maxRetainedBytes', wal.maxRetainedBytes, 0, 2 ** 50),
     shipCacheBytes: integer('wal.shipCacheBytes', wal.shipCacheBytes ?? DEFAULT_SHIP_CACHE_BYTES, 0, 2 ** 40),
     clock: opts.clock ?? Date.now,
+    maxFutureMs: integer('maxFutureMs', opts.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS, 0, MAX_ABS_AT_MS),
     store,
   };
 }

@@ -2,7 +2,7 @@
  * Everything a TidalDb starts from: its store, the newest checkpoint, and
  * the WAL replayed after it through the one apply path.
  */
-import { DEFAULT_HALF_LIFE_MS } from '../limits.js';
+import { defaultHalfLives } from '../ledger/halfLives.js';
 import { FileSegmentStore } from '../wal/fileSegmentStore.js';
 import { MemorySegmentStore } from '../wal/memorySegmentStore.js';
 import { openWal, type WalRecovery } from '../wal/openWal.js';
@@ -48,6 +48,6 @@ export async function recoverDatabase(opts: ResolvedOptions, liveState: () => Db
     },
     apply: (e) => void applyWalEvent(state, e),
   });
-  if (state.halfLives === null && opts.role === 'leader') state.halfLives = { defaultMs: DEFAULT_HALF_LIFE_MS, byType: {} };
+  if (state.halfLives === null && opts.role === 'leader') state.halfLives = defaultHalfLives();
   return { store, state, wal, recovery: { ...recovery, checkpointSeq } };
 }

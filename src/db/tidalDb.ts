@@ -3,11 +3,11 @@
  * write-ahead log. A leader takes writes; a follower (role 'follower')
  * refuses them and applies segments shipped from a leader.
  */
-import { asyncScheduler, defer, firstValueFrom, map, type Observable, of, type SchedulerLike, Subject } from 'rxjs';
+import { defer, firstValueFrom, map, type Observable, of, type SchedulerLike, Subject } from 'rxjs';
 import { TidalError, WalError } from '../errors.js';
 import type { WalEvent } from '../events.js';
 import { MetricsState } from '../metrics.js';
-import { decodeSegment, type DecodedSegment } from '../wal/decodeSegment.js';
+import type { DecodedSegment } from '../wal/decodeSegment.js';
 import type { SegmentStore } from '../wal/segmentStore.js';
 import type { Wal } from '../wal/wal.js';
 import type { WalSegmentPayload } from '../wal/walSegmentPayload.js';
@@ -22,7 +22,9 @@ import { resolveOptions, type ResolvedOptions, type TidalDbOptions } from './opt
 import { retrieve, type RetrieveQuery, type Scored, search, type SearchQuery, checkAt } from './queries.js';
 import { type ItemInput, type SignalInput, validateItem, validateSignal } from './validateWrite.js';
 import type { Item } from '../items/itemStore.js';
-import { DEFAULT_HALF_LIFE_MS } from '../limits.js';
+import { defaultHalfLives } from '../ledger/halfLives.js';
+import { ownedPayload, verifyPayload, wasVerified } from '../wal/verifyPayload.js';
+import { checkWaitArgs } from './checkWaitArgs.js';
 
 
 export class TidalDb {
@@ -85,7 +87,7 @@ export class TidalDb {
   signal(input: SignalInput): Promise<number> {
     try {
       this.checkWritable();
-      const event = validateSignal(input, this.state.appliedSeq + 1, this.opts.clock);
+      const event = validateSignal(input, this.state.appliedSeq + 1, this.opts);
       this.counts.signals++;
       return this.write(event);
     } catch (err) {
@@ -138,24 +140,34 @@ export class TidalDb {
     return firstValueFrom(this.applySegment$(payload));
   }
 
-  /** Cold form of `applySegment`: synchronous in memory, so it runs in virtual time. */
+  /**
+   * Cold form of `applySegment`: synchronous in memory, so it runs in virtual
+   * time. `verified` is the decode `verifyPayload` returned for this very
+   * payload object (the validateChecksum operator passes it on); anything
+   * else is verified again. The bytes are copied before they are checked:
+   * a caller changing its buffer later changes nothing here.
+   */
   applySegment$(payload: WalSegmentPayload, verified?: DecodedSegment): Observable<ApplyResult> {
     return defer(() => {
       this.checkOpen();
-      if (!verified && !payload.checksum.matches(payload.bytes)) {
-        throw new WalError('Corruption', `segment ${payload.segmentId}: checksum mismatch over ${payload.bytes.length} bytes`);
-      }
-      const decoded = verified ?? decodeSegment(payload.bytes, `segment ${payload.segmentId}`, 'sealed');
+      const trusted = verified !== undefined && wasVerified(payload, verified);
+      const owned = trusted ? payload : ownedPayload(payload);
+      const decoded = trusted ? verified : verifyPayload(owned);
       if (decoded.header.shardId !== this.opts.shardId) {
-        throw new TidalError('ConfigMismatch', `segment ${payload.segmentId} is for shard ${decoded.header.shardId}, this database holds shard ${this.opts.shardId}`);
+        throw new TidalError('ConfigMismatch', `segment ${owned.segmentId} is for shard ${decoded.header.shardId}, this database holds shard ${this.opts.shardId}`);
       }
-      checkEpoch(this.state, payload, decoded);
-      if (decoded.lastSeq <= this.state.appliedSeq) return of(this.counted(applyDecodedSegment(this.state, payload, decoded)));
-      checkNoGap(this.state, payload, decoded);
-      this.state.agreeHalfLives(decoded.header.halfLives, `segment ${payload.segmentId}`);
-      this.state.epoch = decoded.header.epoch;
+      checkEpoch(this.state, owned, decoded);
+      if (decoded.lastSeq <= this.state.appliedSeq) return of(this.counted(applyDecodedSegment(this.state, owned, decoded)));
+      checkNoGap(this.state, owned, decoded);
+      const where = `segment ${owned.segmentId}`;
+      if (this.state.halfLives !== null) this.state.agreeHalfLives(decoded.header.halfLives, where);
       // Durable first, then applied, then acknowledged: an ack never runs ahead of the data.
-      return this.wal.storeSealed$(payload).pipe(map(() => this.counted(applyDecodedSegment(this.state, payload, decoded))));
+      // Every check is above: from here on the apply cannot fail half-way.
+      return this.wal.storeSealed$(owned).pipe(map(() => {
+        this.state.agreeHalfLives(decoded.header.halfLives, where);
+        this.state.epoch = decoded.header.epoch;
+        return this.counted(applyDecodedSegment(this.state, owned, decoded));
+      }));
     });
   }
 
@@ -164,9 +176,11 @@ export class TidalDb {
     return firstValueFrom(this.waitFor$(seq, options));
   }
 
-  waitFor$(seq: number, { timeoutMs, scheduler = asyncScheduler }: { timeoutMs: number; scheduler?: SchedulerLike }): Observable<number> {
+  /** Cold form of `waitFor`; a bad argument is an `InvalidInput` error notification, never a synchronous throw. */
+  waitFor$(seq: number, options: { timeoutMs: number; scheduler?: SchedulerLike }): Observable<number> {
     return defer(() => {
       this.checkOpen();
+      const { timeoutMs, scheduler } = checkWaitArgs(seq, options);
       return waitForSeq$({ appliedSeq: () => this.state.appliedSeq, applied$: this.appliedSubject, closed$: this.closedSubject }, seq, timeoutMs, scheduler);
     });
   }
@@ -199,7 +213,7 @@ export class TidalDb {
   async promote(): Promise<number> {
     this.checkOpen();
     if (!this.isFollower()) throw new TidalError('InvalidInput', 'promote() is for followers: this database is already a leader');
-    this.state.halfLives ??= { defaultMs: DEFAULT_HALF_LIFE_MS, byType: {} };
+    this.state.halfLives ??= defaultHalfLives();
     this.state.epoch += 1;
     this.role = 'leader';
     await this.writeCheckpoint();
@@ -233,7 +247,8 @@ export class TidalDb {
   async installCheckpoint(bytes: Uint8Array): Promise<boolean> {
     this.checkOpen();
     if (!this.isFollower()) throw new TidalError('InvalidInput', 'installCheckpoint() is for followers');
-    const restored = await installShippedCheckpoint(bytes, this.state, this.opts.shardId, this.store, this.wal);
+    if (!(bytes instanceof Uint8Array)) throw new WalError('Corruption', `shipped checkpoint: must be a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
+    const restored = await installShippedCheckpoint(bytes.slice(), this.state, this.opts.shardId, this.store, this.wal);
     if (!restored) return false;
     this.state = restored;
     this.freshness.noteApplied(this.state.appliedSeq);

@@ -1,18 +1,23 @@
 /**
- * Write validation, before anything is written: a bad write changes nothing
- * and its error names the field.
+ * Write validation, before anything gets a seqno: a bad write changes
+ * nothing, its error names the field, and whatever passes is exactly what
+ * the WAL encodes and decodes back (see eventContent.ts, itemFields.ts).
  */
 import { TidalError } from '../errors.js';
+import { atProblem, describe, itemIdProblem, signalTypeProblem, textProblem, weightProblem } from '../eventContent.js';
 import type { SignalEvent } from '../events.js';
-import { MAX_ID_BYTES, MAX_SIGNAL_TYPE_BYTES, MAX_TEXT_BYTES } from '../limits.js';
+import { checkItemFields } from '../items/itemFields.js';
 
 /** Input of `db.signal()`. */
 export interface SignalInput {
   itemId: string;
   type: string;
-  /** Units of engagement, finite. Default 1. */
+  /** Units of engagement, finite, |weight| <= 2^53. Default 1. */
   weight?: number;
-  /** When it happened, ms since epoch. Default: the database clock now. */
+  /**
+   * When it happened, ms since epoch, within ±8.64e15 and at most
+   * `maxFutureMs` ahead of the database clock. Default: the clock now.
+   */
   at?: number;
 }
 
@@ -20,62 +25,54 @@ export interface SignalInput {
 export interface ItemInput {
   id: string;
   /** Searchable text. */
-  text?: string;
-  /** Opaque fields stored with the item (msgpack-encodable values). */
-  fields?: Record<string, unknown>;
+  text?: string | null;
+  /** Fields stored with the item: plain JSON-like data (see docs/input-policy.md). Stored as a frozen copy. */
+  fields?: Record<string, unknown> | null;
+}
+
+/** What validateSignal needs of the database: its clock and how far ahead of it `at` may be. */
+export interface SignalClock {
+  readonly clock: () => number;
+  readonly maxFutureMs: number;
 }
 
 const SIGNAL_KEYS = new Set(['itemId', 'type', 'weight', 'at']);
 const ITEM_KEYS = new Set(['id', 'text', 'fields']);
 
 /** The signal event for `input` at seqno `seq`, built directly (one object per write on the hot path). */
-export function validateSignal(input: SignalInput, seq: number, now: () => number): SignalEvent {
+export function validateSignal(input: SignalInput, seq: number, clock: SignalClock): SignalEvent {
   checkShape(input, SIGNAL_KEYS, 'signal');
-  return {
-    kind: 'signal',
-    seq,
-    itemId: checkString('itemId', input.itemId, MAX_ID_BYTES),
-    type: checkString('type', input.type, MAX_SIGNAL_TYPE_BYTES),
-    weight: checkFinite('weight', input.weight ?? 1),
-    at: checkFinite('at', input.at ?? now()),
-  };
+  const { itemId, type } = input;
+  const weight = input.weight ?? 1;
+  orThrow(itemIdProblem('itemId', itemId) ?? signalTypeProblem('type', type) ?? weightProblem(weight));
+  let at = input.at;
+  if (at === undefined) at = clock.clock();
+  else orThrow(atProblem('at', at) ?? futureProblem(at, clock));
+  return { kind: 'signal', seq, itemId, type, weight, at };
 }
 
-export function validateItem(input: ItemInput): { id: string; text: string | null; fields: Record<string, unknown> | null } {
+/** The item `input` describes, with a frozen copy of its fields. */
+export function validateItem(input: ItemInput): { id: string; text: string | null; fields: Readonly<Record<string, unknown>> | null } {
   checkShape(input, ITEM_KEYS, 'item');
   const text = input.text ?? null;
-  if (text !== null && (typeof text !== 'string' || Buffer.byteLength(text) > MAX_TEXT_BYTES)) {
-    throw new TidalError('InvalidInput', `text must be a string of at most ${MAX_TEXT_BYTES} bytes`);
-  }
-  const fields = input.fields ?? null;
-  if (fields !== null && (typeof fields !== 'object' || Array.isArray(fields))) {
-    throw new TidalError('InvalidInput', 'fields must be a plain object');
-  }
-  return { id: checkString('id', input.id, MAX_ID_BYTES), text, fields };
+  orThrow(itemIdProblem('id', input.id) ?? textProblem(text));
+  if (input.fields === undefined || input.fields === null) return { id: input.id, text, fields: null };
+  const fields = checkItemFields(input.fields);
+  if (!fields.ok) throw new TidalError('InvalidInput', fields.problem);
+  return { id: input.id, text, fields: fields.fields };
 }
 
-function checkShape(input: object, keys: Set<string>, what: string): void {
-  if (typeof input !== 'object' || input === null) throw new TidalError('InvalidInput', `${what} must be an object`);
+function futureProblem(at: number, clock: SignalClock): string | null {
+  const now = clock.clock();
+  if (at - now <= clock.maxFutureMs) return null;
+  return `at ${at} is ${at - now} ms ahead of the database clock (${now}); the limit is maxFutureMs = ${clock.maxFutureMs}`;
+}
+
+function orThrow(problem: string | null): void {
+  if (problem !== null) throw new TidalError('InvalidInput', problem);
+}
+
+function checkShape(input: unknown, keys: Set<string>, what: string): asserts input is object {
+  if (typeof input !== 'object' || input === null) throw new TidalError('InvalidInput', `${what} must be an object, got ${describe(input)}`);
   for (const key in input) if (!keys.has(key)) throw new TidalError('InvalidInput', `unknown ${what} field ${JSON.stringify(key)}`);
-}
-
-function checkString(field: string, value: unknown, maxBytes: number): string {
-  if (typeof value !== 'string' || value.length === 0) {
-    throw new TidalError('InvalidInput', `${field} must be a non-empty string, got ${describe(value)}`);
-  }
-  if (value.length * 3 > maxBytes && Buffer.byteLength(value) > maxBytes) {
-    throw new TidalError('InvalidInput', `${field} is ${Buffer.byteLength(value)} bytes, the limit is ${maxBytes}`);
-  }
-  return value;
-}
-
-function checkFinite(field: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new TidalError('InvalidInput', `${field} must be a finite number, got ${describe(value)}`);
-  }
-  return value;
-}
-
-function describe(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }

@@ -3,49 +3,78 @@
  *
  *   sum over its signals of  weight * 2^(-(t - at) / halfLife)
  *
- * Stored as a mass relative to a per-type reference time `ref`:
+ * Each item keeps it as a decayed mass: a `value` as of its own time
+ * `atMs` (the latest signal's), worth value * 2^(-(t - atMs) / halfLife) at
+ * t. Adding a signal only ever scales down (by a factor <= 1) or adds a
+ * decayed weight, so |value| never exceeds the sum of |weight|s: no time
+ * range, order or spread of legal timestamps can overflow it, and nothing is
+ * measured against a shared reference time that a far-future signal could
+ * move (which underflowed every other item to 0).
  *
- *   mass = sum of weight * 2^((at - ref) / halfLife)
- *   score(t) = mass * 2^(-(t - ref) / halfLife)
- *
- * so adding a signal is O(1), the order signals arrive in does not matter
- * (up to floating-point rounding, ~1e-15 relative), and at any t every item's
- * score of one type is its mass times the same factor: ranking by mass is
- * ranking by score, whatever t is.
+ * For ranking, the same mass has a time-free log-domain key,
+ * log2(value) + atMs / halfLife: at any t, score = 2^(key - t / halfLife),
+ * so ordering by key is ordering by score, whatever t is.
  */
 
-/** 2^((at - refMs) / halfLifeMs): what one unit of weight at `at` adds to the mass. */
-export function massOf(weight: number, atMs: number, refMs: number, halfLifeMs: number): number {
-  return weight * Math.pow(2, (atMs - refMs) / halfLifeMs);
-}
-
-/** 2^(-(t - refMs) / halfLifeMs): what turns a mass into a score at `t`. */
-export function decayFactor(tMs: number, refMs: number, halfLifeMs: number): number {
-  return Math.pow(2, -(tMs - refMs) / halfLifeMs);
+/** A decayed mass: `value` units as of `atMs`. Mutable: adding to it costs one Map lookup, not two. */
+export interface DecayedMass {
+  value: number;
+  atMs: number;
 }
 
 /**
- * Past 2^±1000 the factor alone leaves the normal range of a double (2^-1022
- * .. 2^1023): it loses precision, then becomes 0 or Infinity, while the
- * product with a mass may still be an ordinary number (a mass of 2^500
- * queried 1200 half-lives after its reference scores 2^-700).
+ * Past 2^±1000 a power of two alone leaves the normal range of a double
+ * (2^-1022 .. 2^1023) while its product with a value may still be an
+ * ordinary number: such a factor is applied in two halves.
  */
 const MAX_SINGLE_FACTOR_EXPONENT = 1000;
 
-/**
- * The function mass => mass * 2^(-(t - refMs) / halfLifeMs): a score at `t`,
- * or a mass moved to the reference time `t`. Monotone in the mass, so it
- * keeps the mass order. A factor outside the normal range is applied in two
- * halves, so the result underflows or overflows only when the product does.
- */
-export function decayAt(tMs: number, refMs: number, halfLifeMs: number): (mass: number) => number {
-  const exponent = -(tMs - refMs) / halfLifeMs;
-  if (Math.abs(exponent) <= MAX_SINGLE_FACTOR_EXPONENT) {
-    const factor = Math.pow(2, exponent);
-    return (mass) => mass * factor;
-  }
+/** x * 2^exponent, over- or underflowing only when the product does. */
+export function scaleByPow2(x: number, exponent: number): number {
+  if (x === 0) return 0;
+  if (Math.abs(exponent) <= MAX_SINGLE_FACTOR_EXPONENT) return x * Math.pow(2, exponent);
   const half = Math.pow(2, exponent / 2);
-  return (mass) => (mass === 0 ? 0 : mass * half * half);
+  return x * half * half;
+}
+
+/** Adds `weight` at `atMs` to `mass`, in place. Order-independent up to rounding (~1e-16 relative per add). */
+export function addToMass(mass: DecayedMass, weight: number, atMs: number, halfLifeMs: number): void {
+  if (atMs >= mass.atMs) {
+    mass.value = scaleByPow2(mass.value, -(atMs - mass.atMs) / halfLifeMs) + weight;
+    mass.atMs = atMs;
+  } else {
+    mass.value += scaleByPow2(weight, -(mass.atMs - atMs) / halfLifeMs);
+  }
+}
+
+/**
+ * The score of `mass` at `tMs`: value * 2^(-(tMs - atMs) / halfLifeMs).
+ * A score past the double range (read long before its signals) saturates
+ * at ±Number.MAX_VALUE rather than becoming ±Infinity.
+ */
+export function scoreAt(mass: DecayedMass, tMs: number, halfLifeMs: number): number {
+  const score = scaleByPow2(mass.value, -(tMs - mass.atMs) / halfLifeMs);
+  return Math.max(-Number.MAX_VALUE, Math.min(Number.MAX_VALUE, score));
+}
+
+/**
+ * The log-domain ranking key log2(value) + atMs / halfLifeMs, or -Infinity
+ * for a value <= 0 (such items rank below every positive one; among
+ * themselves the ledger ranks them by computed score).
+ */
+export function rankKey(mass: DecayedMass, halfLifeMs: number): number {
+  return mass.value > 0 ? Math.log2(mass.value) + mass.atMs / halfLifeMs : -Infinity;
+}
+
+/**
+ * How far apart two keys (or a key and log2 of a score plus t / halfLife)
+ * may be from rounding alone: keys near `magnitude` are sums and quotients
+ * of doubles near it, each off by at most a few units in the last place
+ * (2^-52 relative). 2^-44 relative leaves a 256x margin; 2^-30 absolute
+ * covers log2 of the value itself.
+ */
+export function keySlack(magnitude: number): number {
+  return Math.abs(magnitude) * 2 ** -44 + 2 ** -30;
 }
 
 /** The definition, term by term: for tests and audits, not the hot path. */

@@ -2,38 +2,38 @@
  * The signal ledger: per signal type, each item's decayed mass (see
  * decay.ts) and an incrementally kept top-k for `retrieve`.
  */
-import { DECAY_REBASE_HALF_LIVES } from '../limits.js';
-import { decayAt, massOf } from './decay.js';
+import { addToMass, type DecayedMass, keySlack, rankKey, scoreAt } from './decay.js';
 import { before, TopK } from './topK.js';
 
 /** Smallest top-k kept per type: retrieve's default limit with room to spare. */
 const MIN_TOP_K = 32;
 
+/** One type's masses: [item id, value, value's time in ms] each. */
 export interface TypeLedgerSnapshot {
   readonly halfLifeMs: number;
-  readonly refMs: number;
-  readonly masses: ReadonlyArray<readonly [string, number]>;
+  readonly masses: ReadonlyArray<readonly [string, number, number]>;
 }
 
-/** A mass held in an object, so adding to it costs one Map lookup, not two (get, then set). */
-interface Slot {
-  mass: number;
+interface Scored {
+  readonly id: string;
+  readonly score: number;
 }
 
 /** One signal type's masses. */
 export class TypeLedger {
-  private readonly slots = new Map<string, Slot>();
-  private readonly massOfId = (id: string): number => this.slots.get(id)?.mass ?? 0;
+  private readonly slots = new Map<string, DecayedMass>();
+  private readonly keyOfId = (id: string): number => {
+    const slot = this.slots.get(id);
+    return slot ? rankKey(slot, this.halfLifeMs) : -Infinity;
+  };
   private top: TopK | null = null;
 
-  constructor(readonly halfLifeMs: number, public refMs: number) {}
+  constructor(readonly halfLifeMs: number) {}
 
   add(itemId: string, weight: number, atMs: number): void {
-    if ((atMs - this.refMs) / this.halfLifeMs > DECAY_REBASE_HALF_LIVES) this.rebase(atMs);
-    const added = massOf(weight, atMs, this.refMs, this.halfLifeMs);
     const slot = this.slots.get(itemId);
-    if (slot) slot.mass += added;
-    else this.slots.set(itemId, { mass: added });
+    if (slot) addToMass(slot, weight, atMs, this.halfLifeMs);
+    else this.slots.set(itemId, { value: weight, atMs });
     if (!this.top) return;
     // A member that shrank may fall below a non-member: rebuild when next asked.
     // Anything else (grown, new, or a non-member that shrank) `offer` places.
@@ -42,79 +42,58 @@ export class TypeLedger {
   }
 
   score(itemId: string, tMs: number): number {
-    const mass = this.slots.get(itemId)?.mass;
-    return mass === undefined ? 0 : decayAt(tMs, this.refMs, this.halfLifeMs)(mass);
-  }
-
-  /** The best `limit` items by score at `tMs`, ties by id ascending. */
-  best(limit: number, tMs: number): Array<{ id: string; score: number }> {
-    const decay = decayAt(tMs, this.refMs, this.halfLifeMs);
-    if (!this.top || this.top.k < limit) this.top = TopK.build(Math.max(limit, MIN_TOP_K), this.slots.keys(), this.massOfId);
-    // Scores follow mass order, but rounding or underflow can give different
-    // masses one score, and equal scores rank by id: take the first `limit`
-    // plus every cached item tied with the last of them, and sort by score.
-    const entries = this.top.entries;
-    const scored = (id: string) => ({ id, score: decay(this.massOfId(id)) });
-    const candidates = entries.slice(0, limit).map(scored);
-    const cut = candidates[candidates.length - 1]?.score;
-    while (candidates.length < entries.length && scored(entries[candidates.length]!).score === cut) {
-      candidates.push(scored(entries[candidates.length]!));
-    }
-    if (candidates.length === this.top.k && !this.uncachedRankBelow(candidates, cut!, decay)) return this.bestByScan(limit, decay);
-    return candidates.sort(byScoreThenId).slice(0, limit);
-  }
-
-  snapshot(): TypeLedgerSnapshot {
-    return { halfLifeMs: this.halfLifeMs, refMs: this.refMs, masses: [...this.slots].map(([id, s]) => [id, s.mass] as const) };
-  }
-
-  static restore(s: TypeLedgerSnapshot): TypeLedger {
-    const t = new TypeLedger(s.halfLifeMs, s.refMs);
-    for (const [id, mass] of s.masses) t.slots.set(id, { mass });
-    return t;
-  }
-
-  /** Moves the reference time forward so masses stay far from overflow; order is unchanged. */
-  private rebase(newRefMs: number): void {
-    const decay = decayAt(newRefMs, this.refMs, this.halfLifeMs);
-    for (const slot of this.slots.values()) slot.mass = decay(slot.mass);
-    this.refMs = newRefMs;
-    this.top = null; // masses that underflowed to 0 now tie and order by id
+    const slot = this.slots.get(itemId);
+    return slot ? scoreAt(slot, tMs, this.halfLifeMs) : 0;
   }
 
   /**
-   * True when no item outside the full cache can tie the cut score `cut` and
-   * outrank a candidate. Outside items rank after the last cached one by
-   * (mass desc, id asc): an equal mass has a larger id than every cached item
-   * of that mass, and a smaller mass scores at most what the next double
-   * below it does.
+   * The best `limit` items by score at `tMs`, ties by id ascending: exactly a
+   * sort of every item's `score(id, tMs)`. The cached top (by key) gives the
+   * candidates: every cached item whose key is within rounding of the
+   * limit-th's, scored and sorted. That is the answer when the next key
+   * down is clearly below the cut score; otherwise (scores tied or
+   * underflowed across the cut, non-positive scores) every item is scored.
    */
-  private uncachedRankBelow(candidates: ReadonlyArray<{ id: string; score: number }>, cut: number, decay: (mass: number) => number): boolean {
-    const lastMass = this.massOfId(candidates[candidates.length - 1]!.id);
-    const tiedMassesEqual = candidates.every((c) => c.score !== cut || this.massOfId(c.id) === lastMass);
-    return tiedMassesEqual && decay(nextDown(lastMass)) < cut;
+  best(limit: number, tMs: number): Scored[] {
+    if (!this.top || this.top.k < 2 * limit) this.top = TopK.build(Math.max(2 * limit, MIN_TOP_K), this.slots.keys(), this.keyOfId);
+    const entries = this.top.entries;
+    if (entries.length === 0) return [];
+    const tInHalfLives = tMs / this.halfLifeMs;
+    const cutKey = this.keyOfId(entries[Math.min(limit, entries.length) - 1]!);
+    const slack = keySlack(Math.max(Math.abs(cutKey === -Infinity ? 0 : cutKey), Math.abs(tInHalfLives)));
+    let n = Math.min(limit, entries.length);
+    while (n < entries.length && this.keyOfId(entries[n]!) >= cutKey - slack) n++;
+    const ranked = entries.slice(0, n).map((id) => ({ id, score: this.score(id, tMs) })).sort(byScoreThenId).slice(0, limit);
+    if (n === entries.length && entries.length === this.slots.size) return ranked;
+    // Every item not scored has a key at most nextKey: its score is below the cut unless rounding says otherwise.
+    const nextKey = this.keyOfId(entries[Math.min(n, entries.length - 1)]!);
+    const cut = ranked[ranked.length - 1]!.score;
+    if (ranked.length === limit && cut > 0 && nextKey + slack < Math.log2(cut) + tInHalfLives) return ranked;
+    return this.bestByScan(limit, tMs);
   }
 
-  /** Scores tied past the cache's end: rank every item's score itself. */
-  private bestByScan(limit: number, decay: (mass: number) => number): Array<{ id: string; score: number }> {
-    const scored = [...this.slots].map(([id, s]) => ({ id, score: decay(s.mass) }));
+  snapshot(): TypeLedgerSnapshot {
+    return { halfLifeMs: this.halfLifeMs, masses: [...this.slots].map(([id, m]) => [id, m.value, m.atMs] as const) };
+  }
+
+  static restore(s: TypeLedgerSnapshot): TypeLedger {
+    const t = new TypeLedger(s.halfLifeMs);
+    for (const [id, value, atMs] of s.masses) t.slots.set(id, { value, atMs });
+    return t;
+  }
+
+  /** Every item scored and sorted: the definition, for cuts the cache cannot decide. */
+  private bestByScan(limit: number, tMs: number): Scored[] {
+    const scored = [...this.slots].map(([id, m]) => ({ id, score: scoreAt(m, tMs, this.halfLifeMs) }));
     return scored.sort(byScoreThenId).slice(0, limit);
   }
 }
 
-/** The largest double below finite `x`. */
-function nextDown(x: number): number {
-  if (x === 0) return -Number.MIN_VALUE;
-  const bits = new BigInt64Array(new Float64Array([x]).buffer);
-  bits[0]! += x > 0 ? -1n : 1n;
-  return new Float64Array(bits.buffer)[0]!;
-}
-
-function byScoreThenId(a: { id: string; score: number }, b: { id: string; score: number }): number {
+function byScoreThenId(a: Scored, b: Scored): number {
   return before(a.score, a.id, b.score, b.id) ? -1 : before(b.score, b.id, a.score, a.id) ? 1 : 0;
 }
 
-/** Every type's ledger. */
+/** Every type's ledger, by type name (a Map key: any string is a type). */
 export class SignalLedger {
   private readonly types = new Map<string, TypeLedger>();
 
@@ -123,7 +102,7 @@ export class SignalLedger {
   add(itemId: string, type: string, weight: number, atMs: number): void {
     let t = this.types.get(type);
     if (!t) {
-      t = new TypeLedger(this.halfLifeOf(type), atMs);
+      t = new TypeLedger(this.halfLifeOf(type));
       this.types.set(type, t);
     }
     t.add(itemId, weight, atMs);
@@ -133,7 +112,7 @@ export class SignalLedger {
     return this.types.get(type)?.score(itemId, tMs) ?? 0;
   }
 
-  best(type: string, limit: number, tMs: number): Array<{ id: string; score: number }> {
+  best(type: string, limit: number, tMs: number): Scored[] {
     return this.types.get(type)?.best(limit, tMs) ?? [];
   }
 
@@ -141,14 +120,13 @@ export class SignalLedger {
     return [...this.types.keys()];
   }
 
-  snapshot(): Record<string, TypeLedgerSnapshot> {
-    const out: Record<string, TypeLedgerSnapshot> = {};
-    for (const [type, t] of this.types) out[type] = t.snapshot();
-    return out;
+  /** [type, its masses] pairs: types are data, never object keys. */
+  snapshot(): Array<readonly [string, TypeLedgerSnapshot]> {
+    return [...this.types].map(([type, t]) => [type, t.snapshot()] as const);
   }
 
-  restore(s: Record<string, TypeLedgerSnapshot>): void {
+  restore(s: Iterable<readonly [string, TypeLedgerSnapshot]>): void {
     this.types.clear();
-    for (const [type, snap] of Object.entries(s)) this.types.set(type, TypeLedger.restore(snap));
+    for (const [type, snap] of s) this.types.set(type, TypeLedger.restore(snap));
   }
 }

@@ -87,7 +87,7 @@ export function decodeBatchPayload(bytes: Uint8Array, offset: number, h: BatchHe
   try {
     events = decodeEvents(payload);
   } catch (cause) {
-    throw new WalError('Corruption', `${where}: undecodable batch payload at offset ${start}`, { cause });
+    throw new WalError('Corruption', `${where}: undecodable batch payload at offset ${start}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
   const expected = h.lastSeq - h.firstSeq + 1;
   if (events.length !== h.eventCount || expected !== h.eventCount) {

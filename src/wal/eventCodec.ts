@@ -6,7 +6,9 @@
  * call per batch rather than per event.
  */
 import { Packr } from 'msgpackr';
+import { atProblem, itemIdProblem, signalTypeProblem, textProblem, weightProblem } from '../eventContent.js';
 import type { WalEvent } from '../events.js';
+import { checkItemFields } from '../items/itemFields.js';
 
 const KIND_SIGNAL = 1;
 const KIND_ITEM = 2;
@@ -24,7 +26,12 @@ export function encodeEvents(events: readonly WalEvent[]): Uint8Array {
   return packr.pack(tuples);
 }
 
-/** Decodes a payload; throws (a plain Error) on anything not shaped like our tuples. */
+/**
+ * Decodes a payload and checks every event's content as a write would have
+ * (well-formed names, finite weights, legal times, JSON-like fields), so a
+ * forged event is refused before anything is applied. Throws a plain Error
+ * naming the event and the problem; the batch decoder wraps it as Corruption.
+ */
 export function decodeEvents(payload: Uint8Array): WalEvent[] {
   const tuples: unknown = packr.unpack(payload);
   if (!Array.isArray(tuples)) throw new Error('payload is not an array');
@@ -34,13 +41,25 @@ export function decodeEvents(payload: Uint8Array): WalEvent[] {
 }
 
 function decodeTuple(t: unknown, index: number): WalEvent {
-  if (!Array.isArray(t) || typeof t[0] !== 'number') throw new Error(`event ${index} is not a tuple`);
-  if (t[1] === KIND_SIGNAL && t.length === 6 && typeof t[2] === 'string' && typeof t[3] === 'string'
-    && typeof t[4] === 'number' && typeof t[5] === 'number') {
-    return { kind: 'signal', seq: t[0], itemId: t[2], type: t[3], weight: t[4], at: t[5] };
+  if (!Array.isArray(t) || !Number.isSafeInteger(t[0]) || (t[0] as number) < 1) throw new Error(`event ${index} is not a tuple starting with a seqno`);
+  const seq = t[0] as number;
+  if (t[1] === KIND_SIGNAL && t.length === 6) {
+    const problem = itemIdProblem('itemId', t[2]) ?? signalTypeProblem('type', t[3]) ?? weightProblem(t[4]) ?? atProblem('at', t[5]);
+    if (problem !== null) throw new Error(`event ${index} (seqno ${seq}): ${problem}`);
+    return { kind: 'signal', seq, itemId: t[2] as string, type: t[3] as string, weight: t[4] as number, at: t[5] as number };
   }
-  if (t[1] === KIND_ITEM && t.length === 5 && typeof t[2] === 'string') {
-    return { kind: 'item', seq: t[0], id: t[2], text: (t[3] as string | null) ?? null, fields: (t[4] as Record<string, unknown> | null) ?? null };
+  if (t[1] === KIND_ITEM && t.length === 5) {
+    const text: unknown = t[3] ?? null;
+    const problem = itemIdProblem('id', t[2]) ?? textProblem(text);
+    if (problem !== null) throw new Error(`event ${index} (seqno ${seq}): ${problem}`);
+    return { kind: 'item', seq, id: t[2] as string, text: text as string | null, fields: decodeFields(t[4], index, seq) };
   }
-  throw new Error(`event ${index} has an unknown shape`);
+  throw new Error(`event ${index} (seqno ${seq}) has an unknown shape`);
+}
+
+function decodeFields(raw: unknown, index: number, seq: number): Readonly<Record<string, unknown>> | null {
+  if (raw === null || raw === undefined) return null;
+  const fields = checkItemFields(raw);
+  if (!fields.ok) throw new Error(`event ${index} (seqno ${seq}): ${fields.problem}`);
+  return fields.fields;
 }

@@ -17,7 +17,9 @@
  */
 import { Packr } from 'msgpackr';
 import { WalError } from '../errors.js';
-import type { HalfLives } from '../ledger/halfLives.js';
+import { nameProblem } from '../eventContent.js';
+import { halfLivesFromEntries, type HalfLives } from '../ledger/halfLives.js';
+import { MAX_REGION_BYTES } from '../limits.js';
 
 export const SEGMENT_MAGIC = 'TDWS';
 export const SEGMENT_FORMAT_VERSION = 1;
@@ -26,6 +28,8 @@ export const SEGMENT_HEADER_FIXED_BYTES = 40;
 const MAX_META_BYTES = 64 * 1024;
 
 const metaPackr = new Packr({ useRecords: false });
+/** Decodes meta maps as Maps: a type named '__proto__' stays a key like any other. */
+const metaUnpackr = new Packr({ useRecords: false, mapsAsObjects: false });
 
 export interface SegmentHeader {
   readonly shardId: number;
@@ -39,7 +43,7 @@ export interface SegmentHeader {
 }
 
 export function encodeSegmentHeader(h: SegmentHeader): Uint8Array {
-  const meta = metaPackr.pack({ r: h.regionId, h: { d: h.halfLives.defaultMs, t: h.halfLives.byType }, e: h.epoch });
+  const meta = metaPackr.pack({ r: h.regionId, h: { d: h.halfLives.defaultMs, t: Object.fromEntries(h.halfLives.byType) }, e: h.epoch });
   const out = new Uint8Array(SEGMENT_HEADER_FIXED_BYTES + meta.length);
   const v = new DataView(out.buffer);
   writeMagic(out, 0, SEGMENT_MAGIC);
@@ -68,28 +72,39 @@ export function decodeSegmentHeader(bytes: Uint8Array, where: string): { header:
   if (metaLen > MAX_META_BYTES || SEGMENT_HEADER_FIXED_BYTES + metaLen > bytes.length) {
     throw new WalError('Corruption', `${where}: segment meta length ${metaLen} at offset 12 runs past the header`);
   }
-  let meta: { r: string; h: { d: number; t: Record<string, number> }; e?: number };
+  let raw: unknown;
   try {
-    meta = metaPackr.unpack(bytes.subarray(SEGMENT_HEADER_FIXED_BYTES, SEGMENT_HEADER_FIXED_BYTES + metaLen));
+    raw = metaUnpackr.unpack(bytes.subarray(SEGMENT_HEADER_FIXED_BYTES, SEGMENT_HEADER_FIXED_BYTES + metaLen));
   } catch (cause) {
     throw new WalError('Corruption', `${where}: unreadable segment meta at offset ${SEGMENT_HEADER_FIXED_BYTES}`, { cause });
   }
-  if (typeof meta?.r !== 'string' || typeof meta.h?.d !== 'number' || typeof meta.h.t !== 'object'
-    || (meta.e !== undefined && (!Number.isSafeInteger(meta.e) || meta.e < 0))) {
-    throw new WalError('Corruption', `${where}: malformed segment meta at offset ${SEGMENT_HEADER_FIXED_BYTES}`);
-  }
+  const meta = decodeMeta(raw, (problem) => new WalError('Corruption', `${where}: malformed segment meta at offset ${SEGMENT_HEADER_FIXED_BYTES}: ${problem}`));
   return {
     header: {
       shardId: v.getUint32(8, true),
       segmentId: readU64(v, 16, where),
       firstSeq: readU64(v, 24, where),
       createdAtMs: v.getFloat64(32, true),
-      regionId: meta.r,
-      halfLives: { defaultMs: meta.h.d, byType: meta.h.t },
-      epoch: meta.e ?? 0,
+      regionId: meta.regionId,
+      halfLives: meta.halfLives,
+      epoch: meta.epoch,
     },
     length: SEGMENT_HEADER_FIXED_BYTES + metaLen,
   };
+}
+
+/** The meta block's content, every field checked: region, half-lives, epoch. */
+function decodeMeta(raw: unknown, fail: (problem: string) => Error): { regionId: string; halfLives: HalfLives; epoch: number } {
+  if (!(raw instanceof Map)) throw fail('not a map');
+  const regionId: unknown = raw.get('r');
+  const regionProblem = nameProblem('region id', regionId, MAX_REGION_BYTES);
+  if (regionProblem !== null) throw fail(regionProblem);
+  const h: unknown = raw.get('h');
+  if (!(h instanceof Map) || !(h.get('t') instanceof Map)) throw fail('half-lives (h) must be a map holding a map t');
+  const halfLives = halfLivesFromEntries((h.get('t') as Map<unknown, unknown>).entries(), fail, h.get('d'));
+  const epoch: unknown = raw.get('e') ?? 0;
+  if (!Number.isSafeInteger(epoch) || (epoch as number) < 0) throw fail(`epoch (e) must be a non-negative integer, got ${String(epoch)}`);
+  return { regionId: regionId as string, halfLives, epoch: epoch as number };
 }
 
 export function view(bytes: Uint8Array): DataView {

@@ -99,7 +99,7 @@ function printSegment(file: string, bytes: Uint8Array, { check, decoded, header 
 }
 
 function describeHeader(h: SegmentHeader): string {
-  const byType = Object.entries(h.halfLives.byType).map(([type, ms]) => `, ${type} ${ms} ms`).join('');
+  const byType = [...h.halfLives.byType].map(([type, ms]) => `, ${type} ${ms} ms`).join('');
   return `shard ${h.shardId}, segment ${h.segmentId}, region ${JSON.stringify(h.regionId)}, first seqno ${h.firstSeq}, `
     + `created ${isoTime(h.createdAtMs)}, half-lives default ${h.halfLives.defaultMs} ms${byType}`;
 }

@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { TidalDb } from '../../src/index.js';
 
 const BASE_MS = 1_700_000_000_000;
+/** The scenarios write signals up to 30 days after the clock they read at: past the default maxFutureMs (1 h) on purpose. */
+const FAR_FUTURE_MS = 31 * 86_400_000;
 const DAY_MS = 86_400_000;
 const SUBNORMAL_SLACK = 2 ** -1022;
 
@@ -65,7 +67,7 @@ describe('decayed score is the sum of weight * 2^(-(t - at) / halfLife(type)), p
     await fc.assert(
       fc.asyncProperty(scenario, async (s) => {
         const halfLifeOf = (type: string) => (type === 'view' ? s.view : type === 'like' ? s.like : s.fallback);
-        const db = await TidalDb.open({ halfLifeMs: { view: s.view, like: s.like, '*': s.fallback }, clock: () => BASE_MS });
+        const db = await TidalDb.open({ halfLifeMs: { view: s.view, like: s.like, '*': s.fallback }, clock: () => BASE_MS, maxFutureMs: FAR_FUTURE_MS });
         const signals: Sig[] = s.signals.map((r) => ({ itemId: r.item, type: r.type, weight: r.weight, at: BASE_MS + r.offsetMs }));
         for (const sig of signals) await db.signal(sig);
         const t = BASE_MS + s.queryOffsetMs;
@@ -122,7 +124,7 @@ describe('the score does not depend on the order signals arrive in (out-of-order
       fc.asyncProperty(
         scenario.chain((s) => fc.tuple(fc.constant(s), fc.shuffledSubarray(s.signals, { minLength: s.signals.length, maxLength: s.signals.length }))),
         async ([s, shuffled]) => {
-          const options = { halfLifeMs: { view: s.view, like: s.like, '*': s.fallback }, clock: () => BASE_MS };
+          const options = { halfLifeMs: { view: s.view, like: s.like, '*': s.fallback }, clock: () => BASE_MS, maxFutureMs: FAR_FUTURE_MS };
           const a = await TidalDb.open(options);
           const b = await TidalDb.open(options);
           for (const r of s.signals) await a.signal({ itemId: r.item, type: r.type, weight: r.weight, at: BASE_MS + r.offsetMs });

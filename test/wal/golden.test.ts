@@ -27,6 +27,8 @@ import { formatHexDump, type HexRegion, parseHexDump } from './fixtures/hexDump.
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 const SEGMENT_HEX = fileURLToPath(new URL('../golden/segment.hex', import.meta.url));
 const CHECKPOINT_HEX = fileURLToPath(new URL('../golden/checkpoint.hex', import.meta.url));
+/** The checkpoint of the same state in format version 2, as committed before version 3: readers still take it. */
+const CHECKPOINT_V2_HEX = fileURLToPath(new URL('../golden/checkpoint-v2.hex', import.meta.url));
 
 /** Writes `text` under UPDATE_GOLDEN=1, else returns the committed text. */
 function golden(file: string, text: string): string {
@@ -96,7 +98,7 @@ describe('golden segment (test/golden/segment.hex)', () => {
     const d = decodeSegment(bytes(), 'test/golden/segment.hex', 'sealed');
     expect(d.header).toEqual({
       shardId: GOLDEN_SHARD_ID, segmentId: 1, firstSeq: 1, createdAtMs: FIXED_MS,
-      regionId: GOLDEN_REGION_ID, halfLives: GOLDEN_HALF_LIVES, epoch: 0,
+      regionId: GOLDEN_REGION_ID, halfLives: { defaultMs: GOLDEN_HALF_LIVES.defaultMs, byType: new Map([['like', GOLDEN_HALF_LIVES.byType.like]]) }, epoch: 0,
     });
     expect(d.batches.map(({ offset, ...rest }) => rest)).toEqual([
       {
@@ -188,7 +190,7 @@ describe('golden checkpoint (test/golden/checkpoint.hex)', () => {
     const b = parseHexDump(fs.readFileSync(CHECKPOINT_HEX, 'utf8'));
     const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
     expect(text(b.subarray(0, 4))).toBe('TDCK');
-    expect(v.getUint16(4, true)).toBe(2);
+    expect(v.getUint16(4, true)).toBe(3);
     expect(v.getUint16(6, true)).toBe(0);
     expect(v.getUint32(8, true)).toBe(GOLDEN_SHARD_ID);
     expect(v.getUint32(12, true)).toBe(b.length - 56);
@@ -197,22 +199,31 @@ describe('golden checkpoint (test/golden/checkpoint.hex)', () => {
     expect(Buffer.from(b.subarray(24, 56))).toEqual(Buffer.from(createHasher().update(b.subarray(0, 24)).update(body).digest()));
     expect(unpack(body)).toEqual({
       region: GOLDEN_REGION_ID,
-      halfLives: GOLDEN_HALF_LIVES,
-      ledger: {
-        view: { halfLifeMs: 3_600_000, refMs: FIXED_MS, masses: [['a', 0.75]] },
-        like: { halfLifeMs: 600_000, refMs: FIXED_MS - 600_000, masses: [['b', 2.5]] },
-      },
+      halfLives: { defaultMs: GOLDEN_HALF_LIVES.defaultMs, byType: [['like', GOLDEN_HALF_LIVES.byType.like]] },
+      // [type, half-life, [[item, value, value's time]]]: 'a' got 1 at FIXED_MS and -0.5 one half-life before.
+      ledger: [
+        ['view', 3_600_000, [['a', 0.75, FIXED_MS]]],
+        ['like', 600_000, [['b', 2.5, FIXED_MS - 600_000]]],
+      ],
       items: [['a', 'Hello tidal world', { lang: 'en', n: 7 }], ['b', 'second item', null]],
       epoch: 0,
     });
+    expectGoldenState(decodeCheckpoint(b, GOLDEN_SHARD_ID, 'test/golden/checkpoint.hex'));
+  });
 
-    const state = decodeCheckpoint(b, GOLDEN_SHARD_ID, 'test/golden/checkpoint.hex');
+  it('a version 2 checkpoint (masses relative to a per-type reference time, types as map keys) still decodes to the same state', () => {
+    const b = parseHexDump(fs.readFileSync(CHECKPOINT_V2_HEX, 'utf8'));
+    expect(new DataView(b.buffer, b.byteOffset, b.byteLength).getUint16(4, true)).toBe(2);
+    expectGoldenState(decodeCheckpoint(b, GOLDEN_SHARD_ID, 'test/golden/checkpoint-v2.hex'));
+  });
+
+  function expectGoldenState(state: DbState): void {
     expect(state.appliedSeq).toBe(5);
-    expect(state.halfLives).toEqual(GOLDEN_HALF_LIVES);
+    expect(state.halfLives).toEqual({ defaultMs: GOLDEN_HALF_LIVES.defaultMs, byType: new Map([['like', GOLDEN_HALF_LIVES.byType.like]]) });
     expect(state.epoch).toBe(0);
     expect(state.items.get('a')).toEqual({ id: 'a', text: 'Hello tidal world', fields: { lang: 'en', n: 7 } });
     expect(state.items.get('b')).toEqual({ id: 'b', text: 'second item', fields: null });
     expect(state.ledger.score('a', 'view', FIXED_MS)).toBe(0.75);
     expect(state.ledger.score('b', 'like', FIXED_MS)).toBe(1.25);
-  });
+  }
 });
