@@ -76,8 +76,11 @@ export class TidalDb {
   get shardId(): number { return this.opts.shardId; }
   get regionId(): string { return this.opts.regionId; }
   get dir(): string | null { return this.opts.dir; }
-  /** Highest seqno written (leader) or applied (follower). */
-  get lastSeq(): number { return this.state.appliedSeq; }
+  /**
+   * Highest seqno written (leader) or applied (follower). After the log
+   * failed, where it really ends: never more than was handed to the store.
+   */
+  get lastSeq(): number { return this.failedAhead() ? this.wal.writtenSeq : this.state.appliedSeq; }
   isFollower(): boolean { return this.role === 'follower'; }
   /** Leadership epoch: the highest this node has seen; promote() starts a new one. */
   get epoch(): number { return this.state.epoch; }
@@ -109,7 +112,7 @@ export class TidalDb {
 
   /** The decayed score of (item, type) at `at` (default now): sum of weight * 2^(-(at - t) / halfLife). */
   readDecayScore(itemId: string, type: string, at?: number): number {
-    this.checkOpen();
+    this.checkServing();
     return this.state.ledger.score(itemId, type, checkAt(at, this.opts.clock()));
   }
 
@@ -127,7 +130,7 @@ export class TidalDb {
 
   /** The item with `id`, if written. */
   getItem(id: string): Item | undefined {
-    this.checkOpen();
+    this.checkServing();
     return this.state.items.get(id);
   }
 
@@ -334,8 +337,23 @@ export class TidalDb {
     if (this.wal.failed) throw failed(this.wal.failed);
   }
 
-  private checkReadable(maxStaleMs: unknown): void {
+  /**
+   * Fail closed: once the log failed on a leader, its in-memory state may
+   * hold writes the log does not (they were rejected with Failed). Serving
+   * them would be a dirty read that a reopen takes back, so reads refuse too.
+   */
+  private checkServing(): void {
     this.checkOpen();
+    if (this.failedAhead()) throw failed(this.wal.failed);
+  }
+
+  /** True when the log failed with events applied here that it never took. */
+  private failedAhead(): boolean {
+    return this.wal.failed !== null && this.state.appliedSeq > this.wal.writtenSeq;
+  }
+
+  private checkReadable(maxStaleMs: unknown): void {
+    this.checkServing();
     if (maxStaleMs === undefined) return;
     if (typeof maxStaleMs !== 'number' || !(maxStaleMs >= 0)) throw new TidalError('InvalidInput', `maxStaleMs must be a non-negative number, got ${String(maxStaleMs)}`);
     if (this.isFollower()) this.freshness.check(this.opts.clock(), maxStaleMs, this.state.appliedSeq);
@@ -343,5 +361,5 @@ export class TidalDb {
 }
 
 function failed(err: unknown): TidalError {
-  return new TidalError('Failed', `the write-ahead log failed; reopen the database to recover its durable state: ${(err as Error).message}`, { cause: err });
+  return new TidalError('Failed', `the write-ahead log failed; reopen the database to recover its durable state: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
 }
