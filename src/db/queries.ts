@@ -3,6 +3,7 @@
  * holding the same state give the same answer.
  */
 import { TidalError } from '../errors.js';
+import { atProblem } from '../eventContent.js';
 import { DEFAULT_LIMIT, MAX_LIMIT } from '../limits.js';
 import { before } from '../ledger/topK.js';
 import type { DbState } from './dbState.js';
@@ -96,8 +97,10 @@ function checkLimit(limit: unknown): number {
   return limit;
 }
 
+/** A query's `at`: the clock now when omitted, else a time in the legal range (±8.64e15 ms). */
 export function checkAt(at: unknown, now: number): number {
   if (at === undefined) return now;
-  if (typeof at !== 'number' || !Number.isFinite(at)) throw new TidalError('InvalidInput', `at must be a finite number of ms, got ${String(at)}`);
-  return at;
+  const problem = atProblem('at', at);
+  if (problem !== null) throw new TidalError('InvalidInput', problem);
+  return at as number;
 }

@@ -113,6 +113,8 @@ export class TidalDb {
   /** The decayed score of (item, type) at `at` (default now): sum of weight * 2^(-(at - t) / halfLife). */
   readDecayScore(itemId: string, type: string, at?: number): number {
     this.checkServing();
+    checkStringArg('itemId', itemId);
+    checkStringArg('type', type);
     return this.state.ledger.score(itemId, type, checkAt(at, this.opts.clock()));
   }
 
@@ -131,6 +133,7 @@ export class TidalDb {
   /** The item with `id`, if written. */
   getItem(id: string): Item | undefined {
     this.checkServing();
+    checkStringArg('id', id);
     return this.state.items.get(id);
   }
 
@@ -229,6 +232,7 @@ export class TidalDb {
    * runs. The WalShipper calls it with the lowest acked seqno of its followers.
    */
   retainFrom(seq: number): void {
+    if (typeof seq !== 'number' || !(seq >= 0)) throw new TidalError('InvalidInput', `retainFrom: seq must be a seqno >= 0 or Infinity, got ${String(seq)}`);
     this.retainAfterSeq = seq;
   }
 
@@ -358,6 +362,11 @@ export class TidalDb {
     if (typeof maxStaleMs !== 'number' || !(maxStaleMs >= 0)) throw new TidalError('InvalidInput', `maxStaleMs must be a non-negative number, got ${String(maxStaleMs)}`);
     if (this.isFollower()) this.freshness.check(this.opts.clock(), maxStaleMs, this.state.appliedSeq);
   }
+}
+
+/** A read's name argument: any string (one never written reads as absent); anything else is InvalidInput. */
+function checkStringArg(field: string, value: unknown): void {
+  if (typeof value !== 'string') throw new TidalError('InvalidInput', `${field} must be a string, got ${value === null ? 'null' : typeof value}`);
 }
 
 function failed(err: unknown): TidalError {

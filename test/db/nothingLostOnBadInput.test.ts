@@ -266,6 +266,18 @@ describe('defect 7: bad arguments to public entry points are typed errors, never
     expectTyped(await rejection(db.waitFor(1, { timeoutMs: -1 })), TidalError, 'InvalidInput', /timeoutMs/);
   });
 
+  it('synchronous reads refuse non-string names, out-of-range times and bad seqnos with InvalidInput', async () => {
+    const db = await TidalDb.open({ clock: () => T0 });
+    const invalid = expect.objectContaining({ code: 'InvalidInput' });
+    expect(() => db.readDecayScore(42 as never, 'view')).toThrow(invalid);
+    expect(() => db.readDecayScore('a', null as never)).toThrow(invalid);
+    expect(() => db.getItem(undefined as never)).toThrow(invalid);
+    expect(() => db.readDecayScore('a', 'view', 1e17)).toThrow(invalid);
+    expect(() => db.retrieve({ signal: 'view', at: Number.NaN })).toThrow(invalid);
+    expect(() => db.retainFrom(Number.NaN)).toThrow(invalid);
+    expect(db.readDecayScore('never-written', 'view')).toBe(0);
+  });
+
   const payloads: Array<[string, unknown]> = [
     ['null', null], ['{}', {}], ['a string', 'segment'], ['bytes that are an array', { shardId: 0, segmentId: 1, firstSeq: 1, lastSeq: 1, sealedAtMs: 0, bytes: [1, 2], checksum: null }],
   ];
