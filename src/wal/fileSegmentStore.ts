@@ -48,16 +48,26 @@ export class FileSegmentStore implements SegmentStore {
     const file = this.file(segmentFileName(this.shardId, segmentId));
     const fd = ioSync(`creating ${file}`, () => fs.openSync(file, 'wx'));
     const segment = new FileActiveSegment(segmentId, file, fd, 0, this.fsyncEnabled, () => this.syncDir());
-    segment.append(header);
+    try {
+      segment.append(header);
+    } catch (err) {
+      segment.close(); // the caller never gets the handle: release its descriptor here
+      throw err;
+    }
     return segment;
   }
 
   async reopenActive(segmentId: number, length: number): Promise<ActiveSegment> {
     const file = this.file(segmentFileName(this.shardId, segmentId));
     const fd = ioSync(`opening ${file}`, () => fs.openSync(file, 'r+'));
-    ioSync(`truncating ${file} to ${length} bytes`, () => fs.ftruncateSync(fd, length));
     const segment = new FileActiveSegment(segmentId, file, fd, length, this.fsyncEnabled, null);
-    await segment.sync();
+    try {
+      ioSync(`truncating ${file} to ${length} bytes`, () => fs.ftruncateSync(fd, length));
+      await segment.sync();
+    } catch (err) {
+      segment.close(); // the caller never gets the handle: release its descriptor here
+      throw err;
+    }
     return segment;
   }
 

@@ -177,9 +177,12 @@ async function sealBehindCheckpoint(
   const eventCount = d.batches.reduce((n, b) => n + b.events.length, 0);
   const footer = encodeSegmentFooter({ eventCount, lastSeq: d.lastSeq, sealedAtMs }, createHasher().update(valid));
   const handle = await store.reopenActive(id, valid.length);
-  handle.append(footer);
-  await handle.sync();
-  handle.close();
+  try {
+    handle.append(footer);
+    await handle.sync();
+  } finally {
+    handle.close();
+  }
   const bytes = Buffer.concat([valid, footer]);
   return { segmentId: id, firstSeq: d.header.firstSeq, lastSeq: d.lastSeq, sealedAtMs, byteLength: bytes.length, checksum: Checksum.of(bytes) };
 }

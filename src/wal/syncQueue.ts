@@ -20,7 +20,8 @@ export function deferred<T = void>(): Deferred<T> {
 
 interface SyncJob {
   readonly segment: ActiveSegment;
-  readonly closeAfter: boolean;
+  /** Releases the segment after its sync (a seal); null for a plain sync. */
+  readonly closeAfter: (() => void) | null;
   readonly groups: Deferred[];
   readonly onDurable: (() => void) | null;
   started: boolean;
@@ -43,12 +44,15 @@ export class SyncQueue {
   syncFor(segment: ActiveSegment, group: Deferred): void {
     const last = this.jobs[this.jobs.length - 1];
     if (last && !last.started && last.segment === segment && !last.closeAfter) last.groups.push(group);
-    else this.push({ segment, closeAfter: false, groups: [group], onDurable: null, started: false });
+    else this.push({ segment, closeAfter: null, groups: [group], onDurable: null, started: false });
   }
 
-  /** Syncs and closes a sealed segment, then calls `onDurable`. */
-  seal(segment: ActiveSegment, onDurable: () => void): void {
-    this.push({ segment, closeAfter: true, groups: [], onDurable, started: false });
+  /**
+   * Syncs a sealed segment, releases it with `close`, then calls `onDurable`.
+   * If the sync fails, `close` is not called: the segment's owner releases it.
+   */
+  seal(segment: ActiveSegment, close: () => void, onDurable: () => void): void {
+    this.push({ segment, closeAfter: close, groups: [], onDurable, started: false });
   }
 
   /** Adds `group` to the newest queued job (a group whose bytes all went into sealed segments). */
@@ -83,7 +87,7 @@ export class SyncQueue {
       job.started = true;
       try {
         await job.segment.sync();
-        if (job.closeAfter) job.segment.close();
+        job.closeAfter?.();
       } catch (err) {
         this.fail(err);
         break;

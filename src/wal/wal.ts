@@ -3,7 +3,7 @@
  * (by size and on request), group-commits fsyncs, and serves sealed segments
  * for shipping. The byte format is in docs/wal-format.md.
  */
-import { defer, from, map, type Observable, of, Subject } from 'rxjs';
+import { defer, from, map, type Observable, of, Subject, throwError } from 'rxjs';
 import { Checksum, createHasher, type Hasher } from '../checksum.js';
 import { assert, WalError } from '../errors.js';
 import type { WalEvent } from '../events.js';
@@ -57,6 +57,11 @@ export class Wal {
   private failure: WalError | null = null;
   private readonly syncs: SyncQueue;
   private written: number;
+  /**
+   * Every segment handle this log opened and has not closed: the active one
+   * and those being sealed. close() releases what a failure left behind.
+   */
+  private readonly handles = new Set<ActiveSegment>();
 
   /** @param recoveredSeq the highest seqno open found in the log (or its checkpoint) */
   constructor(
@@ -68,6 +73,7 @@ export class Wal {
     recoveredSeq: number,
   ) {
     this.written = recoveredSeq;
+    if (active) this.handles.add(active.handle);
     this.index = new SealedSegmentIndex(store, config.shardId, config.shipCacheBytes, sealed);
     this.syncs = new SyncQueue((err) => this.fail(err));
   }
@@ -145,10 +151,16 @@ export class Wal {
    * before this returns.
    */
   seal(): Promise<WalSegmentPayload | null> {
-    if (this.failure) return Promise.reject(this.failure);
     this.flushPending();
+    // A batch that failed to append may have left part of itself in the file: no footer goes after it.
+    if (this.failure) return Promise.reject(this.failure);
     if (!this.active || this.active.eventCount === 0) return Promise.resolve(null);
-    return this.sealActive();
+    try {
+      return this.sealActive();
+    } catch (err) {
+      this.fail(err);
+      return Promise.reject(this.failure);
+    }
   }
 
   /** The sealed segment holding the first seqno after `seq`, or nothing. Read back and verified if not cached. */
@@ -173,15 +185,20 @@ export class Wal {
   /**
    * Stores a sealed segment received from a leader (followers). Emits once it
    * is durable: synchronously in memory, after temp-write, fsync and rename on disk.
+   * A store that fails is undone (the file removed) so the segment is not in
+   * this node's log until it is stored again; if even that fails, the log
+   * stops: the directory may hold a segment this node never applied.
    */
   storeSealed$(payload: WalSegmentPayload): Observable<void> {
     return defer(() => {
+      if (this.failure) return throwError(() => this.failure);
+      // Its id is taken even if the store fails: a segment file with it may be on disk.
+      this.nextSegmentId = Math.max(this.nextSegmentId, payload.segmentId + 1);
       if (this.store.writeSegmentSync(payload.segmentId, payload.bytes)) return of(undefined);
-      return from(this.store.writeSegment(payload.segmentId, payload.bytes));
+      return from(this.writeSegmentOrUndo(payload));
     }).pipe(map(() => {
       this.index.record(toInfo(payload), payload.bytes);
       this.written = Math.max(this.written, payload.lastSeq);
-      this.nextSegmentId = Math.max(this.nextSegmentId, payload.segmentId + 1);
     }));
   }
 
@@ -225,15 +242,34 @@ export class Wal {
     await this.syncs.drain();
   }
 
-  /** Flushes and syncs; leaves the active segment unsealed for recovery to continue. */
+  /**
+   * Flushes and syncs; leaves the active segment unsealed for recovery to
+   * continue. Releases every segment handle, even after a failure; rejects
+   * with the first error met.
+   */
   async close(): Promise<void> {
+    let error: unknown = null;
     try {
       if (!this.failure) await this.sync();
-      if (this.active && this.config.durability !== 'memory') this.active.handle.close();
-      await this.store.close();
-    } finally {
-      this.sealedSubject.complete();
+    } catch (err) {
+      error = err;
     }
+    for (const handle of [...this.handles]) {
+      // In memory, closing the active segment would store it as a whole segment: it is only dropped.
+      if (this.config.durability === 'memory' && handle === this.active?.handle) continue;
+      try {
+        this.release(handle);
+      } catch (err) {
+        error ??= err;
+      }
+    }
+    try {
+      await this.store.close();
+    } catch (err) {
+      error ??= err;
+    }
+    this.sealedSubject.complete();
+    if (error !== null) throw error;
   }
 
   private scheduleFlush(): void {
@@ -270,6 +306,7 @@ export class Wal {
       epoch: this.config.epoch(),
     });
     const handle = this.store.createActive(this.nextSegmentId++, header);
+    this.handles.add(handle);
     this.active = {
       handle, firstSeq, chunks: [header], prefix: createHasher().update(header),
       length: header.length, eventCount: 0, lastSeq: firstSeq - 1,
@@ -290,15 +327,32 @@ export class Wal {
       sealedAtMs, byteLength: bytes.length, checksum: Checksum.of(bytes),
     };
     if (this.config.durability === 'memory') {
-      active.handle.close();
+      this.release(active.handle);
       return Promise.resolve(this.publish(info, bytes));
     }
     const done = deferred<WalSegmentPayload>();
-    this.syncs.seal(active.handle, () => done.resolve(this.publish(info, bytes)));
+    this.syncs.seal(active.handle, () => this.release(active.handle), () => done.resolve(this.publish(info, bytes)));
     const sealedGroup = deferred();
     this.syncs.joinLast(sealedGroup);
     sealedGroup.promise.catch((err) => done.reject(err));
     return done.promise;
+  }
+
+  /** Closes `handle` once: after a close, even a failed one, its descriptor number may belong to another file. */
+  private release(handle: ActiveSegment): void {
+    if (this.handles.delete(handle)) handle.close();
+  }
+
+  /** Writes a shipped segment; on failure removes whatever of it landed, or stops the log if it cannot. */
+  private async writeSegmentOrUndo(payload: WalSegmentPayload): Promise<void> {
+    try {
+      await this.store.writeSegment(payload.segmentId, payload.bytes);
+    } catch (err) {
+      // The rename may have happened before the failure (a failed directory fsync): the file would
+      // then sit in this node's log unapplied, and a promotion would write the new epoch after it.
+      await this.store.removeSegment(payload.segmentId).catch((removeErr: unknown) => this.fail(removeErr));
+      throw err;
+    }
   }
 
   private publish(info: SealedSegmentInfo, bytes: Uint8Array): WalSegmentPayload {
