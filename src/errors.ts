@@ -14,7 +14,8 @@ export type TidalErrorCode =
   | 'Failed' // the database stopped accepting writes after an I/O failure
   | 'ConfigMismatch' // recorded configuration (half-lives, shard) differs from what was asked
   | 'Fenced' // a segment or leader from an older epoch than this node has seen
-  | 'Diverged'; // this follower holds events a newer epoch's leader does not: it needs a rebuild
+  | 'Diverged' // this follower holds events a newer epoch's leader does not: it needs a rebuild
+  | 'Locked'; // another database (this process or another) holds the directory
 
 /** Codes of {@link WalError}: the write-ahead log's bytes or storage. */
 export type WalErrorCode =

@@ -25,6 +25,7 @@ import type { Item } from '../items/itemStore.js';
 import { defaultHalfLives } from '../ledger/halfLives.js';
 import { ownedPayload, verifyPayload, wasVerified } from '../wal/verifyPayload.js';
 import { checkWaitArgs } from './checkWaitArgs.js';
+import { type DirectoryLock, lockDirectory } from './directoryLock.js';
 
 
 export class TidalDb {
@@ -48,6 +49,8 @@ export class TidalDb {
     readonly wal: Wal,
     /** What open recovered. */
     readonly recovery: RecoveryReport,
+    /** The directory's lock, held until close(); null without a dir. */
+    private readonly lock: DirectoryLock | null,
   ) {
     this.role = opts.role;
     this.metrics.addCollector(() => ({
@@ -67,10 +70,16 @@ export class TidalDb {
   /** Opens (or creates) a database; with `dir`, recovers it from its checkpoint and WAL. */
   static async open(options: TidalDbOptions = {}): Promise<TidalDb> {
     const opts = resolveOptions(options);
+    const lock = opts.dir === null ? null : await lockDirectory(opts.dir);
     let db: TidalDb | null = null;
-    const { state, store, wal, recovery } = await recoverDatabase(opts, () => db?.state ?? null);
-    db = new TidalDb(opts, state, store, wal, recovery);
-    return db;
+    try {
+      const { state, store, wal, recovery } = await recoverDatabase(opts, () => db?.state ?? null);
+      db = new TidalDb(opts, state, store, wal, recovery, lock);
+      return db;
+    } catch (err) {
+      await lock?.release();
+      throw err;
+    }
   }
 
   get shardId(): number { return this.opts.shardId; }
@@ -291,7 +300,11 @@ export class TidalDb {
       this.closedSubject.next();
       this.closedSubject.complete();
       this.appliedSubject.complete();
-      await this.wal.close();
+      try {
+        await this.wal.close();
+      } finally {
+        await this.lock?.release();
+      }
     }
   }
 
@@ -339,6 +352,7 @@ export class TidalDb {
     this.checkOpen();
     if (this.isFollower()) throw new TidalError('ReadOnly', `this database is a follower (shard ${this.opts.shardId}): writes go to the leader`);
     if (this.wal.failed) throw failed(this.wal.failed);
+    if (this.lock?.compromised) throw this.lock.compromised;
   }
 
   /**

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FollowerDb, TidalDb } from '../../src/index.js';
 import { type LeaderHandle, startLeader, TcpTransport, type TcpLeaderTransport } from '../../streams/index.js';
 import { HALF_LIVES, snapshotOf, tempDir, until, writeItems, writeSignals } from './harness.js';
+import { copyDir } from '../db/tempDirs.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TSC = path.join(ROOT, 'node_modules/typescript/bin/tsc');
@@ -89,11 +90,13 @@ describe('A CLI follower process killed with SIGKILL and restarted, and a leader
     follower = startFollowerProcess(followerDir, port);
     await untilOrShow(() => leader.acked() >= written, 'the restarted follower to catch up');
 
-    // the leader restarts mid-stream: with writes not yet shipped, shipping stops, the listener goes, the db is abandoned unclosed
+    // the leader restarts mid-stream: with writes not yet shipped, shipping stops, the listener goes, the db is abandoned
+    // unclosed; the restarted leader opens what its disk held then (a crash copy, the dead writer's LOCK included)
     written = await writeSignals(leader.db, 1_000, 100, 3_000);
     leader.shipping.stop();
     await leader.listener.close();
-    leader = await lead(leaderDir, port);
+    const abandoned = leader.db;
+    leader = await lead(copyDir(leaderDir, 'proc-leader-crashed'), port);
     expect(leader.db.lastSeq).toBe(written);
     written = await writeSignals(leader.db, 1_500, 100, 4_000);
     await untilOrShow(() => leader.acked() >= written, 'the follower to follow the restarted leader');
@@ -107,5 +110,6 @@ describe('A CLI follower process killed with SIGKILL and restarted, and a leader
     expect(snapshotOf(replica)).toEqual(snapshotOf(leader.db));
     await replica.close();
     await leader.db.close();
+    await abandoned.close();
   }, 60_000);
 });

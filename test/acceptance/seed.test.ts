@@ -11,6 +11,7 @@ import { FollowerDb, TidalDb, TidalError } from '../../src/index.js';
 import { InProcessTransport, startFollower, startLeader } from '../../streams/index.js';
 import { HALF_LIVES, snapshotOf, tempDir, writeItems, writeSignals } from './harness.js';
 import { seedSuite } from './seedSuite.js';
+import { copyDir } from '../db/tempDirs.js';
 
 describe('Transport has sendSegment and recvSegment async methods; InProcessTransport implements them via bounded channels', () => {
   it('round-trips a segment and makes the sender wait while the peer buffer is full', async () => {
@@ -55,10 +56,12 @@ describe('Leader crash and restart: the follower keeps serving reads; the leader
     l1.stop(); // the shipper dies with the process...
     const unshipped = await writeSignals(leader1, 200, 100, 500); // ...after these were acknowledged (fsync) but never sealed
     const before = snapshotOf(follower);
-    // crash: leader1 is abandoned without close() (no checkpoint, active segment unsealed)
+    // crash: what leader1's disk holds now (no checkpoint, active segment unsealed, its LOCK left behind)
+    // is what leader2 opens; leader1 itself holds its directory's lock until it is closed below.
+    const crashed = copyDir(dir, 'leader-crashed');
     expect(follower.search({ text: 'tidal', limit: 5 }).length).toBeGreaterThan(0); // reads go on meanwhile
     expect(snapshotOf(follower)).toEqual(before);
-    const leader2 = await TidalDb.open({ dir, halfLifeMs: HALF_LIVES });
+    const leader2 = await TidalDb.open({ dir: crashed, halfLifeMs: HALF_LIVES });
     expect(leader2.lastSeq).toBe(unshipped);
     const firstShipped: number[] = [];
     const l2 = startLeader({ db: leader2, transport, followers: ['f1'], shipIntervalMs: 30 });
@@ -67,7 +70,7 @@ describe('Leader crash and restart: the follower keeps serving reads; the leader
     expect(firstShipped[0]).toBe(shipped + 1); // from the acked mark
     expect(snapshotOf(follower)).toEqual(snapshotOf(leader2));
     l2.stop(); f.stop(); transport.close();
-    await leader2.close(); await follower.close();
+    await leader2.close(); await follower.close(); await leader1.close();
   });
 });
 

@@ -31,8 +31,9 @@ async function writtenDir(kind: 'closed' | 'wal-only'): Promise<string> {
   return copy;
 }
 
+/** The data files: a crash copy also holds the dead writer's LOCK, which any open takes over and releases. */
 function listing(dir: string): Record<string, number> {
-  return Object.fromEntries(fs.readdirSync(dir).sort().map((f) => [f, fs.statSync(path.join(dir, f)).size]));
+  return Object.fromEntries(fs.readdirSync(dir).filter((f) => !f.startsWith('LOCK')).sort().map((f) => [f, fs.statSync(path.join(dir, f)).size]));
 }
 
 for (const kind of ['closed', 'wal-only'] as const) {
