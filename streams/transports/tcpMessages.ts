@@ -131,7 +131,7 @@ export function decodeMessage(body: Uint8Array): TcpMessage {
     };
     case 'status': return { t: 'status', lastSeq: count(m, 'lastSeq'), atMs: finite(m, 'atMs') };
     case 'heartbeat': return { t: 'heartbeat', atMs: finite(m, 'atMs') };
-    default: throw corrupt(`unknown message type t=${JSON.stringify(m['t'])?.slice(0, 64)}`);
+    default: throw corrupt(`unknown message type t=${show(m['t'])}`);
   }
 }
 
@@ -170,7 +170,14 @@ function binary(m: Record<string, unknown>, field: string): Uint8Array {
 function reason(m: Record<string, unknown>): string {
   const v = m['reason'];
   if (typeof v !== 'string') throw corrupt(`refuse.reason must be a string, got ${show(v)}`);
-  return v.slice(0, MAX_REASON_CHARS);
+  return cutAtCodePoint(v, MAX_REASON_CHARS);
+}
+
+/** `s` cut to at most `maxChars` UTF-16 units, never between the two halves of a surrogate pair. */
+function cutAtCodePoint(s: string, maxChars: number): string {
+  if (s.length <= maxChars) return s;
+  const last = s.charCodeAt(maxChars - 1);
+  return s.slice(0, last >= 0xd800 && last <= 0xdbff ? maxChars - 1 : maxChars);
 }
 
 function feedbackKind(m: Record<string, unknown>): 'ack' | 'resend' {
@@ -183,12 +190,17 @@ function label(m: Record<string, unknown>): string {
   return String(m['t']);
 }
 
-/** A short, safe rendering of a bad value for an error message. */
+/**
+ * A short rendering of a bad value for an error message, safe for anything
+ * msgpackr decodes: never JSON.stringify or String() on a container (a
+ * BigInt inside, or a map whose `toString` key is not a function, would
+ * throw a TypeError instead of the Corruption being reported).
+ */
 function show(v: unknown): string {
   if (v instanceof Uint8Array) return `${v.length} bytes`;
-  if (typeof v === 'string') return JSON.stringify(v.length > 32 ? `${v.slice(0, 32)}…` : v);
-  if (typeof v === 'object' && v !== null) return Array.isArray(v) ? 'an array' : 'a map';
-  return String(v);
+  if (typeof v === 'string') return JSON.stringify(cutAtCodePoint(v, 32) + (v.length > 32 ? '…' : ''));
+  if (typeof v === 'object' && v !== null) return Array.isArray(v) ? 'an array' : v instanceof Date ? 'a date' : 'a map';
+  return String(v); // number, bigint, boolean, undefined: String() cannot fail on these
 }
 
 function corrupt(message: string): WalError {
