@@ -88,3 +88,15 @@ export const MAX_FIELDS_DEPTH = 32;
  * 9 bytes, so the count bounds the encoded size from above).
  */
 export const MAX_FIELDS_BYTES = 1024 * 1024;
+
+/**
+ * 1 GiB: the default cap on sealed segment bytes a leader with a directory
+ * keeps for followers once a checkpoint covers them. At ~32 bytes per
+ * signal that is ~33M signals of catch-up (an hour at 10k/s); a follower
+ * further behind bootstraps from the checkpoint instead, so a dead follower
+ * cannot fill the disk.
+ */
+export const DEFAULT_MAX_RETAINED_BYTES_ON_DISK = 1024 * 1024 * 1024;
+
+/** 64 MiB: the same cap in memory, where every retained byte is heap (~2M signals of catch-up). */
+export const DEFAULT_MAX_RETAINED_BYTES_IN_MEMORY = 64 * 1024 * 1024;

@@ -2,7 +2,7 @@ import { nameProblem } from '../eventContent.js';
 import { integerOption, invalidOption, rejectUnknownOptions } from '../optionChecks.js';
 import { type HalfLifeOption, type HalfLives, parseHalfLives } from '../ledger/halfLives.js';
 import {
-  DEFAULT_MAX_FUTURE_MS, DEFAULT_MAX_SEGMENT_BYTES, MAX_ABS_AT_MS, DEFAULT_SHIP_CACHE_BYTES, MAX_REGION_BYTES, MIN_SEGMENT_BYTES,
+  DEFAULT_MAX_FUTURE_MS, DEFAULT_MAX_RETAINED_BYTES_IN_MEMORY, DEFAULT_MAX_RETAINED_BYTES_ON_DISK, DEFAULT_MAX_SEGMENT_BYTES, MAX_ABS_AT_MS, DEFAULT_SHIP_CACHE_BYTES, MAX_REGION_BYTES, MIN_SEGMENT_BYTES,
 } from '../limits.js';
 import type { SegmentStore } from '../wal/segmentStore.js';
 import type { Durability } from '../wal/wal.js';
@@ -41,12 +41,18 @@ export interface WalOptions {
   maxSegmentBytes?: number;
   /** 'fsync' (default with a dir): a write resolves once on disk. 'none': the OS flushes when it likes. */
   sync?: 'fsync' | 'none';
-  /** Sealed segments kept once a checkpoint covers them (newest first). Default: all. */
+  /**
+   * History: sealed segments kept once a checkpoint covers them (newest
+   * first) even when every follower has them. Default 0: a segment goes once
+   * a checkpoint covers it and every follower acked past it. Opt-in; the
+   * bytes count against `maxRetainedBytes`.
+   */
   retainSegments?: number;
   /**
    * Cap on sealed segment bytes kept for followers once a checkpoint covers
-   * them: a dead follower cannot fill the disk. A follower behind what is
-   * kept is sent the latest checkpoint first. Default: no cap.
+   * them: a dead follower cannot fill the disk or the heap. A follower behind
+   * what is kept is sent the latest checkpoint first. Default 1 GiB with a
+   * `dir`, 64 MiB in memory; `Infinity` for no cap.
    */
   maxRetainedBytes?: number;
   /** Bytes of recently sealed segments kept in memory for shipping (file-backed only). Default 64 MiB. */
@@ -106,13 +112,20 @@ export function resolveOptions(opts: TidalDbOptions = {}): ResolvedOptions {
     halfLives: opts.halfLifeMs === undefined ? null : parseHalfLives(opts.halfLifeMs),
     maxSegmentBytes: integer('wal.maxSegmentBytes', wal.maxSegmentBytes ?? DEFAULT_MAX_SEGMENT_BYTES, MIN_SEGMENT_BYTES, 2 ** 31),
     durability: onDisk ? sync : 'memory',
-    retainSegments: wal.retainSegments === undefined ? Infinity : integer('wal.retainSegments', wal.retainSegments, 0, 2 ** 31),
-    maxRetainedBytes: wal.maxRetainedBytes === undefined ? Infinity : integer('wal.maxRetainedBytes', wal.maxRetainedBytes, 0, 2 ** 50),
+    retainSegments: wal.retainSegments === undefined ? 0 : integer('wal.retainSegments', wal.retainSegments, 0, 2 ** 31),
+    maxRetainedBytes: retainedBytesOption(wal.maxRetainedBytes, onDisk),
     shipCacheBytes: integer('wal.shipCacheBytes', wal.shipCacheBytes ?? DEFAULT_SHIP_CACHE_BYTES, 0, 2 ** 40),
     clock: opts.clock ?? Date.now,
     maxFutureMs: integer('maxFutureMs', opts.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS, 0, MAX_ABS_AT_MS),
     store,
   };
+}
+
+/** `wal.maxRetainedBytes`: an integer of bytes or Infinity; by default a cap that a week of running cannot exceed. */
+function retainedBytesOption(value: unknown, onDisk: boolean): number {
+  if (value === undefined) return onDisk ? DEFAULT_MAX_RETAINED_BYTES_ON_DISK : DEFAULT_MAX_RETAINED_BYTES_IN_MEMORY;
+  if (value === Infinity) return Infinity;
+  return integer('wal.maxRetainedBytes', value, 0, 2 ** 50);
 }
 
 const integer = integerOption;

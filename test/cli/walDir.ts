@@ -18,7 +18,7 @@ export interface WalDir {
 /** Writes `signals` signals and one item with 1 KiB segments, then closes (which checkpoints). */
 export async function walDir(signals = 60): Promise<WalDir> {
   const dir = tempDir('cli');
-  const db = await TidalDb.open({ dir, wal: { maxSegmentBytes: 1024 }, halfLifeMs: { view: 3_600_000 } });
+  const db = await TidalDb.open({ dir, wal: { maxSegmentBytes: 1024, retainSegments: 1_000 }, halfLifeMs: { view: 3_600_000 } }); // history kept: the CLI inspects it
   for (let i = 0; i < signals; i++) await db.signal({ itemId: `song-${i % 7}`, type: 'view' });
   const lastSeq = await db.writeItem({ id: 'song-1', text: 'Quiet River' });
   await db.close();

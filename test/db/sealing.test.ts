@@ -165,9 +165,9 @@ describe('sealing: sealedSegmentsSince(seq) yields, in order, only segments hold
     await db.close();
   });
 
-  it('a file-backed database reopened lists the same sealed segments, read back from disk', async () => {
+  it('a file-backed database reopened lists the same sealed segments, read back from disk (history kept: retainSegments)', async () => {
     const dir = tempDir('seal');
-    const db = await TidalDb.open({ dir, wal: { maxSegmentBytes: MAX_SEGMENT_BYTES }, clock: steppingClock() });
+    const db = await TidalDb.open({ dir, wal: { maxSegmentBytes: MAX_SEGMENT_BYTES, retainSegments: 1_000 }, clock: steppingClock() });
     await writeOneBatchEach(db, 60);
     await db.wal.seal();
     const before = await collect(db.wal.sealedSegmentsSince(10));
