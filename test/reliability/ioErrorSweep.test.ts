@@ -14,7 +14,8 @@
  *
  * Each mode (faultyStore.ts: before, after, torn) is a sweep over every k
  * where it means something different (reads have nothing to tear).
- *   IO_SWEEP=full              adds sticky faults (every op from k on fails), in each mode
+ *   IO_SWEEP=full              adds sticky faults (every op from k on fails), in each
+ *                              mode, and runs every case with real fdatasyncs
  *   IO_SWEEP_CASE=after:37     runs one case, printing its operation log
  */
 import * as fs from 'node:fs';
@@ -33,11 +34,12 @@ interface SweepKind {
 }
 
 const ONE_CASE = process.env.IO_SWEEP_CASE ?? null;
+const FULL = process.env.IO_SWEEP === 'full';
 const KINDS: readonly SweepKind[] = [
   { mode: 'before', sticky: false },
   { mode: 'after', sticky: false },
   { mode: 'torn', sticky: false },
-  ...(process.env.IO_SWEEP === 'full'
+  ...(FULL
     ? (['before', 'after', 'torn'] as const).map((mode) => ({ mode, sticky: true }))
     : []),
 ];
@@ -47,6 +49,8 @@ const CONCURRENT_CASES = Number(process.env.IO_SWEEP_CONCURRENCY ?? 4);
 
 let baseDir: string;
 let casesRun = 0;
+/** Cases run per sweep, by its name: for the summary line. */
+const casesByKind = new Map<string, number>();
 let opLog: readonly string[] = [];
 /** Cases whose live lastSeq claimed more than the reopened log holds (see the KNOWN test). */
 const overclaims: string[] = [];
@@ -63,7 +67,8 @@ beforeAll(async () => {
 afterAll(() => {
   fs.rmSync(baseDir, { recursive: true, force: true });
   if (casesRun > 0) {
-    process.stdout.write(`I/O-error sweep: ${opLog.length} operations, ${casesRun} cases, ${overclaims.length} with a lastSeq beyond what reopen found\n`);
+    const byKind = [...casesByKind].map(([kind, n]) => `${kind} ${n}`).join(', ');
+    process.stdout.write(`I/O-error sweep: ${opLog.length} operations, ${casesRun} cases (${byKind}), ${overclaims.length} with a lastSeq beyond what reopen found\n`);
   }
 });
 
@@ -105,6 +110,7 @@ describe('I/O-error sweep', () => {
         overclaims.push(...result.overclaims.map((o) => `${where}: ${o}`));
       });
       casesRun += ks.length;
+      casesByKind.set(name, ks.length);
       expect(ks.length).toBeGreaterThan(0);
       expect(problems).toEqual([]);
     });
@@ -146,7 +152,7 @@ let caseNo = 0;
 
 async function runCase(plan: FaultPlan): Promise<CaseResult> {
   const dir = path.join(baseDir, `case-${++caseNo}`);
-  const outcome = await runScriptedWorkload(plan, { leader: path.join(dir, 'leader'), follower: path.join(dir, 'follower') });
+  const outcome = await runScriptedWorkload(plan, { leader: path.join(dir, 'leader'), follower: path.join(dir, 'follower') }, FULL);
   const problems: string[] = [];
   const overclaims: string[] = [];
   if (outcome.hung) problems.push(`hang: ${outcome.hung}`);

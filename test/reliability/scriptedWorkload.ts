@@ -67,7 +67,8 @@ export interface WorkloadDirs {
 class HangError extends Error {}
 
 /** Runs the scripted workload over `plan`; never throws (except on a bug in the script itself). */
-export async function runScriptedWorkload(plan: FaultPlan, dirs: WorkloadDirs): Promise<WorkloadOutcome> {
+/** @param realFsync whether the stores really fdatasync (FaultyStore.open) */
+export async function runScriptedWorkload(plan: FaultPlan, dirs: WorkloadDirs, realFsync = false): Promise<WorkloadOutcome> {
   const out: WorkloadOutcome = {
     leader: { dir: dirs.leader, ackedSeq: 0, liveSeq: null, promotedAt: null, promoteAcked: false },
     follower: { dir: dirs.follower, ackedSeq: 0, liveSeq: null, promotedAt: null, promoteAcked: false },
@@ -135,7 +136,7 @@ export async function runScriptedWorkload(plan: FaultPlan, dirs: WorkloadDirs): 
 
   const leaderWal = { maxSegmentBytes: MAX_SEGMENT_BYTES, retainSegments: 1, maxRetainedBytes: 3 * MAX_SEGMENT_BYTES, shipCacheBytes: 0 };
   const openLeader = () => step('leader', 'open', async () => {
-    leader = await TidalDb.open({ ...WORKLOAD_DB_OPTIONS, store: await FaultyStore.open(dirs.leader, plan, 'leader'), wal: leaderWal });
+    leader = await TidalDb.open({ ...WORKLOAD_DB_OPTIONS, store: await FaultyStore.open(dirs.leader, plan, 'leader', { realFsync }), wal: leaderWal });
   });
   const onLeader = (name: string, fn: (db: TidalDb) => Promise<unknown>) => () => leader ? step('leader', name, () => fn(leader!)) : skip();
   const onFollower = (name: string, fn: (db: TidalDb) => Promise<unknown>) => () => follower ? step('follower', name, () => fn(follower!)) : skip();
@@ -157,7 +158,7 @@ export async function runScriptedWorkload(plan: FaultPlan, dirs: WorkloadDirs): 
     onLeader('writes 7 with a seal behind them', (db) => writesThenSeal(db, out.leader, 'leader')),
     onLeader('checkpoint 2', (db) => checkpoint(db, out.leader)),
     () => step('follower', 'open', async () => {
-      const store = await FaultyStore.open(dirs.follower, plan, 'follower');
+      const store = await FaultyStore.open(dirs.follower, plan, 'follower', { realFsync });
       follower = await TidalDb.open({ ...WORKLOAD_DB_OPTIONS, store, role: 'follower', wal: { maxSegmentBytes: MAX_SEGMENT_BYTES } });
     }),
     shipStep('ship 1'),
