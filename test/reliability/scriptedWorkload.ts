@@ -166,11 +166,14 @@ export async function runScriptedWorkload(plan: FaultPlan, dirs: WorkloadDirs, r
     onLeader('seal', (db) => db.wal.seal()),
     leaderWrites(10),
     shipStep('ship 2'),
+    leaderWrites(11),
+    onLeader('seal', (db) => db.wal.seal()),
+    shipStep('ship 3'),
     onLeader('checkpoint 3', (db) => checkpoint(db, out.leader)),
     onFollower('checkpoint', (db) => checkpoint(db, out.follower)),
     onLeader('close', (db) => closeAndNote(db, out.leader)),
     () => { leader = null; return openLeader(); },
-    leaderWrites(11),
+    leaderWrites(12),
     onLeader('close again', (db) => closeAndNote(db, out.leader)),
     onFollower('promote', async (db) => {
       const seq = db.lastSeq;
