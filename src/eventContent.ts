@@ -51,10 +51,14 @@ export function textProblem(value: unknown): string | null {
   return null;
 }
 
+/** A short description of any value for an error message; never throws, whatever the value (no toString is called). */
 export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}...` : value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'symbol') return value.toString();
-  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object';
-  return String(value);
+  switch (typeof value) {
+    case 'string': return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}...` : value);
+    case 'bigint': return `${value.toString()}n`;
+    case 'symbol': return 'a symbol';
+    case 'function': return 'a function';
+    case 'object': return value === null ? 'null' : Array.isArray(value) ? 'an array' : 'an object';
+    default: return `${value as number | boolean | undefined}`;
+  }
 }

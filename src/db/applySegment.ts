@@ -28,6 +28,17 @@ export function checkNoGap(state: DbState, payload: WalSegmentPayload, decoded: 
 }
 
 /**
+ * Refuses (`Corruption`) a segment to be stored whose id is not past the
+ * last one this follower stores: a leader's ids only grow, and a reused id
+ * would overwrite a stored segment with other bytes.
+ */
+export function checkSegmentIdAfter(lastStoredId: number, payload: WalSegmentPayload): void {
+  if (payload.segmentId <= lastStoredId) {
+    throw new WalError('Corruption', `segment ${payload.segmentId} holds new events but its id is not after segment ${lastStoredId}, the last this follower stores: segment ids only grow`);
+  }
+}
+
+/**
  * Fencing: refuses (`Fenced`) a segment from an older epoch than this node
  * has seen, and (`Diverged`) one from a newer epoch that starts at or below
  * the high-water mark: the events this node holds there came from the old

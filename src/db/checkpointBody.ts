@@ -4,7 +4,7 @@
  * a write would be: a forged checkpoint whose checksum was recomputed still
  * cannot install NaN masses, lone surrogates or half-lives that disagree.
  */
-import { atProblem, itemIdProblem, nameProblem, signalTypeProblem, textProblem } from '../eventContent.js';
+import { atProblem, itemIdProblem, nameProblem, signalTypeProblem, textProblem, describe } from '../eventContent.js';
 import { checkItemFields } from '../items/itemFields.js';
 import { halfLifeOf, halfLivesFromEntries, type HalfLives } from '../ledger/halfLives.js';
 import type { TypeLedgerSnapshot } from '../ledger/signalLedger.js';
@@ -19,11 +19,11 @@ export function stateFromBody(raw: unknown, fail: Fail): DbState {
   orFail(nameProblem('region', body.region, MAX_REGION_BYTES), fail);
   const halfLives = halfLivesOf(body.halfLives, fail);
   const epoch = body.epoch ?? 0;
-  if (!Number.isSafeInteger(epoch) || (epoch as number) < 0) throw fail(`epoch must be a non-negative integer, got ${String(epoch)}`);
+  if (!Number.isSafeInteger(epoch) || (epoch as number) < 0) throw fail(`epoch must be a non-negative integer, got ${describe(epoch)}`);
   const ledger = ledgerOf(body.ledger, halfLives, fail);
   const items = itemsOf(body.items, fail);
   const state = new DbState(halfLives);
-  state.epoch = epoch as number;
+  state.epoch = (epoch as number) + 0; // + 0: -0 reads as 0
   state.ledger.restore(ledger);
   for (const [id, text, fields] of items) state.items.put({ id, text, fields });
   return state;
@@ -34,7 +34,7 @@ export function bodyFromVersion2(raw: unknown, fail: Fail): unknown {
   const body = record(raw, 'body', fail);
   const h = record(body.halfLives, 'halfLives', fail);
   const ledger = Object.entries(record(body.ledger, 'ledger', fail)).map(([type, t]) => {
-    const { halfLifeMs, refMs, masses } = record(t, `ledger[${JSON.stringify(type)}]`, fail);
+    const { halfLifeMs, refMs, masses } = record(t, `ledger[${describe(type)}]`, fail);
     return [type, halfLifeMs, array(masses, 'masses', fail).map((m) => [...array(m, 'mass', fail), refMs])];
   });
   return {
@@ -57,10 +57,10 @@ function ledgerOf(raw: unknown, halfLives: HalfLives, fail: Fail): Array<[string
   return array(raw, 'ledger', fail).map((entry) => {
     const [type, halfLifeMs, masses] = tuple(entry, 3, 'ledger entry', fail);
     orFail(signalTypeProblem('ledger type', type), fail);
-    if (types.has(type as string)) throw fail(`ledger type ${JSON.stringify(type)} appears twice`);
+    if (types.has(type as string)) throw fail(`ledger type ${describe(type)} appears twice`);
     types.add(type as string);
     if (halfLifeMs !== halfLifeOf(halfLives, type as string)) {
-      throw fail(`ledger type ${JSON.stringify(type)} has half-life ${String(halfLifeMs)}, the recorded half-lives say ${halfLifeOf(halfLives, type as string)}`);
+      throw fail(`ledger type ${describe(type)} has half-life ${describe(halfLifeMs)}, the recorded half-lives say ${halfLifeOf(halfLives, type as string)}`);
     }
     return [type as string, { halfLifeMs: halfLifeMs as number, masses: massesOf(masses, type as string, fail) }];
   });
@@ -68,11 +68,11 @@ function ledgerOf(raw: unknown, halfLives: HalfLives, fail: Fail): Array<[string
 
 function massesOf(raw: unknown, type: string, fail: Fail): Array<readonly [string, number, number]> {
   const ids = new Set<string>();
-  return array(raw, `ledger[${JSON.stringify(type)}] masses`, fail).map((m) => {
+  return array(raw, `ledger[${describe(type)}] masses`, fail).map((m) => {
     const [id, value, atMs] = tuple(m, 3, 'mass', fail);
     orFail(itemIdProblem('mass item id', id) ?? atProblem('mass time', atMs), fail);
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw fail(`mass of ${JSON.stringify(id)} (${type}) is ${String(value)}, not a finite number`);
-    if (ids.has(id as string)) throw fail(`item ${JSON.stringify(id)} has two masses of ${JSON.stringify(type)}`);
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw fail(`mass of ${describe(id)} (${type}) is ${describe(value)}, not a finite number`);
+    if (ids.has(id as string)) throw fail(`item ${describe(id)} has two masses of ${describe(type)}`);
     ids.add(id as string);
     return [id as string, value, atMs as number] as const;
   });
@@ -83,11 +83,11 @@ function itemsOf(raw: unknown, fail: Fail): Array<[string, string | null, Readon
   return array(raw, 'items', fail).map((entry) => {
     const [id, text, rawFields] = tuple(entry, 3, 'item', fail);
     orFail(itemIdProblem('item id', id) ?? textProblem(text ?? null), fail);
-    if (ids.has(id as string)) throw fail(`item ${JSON.stringify(id)} appears twice`);
+    if (ids.has(id as string)) throw fail(`item ${describe(id)} appears twice`);
     ids.add(id as string);
     if (rawFields === null || rawFields === undefined) return [id as string, (text ?? null) as string | null, null];
     const fields = checkItemFields(rawFields);
-    if (!fields.ok) throw fail(`item ${JSON.stringify(id)}: ${fields.problem}`);
+    if (!fields.ok) throw fail(`item ${describe(id)}: ${fields.problem}`);
     return [id as string, (text ?? null) as string | null, fields.fields];
   });
 }

@@ -3,7 +3,7 @@
  * holding the same state give the same answer.
  */
 import { TidalError } from '../errors.js';
-import { atProblem } from '../eventContent.js';
+import { atProblem, describe } from '../eventContent.js';
 import { DEFAULT_LIMIT, MAX_LIMIT } from '../limits.js';
 import { before } from '../ledger/topK.js';
 import type { DbState } from './dbState.js';
@@ -48,7 +48,7 @@ export function retrieve(state: DbState, q: RetrieveQuery, now: number): Scored[
 /** Items whose text holds every query token, by BM25 relevance (blended with `signal` when given), ties by id. */
 export function search(state: DbState, q: SearchQuery, now: number): Scored[] {
   checkKeys(q, SEARCH_KEYS, 'search');
-  if (typeof q.text !== 'string') throw new TidalError('InvalidInput', `text must be a string, got ${String(q.text)}`);
+  if (typeof q.text !== 'string') throw new TidalError('InvalidInput', `text must be a string, got ${describe(q.text)}`);
   const limit = checkLimit(q.limit);
   const at = checkAt(q.at, now);
   const signal = q.signal === undefined ? null : checkType('signal', q.signal);
@@ -85,14 +85,14 @@ function checkKeys(q: object, keys: Set<string>, what: string): void {
 }
 
 function checkType(field: string, value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0) throw new TidalError('InvalidInput', `${field} must be a non-empty string, got ${String(value)}`);
+  if (typeof value !== 'string' || value.length === 0) throw new TidalError('InvalidInput', `${field} must be a non-empty string, got ${describe(value)}`);
   return value;
 }
 
 function checkLimit(limit: unknown): number {
   if (limit === undefined) return DEFAULT_LIMIT;
   if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-    throw new TidalError('InvalidInput', `limit must be an integer in 1..${MAX_LIMIT}, got ${String(limit)}`);
+    throw new TidalError('InvalidInput', `limit must be an integer in 1..${MAX_LIMIT}, got ${describe(limit)}`);
   }
   return limit;
 }

@@ -12,9 +12,9 @@ import type { SegmentStore } from '../wal/segmentStore.js';
 import type { Wal } from '../wal/wal.js';
 import type { WalSegmentPayload } from '../wal/walSegmentPayload.js';
 import { encodeCheckpoint } from './checkpoint.js';
-import { installShippedCheckpoint } from './installCheckpoint.js';
+import { dropCoveredByCheckpoint, storeShippedCheckpoint, verifyShippedCheckpoint } from './installCheckpoint.js';
 import { type RecoveryReport, recoverDatabase } from './recoverDatabase.js';
-import { type ApplyResult, applyDecodedSegment, checkEpoch, checkNoGap } from './applySegment.js';
+import { type ApplyResult, applyDecodedSegment, checkEpoch, checkNoGap, checkSegmentIdAfter } from './applySegment.js';
 import { applyWalEvent, DbState } from './dbState.js';
 import { Freshness, type LeaderStatus } from './freshness.js';
 import { waitForSeq$ } from './waitForSeq.js';
@@ -174,6 +174,7 @@ export class TidalDb {
       checkEpoch(this.state, owned, decoded);
       if (decoded.lastSeq <= this.state.appliedSeq) return of(this.counted(applyDecodedSegment(this.state, owned, decoded)));
       checkNoGap(this.state, owned, decoded);
+      checkSegmentIdAfter(this.wal.sealedSegments.at(-1)?.segmentId ?? 0, owned);
       const where = `segment ${owned.segmentId}`;
       if (this.state.halfLives !== null) this.state.agreeHalfLives(decoded.header.halfLives, where);
       // Durable first, then applied, then acknowledged: an ack never runs ahead of the data.
@@ -228,10 +229,19 @@ export class TidalDb {
   async promote(): Promise<number> {
     this.checkOpen();
     if (!this.isFollower()) throw new TidalError('InvalidInput', 'promote() is for followers: this database is already a leader');
+    const before = { halfLives: this.state.halfLives, epoch: this.state.epoch };
     this.state.halfLives ??= defaultHalfLives();
     this.state.epoch += 1;
     this.role = 'leader';
-    await this.writeCheckpoint();
+    try {
+      await this.writeCheckpoint();
+    } catch (err) {
+      // Not durable: still the follower it was (a reopen finds no new epoch unless the checkpoint landed after all).
+      this.state.halfLives = before.halfLives;
+      this.state.epoch = before.epoch;
+      this.role = 'follower';
+      throw err;
+    }
     return this.state.epoch;
   }
 
@@ -264,11 +274,15 @@ export class TidalDb {
     this.checkOpen();
     if (!this.isFollower()) throw new TidalError('InvalidInput', 'installCheckpoint() is for followers');
     if (!(bytes instanceof Uint8Array)) throw new WalError('Corruption', `shipped checkpoint: must be a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
-    const restored = await installShippedCheckpoint(bytes.slice(), this.state, this.opts.shardId, this.store, this.wal);
+    const owned = bytes.slice();
+    const restored = verifyShippedCheckpoint(owned, this.state, this.opts.shardId);
     if (!restored) return false;
+    await storeShippedCheckpoint(this.store, restored.appliedSeq, owned);
+    // Stored (or possibly stored, which a reopen would restore): the live state is the checkpoint's from here on.
     this.state = restored;
     this.freshness.noteApplied(this.state.appliedSeq);
     this.appliedSubject.next(this.state.appliedSeq);
+    await dropCoveredByCheckpoint(this.store, this.wal, restored.appliedSeq);
     return true;
   }
 

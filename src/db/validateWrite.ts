@@ -48,7 +48,8 @@ export function validateSignal(input: SignalInput, seq: number, clock: SignalClo
   let at = input.at;
   if (at === undefined) at = clock.clock();
   else orThrow(atProblem('at', at) ?? futureProblem(at, clock));
-  return { kind: 'signal', seq, itemId, type, weight, at };
+  // + 0 stores -0 as 0: msgpack writes both as 0, so a reopened or replicated node must hold the same.
+  return { kind: 'signal', seq, itemId, type, weight: weight + 0, at: at + 0 };
 }
 
 /** The item `input` describes, with a frozen copy of its fields. */

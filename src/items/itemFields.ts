@@ -99,5 +99,5 @@ function describeValue(v: unknown): string {
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'object') return `an instance of ${(v as object).constructor?.name ?? 'an unknown class'}`;
   if (typeof v === 'string') return 'a string';
-  return `${typeof v} ${String(v)}`;
+  return typeof v === 'symbol' ? 'a symbol' : typeof v === 'function' ? 'a function' : `${typeof v} ${String(v)}`;
 }

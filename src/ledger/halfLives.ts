@@ -1,5 +1,5 @@
 import { TidalError } from '../errors.js';
-import { signalTypeProblem } from '../eventContent.js';
+import { signalTypeProblem, describe } from '../eventContent.js';
 import { DEFAULT_HALF_LIFE_MS, MIN_HALF_LIFE_MS } from '../limits.js';
 
 /**
@@ -41,7 +41,7 @@ export function halfLivesFromEntries(entries: Iterable<readonly [unknown, unknow
   const byType = new Map<string, number>();
   let fallback = halfLifeOrFail('halfLifeMs["*"]', defaultMs, fail);
   for (const [type, ms] of entries) {
-    const field = `halfLifeMs[${JSON.stringify(type)}]`;
+    const field = `halfLifeMs[${describe(type)}]`;
     const typeProblem = signalTypeProblem('a half-life type', type);
     if (typeProblem !== null) throw fail(typeProblem);
     const checked = halfLifeOrFail(field, ms, fail);
@@ -57,7 +57,7 @@ function checkHalfLife(field: string, ms: unknown): number {
 
 function halfLifeOrFail(field: string, ms: unknown, fail: (problem: string) => Error): number {
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < MIN_HALF_LIFE_MS) {
-    throw fail(`${field} must be a finite number of ms, at least ${MIN_HALF_LIFE_MS}, got ${String(ms)}`);
+    throw fail(`${field} must be a finite number of ms, at least ${MIN_HALF_LIFE_MS}, got ${describe(ms)}`);
   }
   return ms;
 }

@@ -18,7 +18,7 @@ import { blake3Digest, bytesEqual, CHECKSUM_BYTES } from '../checksum.js';
 import { WalError } from '../errors.js';
 import type { WalEvent } from '../events.js';
 import { decodeEvents, encodeEvents } from './eventCodec.js';
-import { hasMagic, readU64, view, writeMagic } from './segmentHeader.js';
+import { hasMagic, readTime, readU64, view, writeMagic } from './segmentHeader.js';
 
 export const BATCH_MAGIC = 'TDWB';
 export const BATCH_VERSION = 2;
@@ -66,7 +66,7 @@ export function decodeBatchHeader(bytes: Uint8Array, offset: number, where: stri
     eventCount: v.getUint32(offset + 12, true),
     firstSeq: readU64(v, offset + 16, where),
     lastSeq: readU64(v, offset + 24, where),
-    committedAtMs: v.getFloat64(offset + 32, true),
+    committedAtMs: readTime(v, offset + 32, where, 'committed-at time'),
     payloadLength: v.getUint32(offset + 40, true),
     checksum: bytes.subarray(offset + 44, offset + 44 + CHECKSUM_BYTES),
   };

@@ -46,7 +46,7 @@ function decodeTuple(t: unknown, index: number): WalEvent {
   if (t[1] === KIND_SIGNAL && t.length === 6) {
     const problem = itemIdProblem('itemId', t[2]) ?? signalTypeProblem('type', t[3]) ?? weightProblem(t[4]) ?? atProblem('at', t[5]);
     if (problem !== null) throw new Error(`event ${index} (seqno ${seq}): ${problem}`);
-    return { kind: 'signal', seq, itemId: t[2] as string, type: t[3] as string, weight: t[4] as number, at: t[5] as number };
+    return { kind: 'signal', seq, itemId: t[2] as string, type: t[3] as string, weight: (t[4] as number) + 0, at: (t[5] as number) + 0 };
   }
   if (t[1] === KIND_ITEM && t.length === 5) {
     const text: unknown = t[3] ?? null;

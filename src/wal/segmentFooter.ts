@@ -12,7 +12,7 @@
  */
 import { CHECKSUM_BYTES, type Hasher } from '../checksum.js';
 import { WalError } from '../errors.js';
-import { hasMagic, readU64, view, writeMagic } from './segmentHeader.js';
+import { hasMagic, readTime, readU64, view, writeMagic } from './segmentHeader.js';
 
 export const FOOTER_MAGIC = 'TDWF';
 export const FOOTER_BYTES = 56;
@@ -46,7 +46,7 @@ export function decodeSegmentFooter(bytes: Uint8Array, offset: number, where: st
   return {
     eventCount: v.getUint32(offset + 4, true),
     lastSeq: readU64(v, offset + 8, where),
-    sealedAtMs: v.getFloat64(offset + 16, true),
+    sealedAtMs: readTime(v, offset + 16, where, 'sealed-at time'),
     checksum: bytes.subarray(offset + FOOTER_HASHED_BYTES, offset + FOOTER_HASHED_BYTES + CHECKSUM_BYTES),
   };
 }

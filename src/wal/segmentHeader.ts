@@ -17,7 +17,7 @@
  */
 import { Packr } from 'msgpackr';
 import { WalError } from '../errors.js';
-import { nameProblem } from '../eventContent.js';
+import { atProblem, describe, nameProblem } from '../eventContent.js';
 import { halfLivesFromEntries, type HalfLives } from '../ledger/halfLives.js';
 import { MAX_REGION_BYTES } from '../limits.js';
 
@@ -82,9 +82,9 @@ export function decodeSegmentHeader(bytes: Uint8Array, where: string): { header:
   return {
     header: {
       shardId: v.getUint32(8, true),
-      segmentId: readU64(v, 16, where),
-      firstSeq: readU64(v, 24, where),
-      createdAtMs: v.getFloat64(32, true),
+      segmentId: readPositive(v, 16, where, 'segment id'),
+      firstSeq: readPositive(v, 24, where, 'first seqno'),
+      createdAtMs: readTime(v, 32, where, 'created-at time'),
       regionId: meta.regionId,
       halfLives: meta.halfLives,
       epoch: meta.epoch,
@@ -103,8 +103,8 @@ function decodeMeta(raw: unknown, fail: (problem: string) => Error): { regionId:
   if (!(h instanceof Map) || !(h.get('t') instanceof Map)) throw fail('half-lives (h) must be a map holding a map t');
   const halfLives = halfLivesFromEntries((h.get('t') as Map<unknown, unknown>).entries(), fail, h.get('d'));
   const epoch: unknown = raw.get('e') ?? 0;
-  if (!Number.isSafeInteger(epoch) || (epoch as number) < 0) throw fail(`epoch (e) must be a non-negative integer, got ${String(epoch)}`);
-  return { regionId: regionId as string, halfLives, epoch: epoch as number };
+  if (!Number.isSafeInteger(epoch) || (epoch as number) < 0) throw fail(`epoch (e) must be a non-negative integer, got ${describe(epoch)}`);
+  return { regionId: regionId as string, halfLives, epoch: (epoch as number) + 0 }; // + 0: -0 reads as 0
 }
 
 export function view(bytes: Uint8Array): DataView {
@@ -118,6 +118,21 @@ export function readU64(v: DataView, offset: number, where: string): number {
     throw new WalError('Corruption', `${where}: u64 at offset ${offset} is ${n}, past the largest safe integer`);
   }
   return Number(n);
+}
+
+/** A u64 id or seqno that must be at least 1 (segment ids and seqnos start at 1). */
+function readPositive(v: DataView, offset: number, where: string, what: string): number {
+  const n = readU64(v, offset, where);
+  if (n < 1) throw new WalError('Corruption', `${where}: ${what} at offset ${offset} is ${n}, expected at least 1`);
+  return n;
+}
+
+/** An f64 time in ms since epoch within the legal range (±8.64e15); `what` names the field. */
+export function readTime(v: DataView, offset: number, where: string, what: string): number {
+  const ms = v.getFloat64(offset, true);
+  const problem = atProblem(what, ms);
+  if (problem !== null) throw new WalError('Corruption', `${where}: ${problem} (at offset ${offset})`);
+  return ms;
 }
 
 export function writeMagic(out: Uint8Array, offset: number, magic: string): void {

@@ -6,6 +6,7 @@
  * what the bytes say. A payload is only a label on its bytes: a lying label
  * is Corruption, never trusted.
  */
+import { describe } from '../eventContent.js';
 import { Checksum } from '../checksum.js';
 import { WalError } from '../errors.js';
 import { decodeSegment, type DecodedSegment } from './decodeSegment.js';
@@ -25,7 +26,7 @@ export function ownedPayload(payload: unknown): WalSegmentPayload {
   if (typeof payload !== 'object' || payload === null) throw new WalError('Corruption', `a segment payload must be an object, got ${payload === null ? 'null' : typeof payload}`);
   const p = payload as Partial<Record<keyof WalSegmentPayload, unknown>>;
   for (const field of NUMERIC_FIELDS) {
-    if (typeof p[field] !== 'number' || !Number.isFinite(p[field])) throw new WalError('Corruption', `segment payload field ${field} must be a finite number, got ${String(p[field])}`);
+    if (typeof p[field] !== 'number' || !Number.isFinite(p[field])) throw new WalError('Corruption', `segment payload field ${field} must be a finite number, got ${describe(p[field])}`);
   }
   if (!(p.bytes instanceof Uint8Array)) throw new WalError('Corruption', 'segment payload field bytes must be a Uint8Array');
   if (!(p.checksum instanceof Checksum)) throw new WalError('Corruption', 'segment payload field checksum must be a Checksum');

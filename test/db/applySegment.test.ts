@@ -183,18 +183,20 @@ for (const where of ['memory', 'file'] as const) {
   });
 
   describe(`an overlapping segment applies only the events after the high-water mark (${where} follower)`, () => {
-    it("leader A sealed 1..5 and 6..10, leader B (same writes and clock) sealed 1..10: A's first then B's applies 6..10 only", async () => {
+    it("leader A sealed 1..5 and 6..10, leader B (same writes and clock) 1..3 and 4..10: A's first then B's second applies 6..10 only", async () => {
       const a = await leader(10, [5]);
-      const b = await leader(10, []);
-      expect(a.segments.map((s) => [s.firstSeq, s.lastSeq])).toEqual([[1, 5], [6, 10]]);
-      expect(b.segments.map((s) => [s.firstSeq, s.lastSeq])).toEqual([[1, 10]]);
+      const b = await leader(10, [3]);
+      expect(a.segments.map((s) => [s.segmentId, s.firstSeq, s.lastSeq])).toEqual([[1, 1, 5], [2, 6, 10]]);
+      expect(b.segments.map((s) => [s.segmentId, s.firstSeq, s.lastSeq])).toEqual([[1, 1, 3], [2, 4, 10]]);
       const { db: follower, dir } = await openFollower();
       await follower.applySegment(a.segments[0]!);
-      const r = await follower.applySegment(b.segments[0]!);
-      expect([r.appliedEvents, r.skippedEvents, r.appliedSeq]).toEqual([5, 5, 10]);
+      const r = await follower.applySegment(b.segments[1]!);
+      expect([r.appliedEvents, r.skippedEvents, r.appliedSeq]).toEqual([5, 2, 10]);
       expect(observe(follower, view)).toEqual(observe(a.db, view));
       const again = await follower.applySegment(a.segments[1]!);
       expect([again.appliedEvents, again.skippedEvents]).toEqual([0, 5]);
+      // A segment holding new events must come after the last one stored: B's segment 1 reusing A's id would overwrite it.
+      await expect(follower.applySegment(b.segments[0]!)).resolves.toMatchObject({ appliedEvents: 0 });
       expect(observe(follower, view)).toEqual(observe(b.db, view));
       if (dir) {
         await follower.close();

@@ -32,8 +32,9 @@ describe('a failed flush fails only that batch and leaves the database failed cl
       const c = settle(db.signal({ itemId: 'c', type: 'view', at: T0 }));
       for (const r of [await b, await c]) {
         expect(r.ok).toBe(false);
-        expect((r as { error: TidalError }).error).toBeInstanceOf(TidalError);
-        expect((r as { error: TidalError }).error.code).toBe('Failed');
+        const { error } = r as unknown as { error: TidalError };
+        expect(error).toBeInstanceOf(TidalError);
+        expect(error.code).toBe('Failed');
       }
       expect(db.lastSeq).toBe(1);
       expect(() => db.readDecayScore('a', 'view', T0)).toThrow(expect.objectContaining({ code: 'Failed' }));

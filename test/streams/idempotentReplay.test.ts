@@ -20,25 +20,25 @@ describe('idempotentReplay', () => {
   });
 
   it('applies only the events after the high-water mark from a segment that overlaps it', async () => {
-    const writes = async (maxSegmentBytes: number, sealEvery: number) => {
+    const writes = async (maxSegmentBytes: number, sealAfter: readonly number[]) => {
       const db = await memoryLeader(() => 0, { wal: { maxSegmentBytes } });
       const out = [];
       for (let i = 1; i <= 10; i++) {
         void db.signal({ itemId: `i${i % 3}`, type: 'view', weight: i, at: i * 1000 });
-        if (i % sealEvery === 0) out.push((await db.wal.seal())!);
+        if (sealAfter.includes(i)) out.push((await db.wal.seal())!);
       }
       return { db, out };
     };
-    const a = await writes(1 << 20, 5); // 1..5, 6..10
-    const b = await writes(1 << 20, 10); // 1..10
+    const a = await writes(1 << 20, [5, 10]); // segment 1: 1..5, segment 2: 6..10
+    const b = await writes(1 << 20, [3, 10]); // segment 1: 1..3, segment 2: 4..10 (a new segment must come after the last stored)
     const follower = await memoryFollower(() => 0);
     const results: Array<{ appliedEvents: number; skippedEvents: number }> = [];
     marbles((m) => {
       const rejected = new Subject<SegmentRejection>();
-      m.cold('ab|', { a: a.out[0]!, b: b.out[0]! }).pipe(validateChecksum(rejected), idempotentReplay(follower))
+      m.cold('ab|', { a: a.out[0]!, b: b.out[1]! }).pipe(validateChecksum(rejected), idempotentReplay(follower))
         .subscribe((o) => o.kind === 'applied' && results.push(o.result));
     })();
-    expect(results).toEqual([expect.objectContaining({ appliedEvents: 5, skippedEvents: 0 }), expect.objectContaining({ appliedEvents: 5, skippedEvents: 5 })]);
+    expect(results).toEqual([expect.objectContaining({ appliedEvents: 5, skippedEvents: 0 }), expect.objectContaining({ appliedEvents: 5, skippedEvents: 2 })]);
     expect(stateOf(follower, 20_000)).toEqual(stateOf(a.db, 20_000));
   });
 });

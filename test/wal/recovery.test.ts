@@ -31,8 +31,9 @@ function tempDir(): string {
   return dir;
 }
 
+/** History kept (retainSegments): these tests damage and inspect sealed segments a checkpoint covers. */
 function open(dir: string, wal: WalOptions = {}): Promise<TidalDb> {
-  return TidalDb.open({ dir, clock: () => WORKLOAD_CLOCK_MS, halfLifeMs: WORKLOAD_HALF_LIFE_MS, wal: { sync: 'fsync', ...wal } });
+  return TidalDb.open({ dir, clock: () => WORKLOAD_CLOCK_MS, halfLifeMs: WORKLOAD_HALF_LIFE_MS, wal: { sync: 'fsync', retainSegments: 10_000, ...wal } });
 }
 
 /** Writes `batches` commit groups of `perBatch` events each: one WAL batch per group. */
