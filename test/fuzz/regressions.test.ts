@@ -141,7 +141,7 @@ describe('KNOWN, blocked on src fixes', () => {
     expect(db.lastSeq).toBe(0);
   });
 
-  // KNOWN SEG-FOOTER-TIME: the footer's sealed-at time is not checked: decodeSegment accepts NaN, ±Infinity and times outside ±MAX_ABS_AT_MS, and applySegment records an out-of-range finite one (1e300) as the segment's sealedAtMs, which replication lag then reads (src/wal/segmentFooter.ts, src/wal/decodeSegment.ts)
+  // KNOWN SEG-FOOTER-TIME: decodeSegment does not check the footer's sealed-at time: it accepts NaN, ±Infinity and times outside ±MAX_ABS_AT_MS and hands them out as footer.sealedAtMs (applySegment refuses them, but recovery on open decodes local segments with the same decoder) (src/wal/segmentFooter.ts, src/wal/decodeSegment.ts)
   it('SEG-FOOTER-TIME: a sealed-at time that is not a legal time is refused as Corruption', async () => {
     const accepted = [NaN, Infinity, -Infinity, -8.64e15 - 1, 1e300].filter((ms) => thrown(() => decodeSegment(sealedAt(0, ms), 'forged', 'sealed')) === null);
     expect(accepted).toEqual([]);
