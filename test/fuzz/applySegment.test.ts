@@ -74,8 +74,7 @@ function lyingPayload(honest: WalSegmentPayload, lie: Lie, framing: { offset: nu
 }
 
 describe('applySegment fuzzing', () => {
-  // BLOCKED on src fix: SEG-META-BIGINT-KEY, SEG-ID-ZERO, SEG-ID-REUSED, EPOCH-NEGZERO
-  it.skip(`refuses mutated segments with nothing changed, or accepts only valid, reproducible state (${MUTATION_RUNS} cases)`, async () => {
+  it(`refuses mutated segments with nothing changed, or accepts only valid, reproducible state (${MUTATION_RUNS} cases)`, async () => {
     await fc.assert(fc.asyncProperty(fc.nat({ max: 2 }), segmentMutation, async (target, m) => {
       await checkSegmentApply(pool, log, target, payloadOf(mutateSegment(segments, target, m)));
     }), fuzzParameters(MUTATION_RUNS));
@@ -103,8 +102,7 @@ describe('applySegment fuzzing', () => {
     }), fuzzParameters(LYING_PAYLOAD_RUNS));
   });
 
-  // BLOCKED on src fix: PAYLOAD-STRING-COERCE
-  it.skip(`refuses malformed payload objects with a typed error, changing nothing (${MALFORMED_PAYLOAD_RUNS} cases)`, async () => {
+  it(`refuses malformed payload objects with a typed error, changing nothing (${MALFORMED_PAYLOAD_RUNS} cases)`, async () => {
     const field = fc.constantFrom('shardId', 'segmentId', 'firstSeq', 'lastSeq', 'sealedAtMs', 'bytes', 'checksum');
     const overrides = fc.array(fc.tuple(field, hostileJsValue), { minLength: 1, maxLength: 3 });
     const malformed = fc.oneof(

@@ -3,8 +3,10 @@
  * this directory found. Each is named by its id.
  *
  * - FRAME-*: in streams/transports, fixed with the test.
- * - KNOWN *: in src/, skipped until src is fixed; unskip with the fix (and
- *   the fuzz tests marked BLOCKED on it).
+ * - the others: in src/, found while src was being reworked for issue 7 and
+ *   fixed there (9e70032). A new one in src gets an `it.skip` test marked
+ *   `// KNOWN <id>: <what fails>` until it is fixed, and the fuzz properties
+ *   it breaks are skipped with `// BLOCKED on src fix: <ids>`.
  */
 import { Packr } from 'msgpackr';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -98,8 +100,8 @@ describe('fixed in streams/transports', () => {
   });
 });
 
-describe('KNOWN, blocked on src fixes', () => {
-  // KNOWN SEG-META-BIGINT-KEY: segment meta maps decode as Maps (any key type); a half-life keyed by a msgpack uint64 (a BigInt) makes decodeSegment throw a plain TypeError from JSON.stringify(type) (halfLivesFromEntries, src/ledger/halfLives.ts)
+describe('fixed in src', () => {
+  // FIXED SEG-META-BIGINT-KEY: segment meta maps decode as Maps (any key type); a half-life keyed by a msgpack uint64 (a BigInt) makes decodeSegment throw a plain TypeError from JSON.stringify(type) (halfLivesFromEntries, src/ledger/halfLives.ts)
   it('SEG-META-BIGINT-KEY: a half-life keyed by a BigInt in segment meta is refused as Corruption', () => {
     const meta = map([
       [str('r'), str('fuzz-region')],
@@ -112,7 +114,7 @@ describe('KNOWN, blocked on src fixes', () => {
     expect(err).toBeInstanceOf(WalError);
   });
 
-  // KNOWN CKPT-STRING-COERCE: checkpoint body errors render untrusted values with String(); a body map decoded to an object whose toString is not a function makes that throw a plain TypeError ("Cannot convert object to primitive value") from decodeCheckpoint and installCheckpoint: masses, ledger half-lives, default half-life, epoch (src/db/checkpointBody.ts, src/ledger/halfLives.ts halfLifeOrFail)
+  // FIXED CKPT-STRING-COERCE: checkpoint body errors render untrusted values with String(); a body map decoded to an object whose toString is not a function makes that throw a plain TypeError ("Cannot convert object to primitive value") from decodeCheckpoint and installCheckpoint: masses, ledger half-lives, default half-life, epoch (src/db/checkpointBody.ts, src/ledger/halfLives.ts halfLifeOrFail)
   it('CKPT-STRING-COERCE: unprintable values in a checkpoint body are refused with typed errors', () => {
     const inputs: Array<[string, () => unknown]> = [
       ['checkpoint mass', () => decodeCheckpoint(checkpointWith((b) => { b.ledger.view.masses[0][1] = { toString: null }; }), 0, 'forged')],
@@ -127,7 +129,7 @@ describe('KNOWN, blocked on src fixes', () => {
     expect(untyped).toEqual([]);
   });
 
-  // KNOWN PAYLOAD-STRING-COERCE: applySegment with a payload field (shardId, segmentId, firstSeq, lastSeq, sealedAtMs) that is an object String() cannot print ({ toString: null }, Object.create(null)) rejects with a plain TypeError, from the error message of the field check (src/wal/verifyPayload.ts)
+  // FIXED PAYLOAD-STRING-COERCE: applySegment with a payload field (shardId, segmentId, firstSeq, lastSeq, sealedAtMs) that is an object String() cannot print ({ toString: null }, Object.create(null)) rejects with a plain TypeError, from the error message of the field check (src/wal/verifyPayload.ts)
   it('PAYLOAD-STRING-COERCE: a payload field String() cannot print is refused with a typed error', async () => {
     const db = await follower();
     const untyped: string[] = [];
@@ -141,7 +143,7 @@ describe('KNOWN, blocked on src fixes', () => {
     expect(db.lastSeq).toBe(0);
   });
 
-  // KNOWN SEG-FOOTER-TIME: decodeSegment does not check the footer's sealed-at time: it accepts NaN, ±Infinity and times outside ±MAX_ABS_AT_MS and hands them out as footer.sealedAtMs (applySegment refuses them, but recovery on open decodes local segments with the same decoder) (src/wal/segmentFooter.ts, src/wal/decodeSegment.ts)
+  // FIXED SEG-FOOTER-TIME: decodeSegment does not check the footer's sealed-at time: it accepts NaN, ±Infinity and times outside ±MAX_ABS_AT_MS and hands them out as footer.sealedAtMs (applySegment refuses them, but recovery on open decodes local segments with the same decoder) (src/wal/segmentFooter.ts, src/wal/decodeSegment.ts)
   it('SEG-FOOTER-TIME: a sealed-at time that is not a legal time is refused as Corruption', async () => {
     const accepted = [NaN, Infinity, -Infinity, -8.64e15 - 1, 1e300].filter((ms) => thrown(() => decodeSegment(sealedAt(0, ms), 'forged', 'sealed')) === null);
     expect(accepted).toEqual([]);
@@ -150,7 +152,7 @@ describe('KNOWN, blocked on src fixes', () => {
     expect(db.wal.sealedSegments).toEqual([]);
   });
 
-  // KNOWN SEG-ID-ZERO: applySegment accepts a segment whose header (and payload) name segment id 0, stores it, and the follower can no longer open: "starts at seqno 6 but the log before it ends at 0: a segment is missing" (src/db/tidalDb.ts applySegment$: segment ids are not checked)
+  // FIXED SEG-ID-ZERO: applySegment accepts a segment whose header (and payload) name segment id 0, stores it, and the follower can no longer open: "starts at seqno 6 but the log before it ends at 0: a segment is missing" (src/db/tidalDb.ts applySegment$: segment ids are not checked)
   it('SEG-ID-ZERO: a segment numbered 0 is refused, and the follower still reopens', async () => {
     const store = new MemorySegmentStore();
     const db = await follower(store);
@@ -160,7 +162,7 @@ describe('KNOWN, blocked on src fixes', () => {
     await expect(follower(store)).resolves.toBeInstanceOf(TidalDb);
   });
 
-  // KNOWN SEG-ID-REUSED: applySegment accepts a segment that reuses an id the follower already stores (segment 3's bytes labelled 1) and overwrites the stored segment 1: reading back segment 1 no longer matches its index entry (src/db/tidalDb.ts applySegment$, src/wal/wal.ts storeSealed$)
+  // FIXED SEG-ID-REUSED: applySegment accepts a segment that reuses an id the follower already stores (segment 3's bytes labelled 1) and overwrites the stored segment 1: reading back segment 1 no longer matches its index entry (src/db/tidalDb.ts applySegment$, src/wal/wal.ts storeSealed$)
   it('SEG-ID-REUSED: a segment reusing a stored segment id is refused, and the stored one is kept', async () => {
     const db = await follower();
     for (const s of log.segments.slice(0, 2)) await db.applySegment(payloadOf(Uint8Array.from(s.bytes)));
@@ -170,7 +172,7 @@ describe('KNOWN, blocked on src fixes', () => {
     expect(readBack.map((p) => Buffer.from(p.bytes).toString('hex'))).toEqual(log.segments.slice(0, 2).map((s) => Buffer.from(s.bytes).toString('hex')));
   });
 
-  // KNOWN EPOCH-NEGZERO: an epoch written as float64 -0 (in segment meta or a checkpoint body) is accepted as -0; after a reopen the follower's epoch reads +0, so its state differs from before the reopen (src/wal/segmentHeader.ts, src/db/checkpointBody.ts: -0 passes Number.isSafeInteger and >= 0)
+  // FIXED EPOCH-NEGZERO: an epoch written as float64 -0 (in segment meta or a checkpoint body) is accepted as -0; after a reopen the follower's epoch reads +0, so its state differs from before the reopen (src/wal/segmentHeader.ts, src/db/checkpointBody.ts: -0 passes Number.isSafeInteger and >= 0)
   it('EPOCH-NEGZERO: an epoch of -0 is refused or read as 0, the same before and after a reopen', async () => {
     const segmentStore = new MemorySegmentStore();
     const bySegment = await follower(segmentStore);
