@@ -48,11 +48,18 @@ export class FaultPlan {
     this.failAt = this.log.length + 1;
   }
 
+  /** Also fails the next `count` operations after the planned one (a double fault), each on its own. */
+  failNextToo(count: number): void {
+    for (let i = 1; i <= count; i++) this.alsoFailing.add(this.log.length + i);
+  }
+
+  private readonly alsoFailing = new Set<number>();
+
   /** Counts one operation; returns true when this one must fail. */
   next(op: string): boolean {
     this.log.push(op);
     const n = this.log.length;
-    const fail = this.sticky ? n >= this.failAt : n === this.failAt;
+    const fail = this.sticky ? n >= this.failAt : n === this.failAt || this.alsoFailing.has(n);
     if (fail && this.failed === null) this.failed = `#${n} ${op}`;
     return fail;
   }

@@ -207,3 +207,36 @@ describe('installing a checkpoint on a failing disk', () => {
     await reopened.close();
   });
 });
+
+describe('a double fault while installing a checkpoint', () => {
+  // KNOWN: the checkpoint's write fails with nothing written, and the removal that should undo it
+  // fails too. installCheckpoint (src/db/installCheckpoint.ts, TidalDb.installCheckpoint) then
+  // treats the checkpoint as stored ("possibly stored") and swaps its state in, so lastSeq says 4
+  // with nothing on disk behind it (IO_SWEEP=full, before:39:sticky, shows the same). The next
+  // shipped segment (5..8) is stored and acknowledged; after a crash, reopen finds segment 5..8 and
+  // no checkpoint, and refuses the directory: "a segment is missing". Not knowing whether the
+  // checkpoint landed, the install could fail closed instead (refuse applies until a reopen tells).
+  it.skip('leaves a directory that reopens with everything acknowledged', async () => {
+    const leader = await TidalDb.open({ ...WORKLOAD_DB_OPTIONS, dir: path.join(dir, 'leader') });
+    await writeMany(leader, 4);
+    await leader.wal.seal();
+    await leader.checkpoint();
+    await writeMany(leader, 4);
+    const second = (await leader.wal.seal())!;
+    const plan = new FaultPlan();
+    const follower = await openFaulty(plan, 'follower', { role: 'follower' });
+    const shipped = (await leader.latestCheckpoint())!.bytes;
+    const k = plan.log.length;
+    plan.failNext(); // the checkpoint's write (nothing written) ...
+    plan.failNextToo(2); // ... and the removal that would undo it
+    const installed = await follower.installCheckpoint(shipped).then(() => true, () => false);
+    expect(plan.log.slice(k, k + 2)).toEqual(['follower writeCheckpoint 4', 'follower removeCheckpoint 4']);
+    let acked = 0;
+    if (installed || follower.lastSeq === 4) acked = (await follower.applySegment(second)).appliedSeq;
+    // A crash: the follower is not closed. Its directory is reopened as it stands.
+    const reopened = await TidalDb.open({ ...WORKLOAD_DB_OPTIONS, dir: path.join(dir, 'follower') });
+    expect(reopened.lastSeq).toBeGreaterThanOrEqual(acked);
+    await reopened.close();
+    await leader.close();
+  });
+});
