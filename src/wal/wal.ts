@@ -148,7 +148,9 @@ export class Wal {
    * Seals the active segment: flushes pending events, appends the footer and
    * (on disk) syncs it. Resolves with the sealed segment once it is durable,
    * or null when there was nothing to seal. In memory, `sealed$` has emitted
-   * before this returns.
+   * before this returns. If the flush, the footer's append or its sync fails,
+   * it rejects (never throws) with the log's failure: the log stops, so no
+   * segment is ever opened behind one left unsealed.
    */
   seal(): Promise<WalSegmentPayload | null> {
     this.flushPending();
