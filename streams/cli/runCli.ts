@@ -1,6 +1,6 @@
 /**
  * The `tidaldb` command line: commander wiring of the subcommands, one file
- * each (demo.ts, inspect.ts, verify.ts, follower.ts), with one-line errors
+ * each (demo.ts, inspect.ts, verify.ts, leader.ts, follower.ts), with one-line errors
  * and the exit codes of {@link ExitCode}. No `process.exit` here: the exit
  * code is returned, so tests run the CLI in-process.
  */
@@ -10,6 +10,7 @@ import { type CliIo, ExitCode, oneLine, reportError } from './cliIo.js';
 import { demoCommand } from './demo.js';
 import { followerCommand } from './follower.js';
 import { inspectCommand } from './inspect.js';
+import { leaderCommand } from './leaderCommand.js';
 import type { SubcommandContext } from './subcommandContext.js';
 import { verifyCommand } from './verify.js';
 
@@ -24,10 +25,10 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
   let exitCode: ExitCode = ExitCode.Ok;
   const ctx: SubcommandContext = { io, exit: (code) => (exitCode = code) };
   const program = configure(new Command('tidaldb'), io)
-    .description('tidaldb: inspect and verify WAL directories, run a follower replica, or run the replication demo.')
+    .description('tidaldb: inspect and verify WAL directories, run a leader or a follower replica, or run the replication demo.')
     .version(packageVersion(), '-V, --version', 'print the tidaldb version')
     .showSuggestionAfterError(true);
-  for (const sub of [demoCommand(ctx), inspectCommand(ctx), verifyCommand(ctx), followerCommand(ctx)]) program.addCommand(configure(sub, io));
+  for (const sub of [demoCommand(ctx), inspectCommand(ctx), verifyCommand(ctx), leaderCommand(ctx), followerCommand(ctx)]) program.addCommand(configure(sub, io));
   try {
     await program.parseAsync([...args], { from: 'user' });
     return exitCode;

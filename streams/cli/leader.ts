@@ -1,0 +1,246 @@
+/**
+ * `tidaldb leader`: a leader database served to followers over TCP. Opens
+ * (and locks) a directory, listens, ships its WAL to the follower set,
+ * optionally ingests NDJSON from a file or stdin, and prints one status
+ * line per second until SIGINT or SIGTERM.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
+import {
+  defer, EMPTY, filter, firstValueFrom, fromEvent, interval, map, merge, NEVER, type Observable, of, type Subscription, take,
+} from 'rxjs';
+import { prometheusRegistry, TidalDb, TidalError } from '../../src/index.js';
+import { TcpTransport, type TcpLeaderTransport, type TcpTransportEvent } from '../transports/tcpTransport.js';
+import { type LeaderHandle, startLeader } from '../walShipper.js';
+import { type CliIo, CliError, errorMessage, ExitCode, oneLine, reportError } from './cliIo.js';
+import { count, plural } from './formatTable.js';
+import { MAX_REPORTED_BAD_LINES } from './ingestLimits.js';
+import { ingestNdjson, type IngestSummary } from './ingestNdjson.js';
+import { checkLeaderOptions, type LeaderRunOptions } from './leaderOptions.js';
+import { type FollowerStatusView, leaderStatusLine } from './leaderStatusLine.js';
+import { type MetricsServer, serveMetrics } from './serveMetrics.js';
+
+export type { LeaderRunOptions } from './leaderOptions.js';
+
+/** 1 s: one status line per second is what a person can read as it scrolls. */
+export const DEFAULT_LEADER_STATUS_INTERVAL_MS = 1000;
+
+export interface LeaderRunContext {
+  /** Aborting it stops the leader and closes everything (SIGINT/SIGTERM in the CLI). */
+  readonly signal: AbortSignal;
+  /** What `--ingest -` reads. Default process.stdin. */
+  readonly stdin?: Readable;
+}
+
+/** What runLeader opened, closed in reverse order. */
+interface Opened {
+  input: Readable | null;
+  db: TidalDb | null;
+  listener: TcpLeaderTransport | null;
+  server: MetricsServer | null;
+  handle: LeaderHandle | null;
+}
+
+/** What a running leader works with. */
+interface Serving {
+  readonly db: TidalDb;
+  readonly handle: LeaderHandle;
+  readonly listener: TcpLeaderTransport;
+  readonly input: Readable | null;
+}
+
+/**
+ * Runs a leader until `context.signal` aborts (or, with `exitWhenSynced`,
+ * until every follower holds everything), then stops shipping and closes
+ * the listener, the metrics server and the database (which checkpoints and
+ * releases the directory's lock).
+ *
+ * @returns 0 after a clean stop; 1 when the directory cannot be opened
+ * (locked by another process, corrupt), the port cannot be bound, a
+ * `--strict` ingest met a bad line, a write failed, or closing failed; 2
+ * for bad usage (a missing token or follower, a missing `--ingest` file).
+ */
+export async function runLeader(options: LeaderRunOptions, io: CliIo, context: LeaderRunContext): Promise<ExitCode> {
+  const opened: Opened = { input: null, db: null, listener: null, server: null, handle: null };
+  let code: ExitCode;
+  try {
+    const token = checkLeaderOptions(options);
+    await requireDbDir(options.dir);
+    opened.input = await openIngest(options.ingest, context.stdin ?? process.stdin);
+    const db = (opened.db = await openLeaderDb(options));
+    const listener = (opened.listener = await listen(options, token, db));
+    if (options.metrics) {
+      opened.server = await serveMetrics({ ...options.metrics, registry: prometheusRegistry(db) });
+      io.out.write(`serving metrics at http://${options.metrics.host}:${opened.server.port}/metrics\n`);
+    }
+    const followers = options.followers.map((f) => JSON.stringify(f)).join(', ');
+    io.out.write(`leader of ${options.dir} at seqno ${db.lastSeq}, listening on ${listener.host}:${listener.port} for ${followers}\n`);
+    const handle = (opened.handle = startLeader({ db, transport: listener, followers: options.followers, shipIntervalMs: options.shipIntervalMs }));
+    code = await serve({ db, handle, listener, input: opened.input }, options, io, context.signal);
+  } catch (err) {
+    code = reportError(io, err);
+  }
+  const clean = await shutDown(opened, io);
+  return clean ? code : ExitCode.Failure;
+}
+
+/** Reports, ingests and waits; the exit code of the run (1 when a strict ingest stopped at a bad line or the pipeline failed). */
+async function serve(serving: Serving, options: LeaderRunOptions, io: CliIo, signal: AbortSignal): Promise<ExitCode> {
+  const { db, handle, listener, input } = serving;
+  const latest: { lag: Readonly<Record<string, FollowerStatusView>> } = { lag: {} };
+  const statusEvery = options.statusIntervalMs ?? DEFAULT_LEADER_STATUS_INTERVAL_MS;
+  const subscriptions: Subscription[] = [
+    handle.lag$.subscribe((lag) => (latest.lag = lag)),
+    interval(statusEvery).subscribe(() => {
+      io.out.write(`${leaderStatusLine({ nowMs: Date.now(), leaderSeq: db.lastSeq, followers: options.followers, lag: latest.lag })}\n`);
+    }),
+    listener.events$.subscribe((e) => reportConnection(e, options.followers, io)),
+    handle.rejected$.subscribe((r) => {
+      const what = r.peer === '*' ? 'the leader pipeline' : `shipping to ${JSON.stringify(r.peer)}`;
+      io.err.write(`warning: ${what} failed: ${oneLine(errorMessage(r.error))}\n`);
+    }),
+  ];
+  const stopInput = (): void => void input?.destroy();
+  signal.addEventListener('abort', stopInput, { once: true });
+  try {
+    if (input && options.ingest !== undefined) {
+      const summary = await ingest(db, input, options, io, signal);
+      if (summary.stoppedAt) return ExitCode.Failure;
+    }
+    const end = await firstValueFrom(merge(
+      signalled(signal),
+      options.exitWhenSynced ? handle.lag$.pipe(filter((lag) => holdsAll(lag, db.lastSeq, options.followers)), map((): RunEnd => ({ kind: 'synced' }))) : EMPTY,
+      fatalErrors(handle).pipe(map((error): RunEnd => ({ kind: 'failed', error }))),
+    ));
+    if (end.kind === 'failed') throw new CliError(ExitCode.Failure, `leader: the replication pipeline failed: ${oneLine(errorMessage(end.error))}`, { cause: end.error });
+    if (end.kind === 'synced') io.out.write(`every follower holds seqno ${count(db.lastSeq)}; exiting (--exit-when-synced)\n`);
+    return ExitCode.Ok;
+  } finally {
+    signal.removeEventListener('abort', stopInput);
+    for (const s of subscriptions) s.unsubscribe();
+  }
+}
+
+/** Why a run ends: SIGINT/SIGTERM, every follower synced (--exit-when-synced), or a fatal pipeline error. */
+type RunEnd = { readonly kind: 'signalled' } | { readonly kind: 'synced' } | { readonly kind: 'failed'; readonly error: unknown };
+
+/** Emits once `signal` aborts (at once if it already has). */
+function signalled(signal: AbortSignal): Observable<RunEnd> {
+  const end: RunEnd = { kind: 'signalled' };
+  return defer(() => (signal.aborted ? of(end) : fromEvent(signal, 'abort').pipe(take(1), map(() => end))));
+}
+
+/** The handle's fatal errors, where it reports them (`error$`, issue 8); nothing from a handle without one. */
+function fatalErrors(handle: LeaderHandle): Observable<unknown> {
+  return (handle as { readonly error$?: Observable<unknown> }).error$ ?? NEVER;
+}
+
+type AckedSeqs = Readonly<Record<string, { readonly appliedSeq?: number; readonly state?: string } | undefined>>;
+
+/**
+ * True when every follower in the set has acknowledged `leaderSeq` (and,
+ * where the report has states, is streaming: a follower never heard from is
+ * not synced even when the leader holds nothing).
+ */
+export function holdsAll(lag: AckedSeqs, leaderSeq: number, followers: readonly string[]): boolean {
+  return followers.every((peer) => {
+    const entry = lag[peer];
+    return entry !== undefined && (entry.appliedSeq ?? -1) >= leaderSeq && (entry.state === undefined || entry.state === 'streaming');
+  });
+}
+
+/** Runs the ingest and prints what it did: bad lines on stderr (the first MAX_REPORTED_BAD_LINES), the summary on stdout. */
+async function ingest(db: TidalDb, input: Readable, options: LeaderRunOptions, io: CliIo, signal: AbortSignal): Promise<IngestSummary> {
+  const source = options.ingest === '-' ? 'stdin' : options.ingest!;
+  let reported = 0;
+  const onBadLine = (lineNo: number, problem: string): void => {
+    if (++reported <= MAX_REPORTED_BAD_LINES) io.err.write(`warning: ingest ${source} line ${lineNo}: ${oneLine(problem)}; skipped\n`);
+    if (reported === MAX_REPORTED_BAD_LINES + 1) io.err.write(`warning: ingest ${source}: over ${MAX_REPORTED_BAD_LINES} bad lines; the rest are counted, not shown\n`);
+  };
+  const summary = await ingestNdjson(db, input, { strict: options.strict === true, signal, onBadLine });
+  const { lines, written, skipped, stoppedAt } = summary;
+  if (stoppedAt) {
+    io.err.write(`error: leader: ingest ${source} line ${stoppedAt.lineNo}: ${oneLine(stoppedAt.problem)}; stopped there (--strict), `
+      + `${plural(written, 'write')} before it ${written === 1 ? 'is' : 'are'} durable (leader seqno ${count(db.lastSeq)})\n`);
+    return summary;
+  }
+  const how = summary.interrupted ? `interrupted after line ${count(lines)}` : `done, ${count(lines)} lines`;
+  const then = summary.interrupted ? '' : options.exitWhenSynced ? '; exiting once every follower has it' : '; serving until SIGINT or SIGTERM';
+  io.out.write(`ingest ${source} ${how}: ${count(written)} written, ${plural(skipped, 'bad line')} skipped; leader seqno ${count(db.lastSeq)}${then}\n`);
+  return summary;
+}
+
+/** A follower connecting on stdout; losses and refusals on stderr, and a connection from a peer not in the set. */
+function reportConnection(e: TcpTransportEvent, followers: readonly string[], io: CliIo): void {
+  if (e.kind === 'connected') {
+    io.out.write(`follower ${JSON.stringify(e.peer)} connected from ${e.remote}\n`);
+    if (!followers.includes(e.peer)) {
+      io.err.write(`warning: follower ${JSON.stringify(e.peer)} is not in the follower set (--follower), so it is shipped nothing: add --follower ${e.peer} or fix its --peer\n`);
+    }
+  } else if (e.kind === 'closed') {
+    const who = e.peer === null ? `connection from ${e.remote}` : `follower ${JSON.stringify(e.peer)} (${e.remote})`;
+    io.err.write(`warning: ${who} closed: ${oneLine(e.error ? errorMessage(e.error) : e.reason)}\n`);
+  }
+}
+
+/** The `--ingest` input: stdin for `-`, else the file, which must exist (checked before anything is opened). */
+async function openIngest(ingest: string | undefined, stdin: Readable): Promise<Readable | null> {
+  if (ingest === undefined) return null;
+  if (ingest === '-') return stdin;
+  const stat = await fs.promises.stat(ingest).catch(() => null);
+  if (!stat) throw new CliError(ExitCode.Usage, `leader: --ingest ${ingest}: no such file`);
+  if (stat.isDirectory()) throw new CliError(ExitCode.Usage, `leader: --ingest ${ingest}: is a directory, expected an NDJSON file or -`);
+  return fs.createReadStream(ingest);
+}
+
+/** The directory may be missing (it is created) but not a file, and its parent must exist (a typo is not a new database). */
+async function requireDbDir(dir: string): Promise<void> {
+  const stat = await fs.promises.stat(dir).catch(() => null);
+  if (stat && !stat.isDirectory()) throw new CliError(ExitCode.Usage, `leader: --dir ${dir}: not a directory`);
+  if (stat) return;
+  const parent = path.dirname(path.resolve(dir));
+  if (!(await fs.promises.stat(parent).catch(() => null))?.isDirectory()) {
+    throw new CliError(ExitCode.Usage, `leader: --dir ${dir}: its parent directory ${parent} does not exist`);
+  }
+}
+
+/** Opens the leader database; a directory held by another process (`Locked`) or refused on open is a failure naming it. */
+async function openLeaderDb(options: LeaderRunOptions): Promise<TidalDb> {
+  try {
+    return await TidalDb.open({ dir: options.dir, ...(options.halfLifeMs && { halfLifeMs: options.halfLifeMs }) });
+  } catch (err) {
+    const inUse = err instanceof TidalError && err.code === 'Locked';
+    const what = inUse ? 'is in use' : 'cannot be opened';
+    throw new CliError(ExitCode.Failure, `leader: --dir ${options.dir} ${what}: ${oneLine(errorMessage(err))}`, { cause: err });
+  }
+}
+
+async function listen(options: LeaderRunOptions, token: string, db: TidalDb): Promise<TcpLeaderTransport> {
+  const { host, port } = options.listen;
+  try {
+    return await TcpTransport.listen({ host, port, token, db, ...(options.tls && { tls: options.tls }) });
+  } catch (err) {
+    throw new CliError(ExitCode.Failure, `leader: cannot listen on ${host}:${port}: ${oneLine(errorMessage(err))}`, { cause: err });
+  }
+}
+
+/** Closes what was opened, last first; reports each failure on its own line. True when all closed cleanly. */
+async function shutDown(opened: Opened, io: CliIo): Promise<boolean> {
+  let clean = true;
+  const attempt = async (what: string, close: () => unknown): Promise<void> => {
+    try {
+      await close();
+    } catch (err) {
+      clean = false;
+      io.err.write(`error: leader: closing the ${what} failed: ${oneLine(errorMessage(err))}\n`);
+    }
+  };
+  const { handle, server, listener, db, input } = opened;
+  if (handle) await attempt('leader pipeline', () => handle.stop());
+  if (server) await attempt('metrics server', () => server.close());
+  if (listener) await attempt('listener', () => listener.close());
+  if (db) await attempt('database', () => db.close());
+  if (input && !input.destroyed) input.destroy();
+  return clean;
+}

@@ -1,0 +1,65 @@
+/**
+ * What `tidaldb leader` runs with, and the checks that make a bad
+ * combination a usage error (exit 2) before anything is opened.
+ */
+import type { HalfLifeOption } from '../../src/index.js';
+import { MAX_PEER_ID_BYTES } from '../transports/tcpDefaults.js';
+import { CliError, ExitCode } from './cliIo.js';
+import type { HostPort } from './parseHostPort.js';
+
+/** TLS files, as paths (TcpTransport reads them): `cert` and `key` to listen, `ca` to require client certificates. */
+export interface LeaderTls {
+  readonly cert?: string;
+  readonly key?: string;
+  readonly ca?: string;
+}
+
+export interface LeaderRunOptions {
+  /** The leader's directory; created if missing. Locked while the leader runs. */
+  readonly dir: string;
+  /** Where followers connect (port 0 picks a free one; the first line says which). */
+  readonly listen: HostPort;
+  /** The follower set: peer ids the leader ships to, as each follower's `--peer` names it. */
+  readonly followers: readonly string[];
+  /** The shared secret followers present. Required. */
+  readonly token: string | undefined;
+  readonly tls?: LeaderTls;
+  readonly metrics?: HostPort;
+  /** Seal and ship every this many ms. Default DEFAULT_SHIP_INTERVAL_MS (2000). */
+  readonly shipIntervalMs?: number;
+  /** Print a status line this often, in ms. Default 1000. */
+  readonly statusIntervalMs?: number;
+  /** NDJSON to write into the database: a file path, or `-` for stdin. */
+  readonly ingest?: string;
+  /** A bad ingest line stops the run (exit 1) instead of being skipped. */
+  readonly strict?: boolean;
+  /** Once ingest (if any) is done and every follower has acked the leader's lastSeq, stop and exit 0. */
+  readonly exitWhenSynced?: boolean;
+  /** Half-lives for a new directory (an existing one must agree). Default: what the directory records, or one day. */
+  readonly halfLifeMs?: HalfLifeOption;
+}
+
+/**
+ * Checks what can be checked without opening anything, and returns the
+ * token. Throws a Usage CliError naming the flag.
+ */
+export function checkLeaderOptions(o: LeaderRunOptions): string {
+  if (!o.token) throw usage('a token is required: pass --token or set TIDALDB_TOKEN');
+  if (o.followers.length === 0) throw usage('at least one --follower ID is required: the peer ids this leader ships to');
+  const seen = new Set<string>();
+  for (const peer of o.followers) {
+    if (peer.length === 0 || Buffer.byteLength(peer) > MAX_PEER_ID_BYTES) {
+      throw usage(`--follower ${JSON.stringify(peer)}: a peer id is 1..${MAX_PEER_ID_BYTES} bytes`);
+    }
+    if (seen.has(peer)) throw usage(`--follower ${JSON.stringify(peer)} is given twice`);
+    seen.add(peer);
+  }
+  if (o.tls && (o.tls.cert === undefined) !== (o.tls.key === undefined)) throw usage('--tls-cert and --tls-key go together');
+  if (o.tls?.ca !== undefined && o.tls.cert === undefined) throw usage('--tls-ca (require client certificates) needs --tls-cert and --tls-key');
+  if (o.strict && o.ingest === undefined) throw usage('--strict applies to --ingest, which is not given');
+  return o.token;
+}
+
+function usage(message: string): CliError {
+  return new CliError(ExitCode.Usage, `leader: ${message}`);
+}

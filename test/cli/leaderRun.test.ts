@@ -1,0 +1,139 @@
+/**
+ * `tidaldb leader` in-process (runLeader with captured output): ingest from
+ * a stream standing in for stdin while a follower follows over the real
+ * TcpTransport, --exit-when-synced, a locked directory, and usage errors.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FollowerDb, TidalDb } from '../../src/index.js';
+import { runLeader, type LeaderRunOptions } from '../../streams/cli/leader.js';
+import { startFollower, TcpTransport } from '../../streams/index.js';
+import { tempDir } from '../db/tempDirs.js';
+import { captureIo, type CapturedIo } from './captureIo.js';
+
+const TOKEN = 'leader-run-token';
+const AT = Date.UTC(2026, 0, 1);
+const cleanups: Array<() => unknown> = [];
+
+afterEach(async () => {
+  for (const clean of cleanups.splice(0).reverse()) await clean();
+});
+
+async function until(condition: () => boolean, what: string, io?: CapturedIo, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${io ? `\nstdout:\n${io.stdout()}\nstderr:\n${io.stderr()}` : ''}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function options(dir: string, extra: Partial<LeaderRunOptions> = {}): LeaderRunOptions {
+  return { dir, listen: { host: '127.0.0.1', port: 0 }, followers: ['r1'], token: TOKEN, shipIntervalMs: 20, statusIntervalMs: 50, ...extra };
+}
+
+function listeningPort(io: CapturedIo): number | null {
+  const m = /listening on 127\.0\.0\.1:(\d+) for /.exec(io.stdout());
+  return m ? Number(m[1]) : null;
+}
+
+/** A replica following the leader at `port` as peer `peer`, stopped and closed after the test. */
+async function follow(port: number, peer = 'r1'): Promise<FollowerDb> {
+  const replica = await FollowerDb.open({ dir: tempDir('leader-replica') });
+  const link = await TcpTransport.connect({ port, peer, token: TOKEN, db: replica, heartbeatMs: 50 });
+  const handle = startFollower({ db: replica, transport: link, peer });
+  cleanups.push(async () => {
+    await handle.stop();
+    await link.close();
+    await replica.close();
+  });
+  return replica;
+}
+
+function signal(itemId: string, weight = 1): string {
+  return `${JSON.stringify({ signal: { itemId, type: 'view', weight, at: AT } })}\n`;
+}
+
+describe('tidaldb leader (in-process)', () => {
+  it('ingests stdin while a follower follows over TCP: bad lines reported and skipped, status lines with each follower, exit 0 on abort', async () => {
+    const dir = tempDir('leader');
+    const stdin = new PassThrough();
+    const io = captureIo();
+    const stop = new AbortController();
+    const running = runLeader(options(dir, { ingest: '-', metrics: { host: '127.0.0.1', port: 0 } }), io, { signal: stop.signal, stdin });
+    await until(() => listeningPort(io) !== null, 'the leader to listen', io);
+    expect(io.stdout()).toMatch(new RegExp(`^leader of ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} at seqno 0, listening on 127\\.0\\.0\\.1:\\d+ for "r1"$`, 'm'));
+    const replica = await follow(listeningPort(io)!);
+
+    stdin.write(`${JSON.stringify({ item: { id: 'a', text: 'quiet river' } })}\n${signal('a', 3)}`);
+    stdin.write('{"signal": nope}\n');
+    stdin.write(`${signal('b')}${JSON.stringify({ signal: { itemId: 'c', type: 'view', weight: '3' } })}\n`);
+    stdin.end(signal('c', 2).trimEnd()); // a last line without a newline
+    await until(() => /^ingest stdin done/m.test(io.stdout()), 'the ingest to finish', io);
+    expect(io.stdout()).toMatch(/^ingest stdin done, 6 lines: 4 written, 2 bad lines skipped; leader seqno 4; serving until SIGINT or SIGTERM$/m);
+    expect(io.stderr()).toMatch(/^warning: ingest stdin line 3: invalid JSON: [^\n]*; skipped$/m);
+    expect(io.stderr()).toMatch(/^warning: ingest stdin line 5: [^\n]*weight[^\n]*; skipped$/m);
+
+    await until(() => replica.lastSeq === 4, 'the follower to catch up', io);
+    await until(() => /"r1"( streaming,)? lag 0 events, \d+ ms$/m.test(io.stdout()), 'a status line with r1 caught up', io);
+    expect(io.stdout()).toMatch(/^follower "r1" connected from 127\.0\.0\.1:\d+$/m);
+    const url = /serving metrics at (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(io.stdout())![1]!;
+    expect(await (await fetch(url)).text()).toMatch(/^tidaldb_last_seq 4$/m);
+
+    stop.abort();
+    expect(await running).toBe(0);
+    expect(replica.retrieve({ signal: 'view', at: AT })).toEqual([{ id: 'a', score: 3 }, { id: 'c', score: 2 }, { id: 'b', score: 1 }]);
+    const reopened = await TidalDb.open({ dir }); // the lock was released
+    expect(reopened.lastSeq).toBe(4);
+    expect(reopened.retrieve({ signal: 'view', at: AT })).toEqual(replica.retrieve({ signal: 'view', at: AT }));
+    await reopened.close();
+  });
+
+  it('without --ingest serves what the directory holds; --exit-when-synced exits 0 once every follower has it', async () => {
+    const dir = tempDir('leader');
+    const seeded = await TidalDb.open({ dir });
+    for (let i = 0; i < 30; i++) await seeded.signal({ itemId: `s${i % 3}`, type: 'view', at: AT });
+    await seeded.close();
+    const io = captureIo();
+    const running = runLeader(options(dir, { exitWhenSynced: true }), io, { signal: new AbortController().signal });
+    await until(() => listeningPort(io) !== null, 'the leader to listen', io);
+    expect(io.stdout()).toContain('at seqno 30,');
+    const replica = await follow(listeningPort(io)!);
+    expect(await running).toBe(0);
+    expect(io.stdout()).toMatch(/^every follower holds seqno 30; exiting \(--exit-when-synced\)$/m);
+    expect(replica.lastSeq).toBe(30);
+  });
+
+  it('a directory another database holds: exit 1 saying it is in use and by whom', async () => {
+    const dir = tempDir('leader');
+    const holder = await TidalDb.open({ dir });
+    cleanups.push(() => holder.close());
+    const io = captureIo();
+    expect(await runLeader(options(dir), io, { signal: new AbortController().signal })).toBe(1);
+    expect(io.stderr()).toMatch(new RegExp(`^error: leader: --dir ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is in use: .*locked by .*pid ${process.pid}.*\\n$`));
+    expect(io.stdout()).toBe('');
+  });
+
+  it('usage errors, each one line before anything is opened (exit 2)', async () => {
+    const dir = tempDir('leader');
+    const file = path.join(dir, 'file');
+    fs.writeFileSync(file, '');
+    const cases: Array<[Partial<LeaderRunOptions>, string]> = [
+      [{ token: undefined }, 'a token is required: pass --token or set TIDALDB_TOKEN'],
+      [{ followers: [] }, 'at least one --follower ID is required: the peer ids this leader ships to'],
+      [{ followers: ['r1', 'r1'] }, '--follower "r1" is given twice'],
+      [{ tls: { cert: file } }, '--tls-cert and --tls-key go together'],
+      [{ tls: { ca: file } }, '--tls-ca (require client certificates) needs --tls-cert and --tls-key'],
+      [{ strict: true }, '--strict applies to --ingest, which is not given'],
+      [{ ingest: path.join(dir, 'missing.ndjson') }, `--ingest ${path.join(dir, 'missing.ndjson')}: no such file`],
+      [{ dir: file }, `--dir ${file}: not a directory`],
+    ];
+    for (const [extra, message] of cases) {
+      const io = captureIo();
+      expect(await runLeader(options(dir, extra), io, { signal: new AbortController().signal }), message).toBe(2);
+      expect(io.stderr()).toBe(`error: leader: ${message}\n`);
+    }
+    expect(fs.readdirSync(dir)).toEqual(['file']); // nothing was opened
+  });
+});
