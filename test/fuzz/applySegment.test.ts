@@ -14,7 +14,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Checksum, type WalSegmentPayload } from '../../src/index.js';
 import { FollowerPool } from './followerPool.js';
-import { fuzzParameters } from './fuzzParameters.js';
+import { fuzzParameters, runs } from './fuzzParameters.js';
 import { payloadOf } from './payloadOf.js';
 import { buildRealLog, type RealLog } from './realLog.js';
 import { recomputeChecksums } from './recomputeChecksums.js';
@@ -74,7 +74,7 @@ function lyingPayload(honest: WalSegmentPayload, lie: Lie, framing: { offset: nu
 }
 
 describe('applySegment fuzzing', () => {
-  it(`refuses mutated segments with nothing changed, or accepts only valid, reproducible state (${MUTATION_RUNS} cases)`, async () => {
+  it(`refuses mutated segments with nothing changed, or accepts only valid, reproducible state (${runs(MUTATION_RUNS)} cases)`, async () => {
     await fc.assert(fc.asyncProperty(fc.nat({ max: 2 }), segmentMutation, async (target, m) => {
       await checkSegmentApply(pool, log, target, payloadOf(mutateSegment(segments, target, m)));
     }), fuzzParameters(MUTATION_RUNS));
@@ -95,14 +95,14 @@ describe('applySegment fuzzing', () => {
     expect(cases).toBeGreaterThan(2000);
   });
 
-  it(`refuses payloads whose fields disagree with their bytes (${LYING_PAYLOAD_RUNS} cases)`, async () => {
+  it(`refuses payloads whose fields disagree with their bytes (${runs(LYING_PAYLOAD_RUNS)} cases)`, async () => {
     const lie = fc.record({ shardId: lyingNumber, segmentId: lyingNumber, firstSeq: lyingNumber, lastSeq: lyingNumber, sealedAtMs: lyingNumber }, { requiredKeys: [] });
     await fc.assert(fc.asyncProperty(fc.nat({ max: 2 }), lie, fc.record({ offset: fc.nat({ max: 9 }), extra: fc.boolean() }), async (target, l, framing) => {
       await checkSegmentApply(pool, log, target, lyingPayload(log.segments[target]!, l, framing));
     }), fuzzParameters(LYING_PAYLOAD_RUNS));
   });
 
-  it(`refuses malformed payload objects with a typed error, changing nothing (${MALFORMED_PAYLOAD_RUNS} cases)`, async () => {
+  it(`refuses malformed payload objects with a typed error, changing nothing (${runs(MALFORMED_PAYLOAD_RUNS)} cases)`, async () => {
     const field = fc.constantFrom('shardId', 'segmentId', 'firstSeq', 'lastSeq', 'sealedAtMs', 'bytes', 'checksum');
     const overrides = fc.array(fc.tuple(field, hostileJsValue), { minLength: 1, maxLength: 3 });
     const malformed = fc.oneof(

@@ -13,7 +13,7 @@ import { checkpointMutation, mutateCheckpoint } from './checkpointMutations.js';
 import { recomputeCheckpointChecksum } from './checkpointParts.js';
 import { checkpointVersion2 } from './checkpointVersion2.js';
 import { FollowerPool } from './followerPool.js';
-import { fuzzParameters } from './fuzzParameters.js';
+import { fuzzParameters, runs } from './fuzzParameters.js';
 import { buildRealLog, type RealLog } from './realLog.js';
 import { copyRange } from './segmentParts.js';
 import { asyncOutcomeOf, outcomeOf } from './typedErrors.js';
@@ -35,14 +35,14 @@ afterAll(async () => {
 });
 
 describe('checkpoint fuzzing', () => {
-  it(`decodeCheckpoint refuses mutated checkpoints only with a typed error (${DECODE_RUNS} cases)`, () => {
+  it(`decodeCheckpoint refuses mutated checkpoints only with a typed error (${runs(DECODE_RUNS)} cases)`, () => {
     fc.assert(fc.property(fc.nat({ max: 1 }), checkpointMutation, (seed, m) => {
       const bytes = mutateCheckpoint(seeds[seed]!, m);
       outcomeOf('decodeCheckpoint', () => decodeCheckpoint(bytes, 0, 'fuzzed checkpoint'));
     }), fuzzParameters(DECODE_RUNS));
   });
 
-  it(`installCheckpoint refuses with nothing changed, or installs a valid, reproducible state (${INSTALL_RUNS} cases)`, async () => {
+  it(`installCheckpoint refuses with nothing changed, or installs a valid, reproducible state (${runs(INSTALL_RUNS)} cases)`, async () => {
     await fc.assert(fc.asyncProperty(fc.nat({ max: 1 }), fc.nat({ max: 1 }), checkpointMutation, async (seed, at, m) => {
       await checkCheckpointInstall(pool, log, at, mutateCheckpoint(seeds[seed]!, m));
     }), fuzzParameters(INSTALL_RUNS));

@@ -14,7 +14,7 @@
  */
 import { expect } from 'vitest';
 import { Packr } from 'msgpackr';
-import type { FollowerPool } from './followerPool.js';
+import type { FollowerPool, PooledFollower } from './followerPool.js';
 import { invalidObservation, observe, type Probes, withProbesFrom } from './followerObservation.js';
 import { CHECKPOINT_HEADER_BYTES, checkpointSeqOf } from './checkpointParts.js';
 import { asyncOutcomeOf } from './typedErrors.js';
@@ -25,7 +25,10 @@ const packr = new Packr({ useRecords: false });
 
 /** Installs `bytes` on a follower holding the real log's first `at` segments and checks the properties above. */
 export async function checkCheckpointInstall(pool: FollowerPool, probes: Probes, at: number, bytes: Uint8Array): Promise<InstallVerdict> {
-  const follower = await pool.at(at);
+  return pool.check(at, (follower) => checkOn(pool, follower, probes, at, bytes));
+}
+
+async function checkOn(pool: FollowerPool, follower: PooledFollower, probes: Probes, at: number, bytes: Uint8Array): Promise<InstallVerdict> {
   const probe = withProbesFrom(probes, bodyValues(bytes));
   const before = observe(follower.db, probe);
   const outcome = await asyncOutcomeOf('installCheckpoint', () => follower.db.installCheckpoint(bytes));

@@ -12,7 +12,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeSegment } from '../../src/index.js';
-import { fuzzParameters } from './fuzzParameters.js';
+import { fuzzParameters, runs } from './fuzzParameters.js';
 import { buildRealLog, type RealLog } from './realLog.js';
 import { recomputeChecksums } from './recomputeChecksums.js';
 import { copyRange } from './segmentParts.js';
@@ -38,7 +38,7 @@ function checkDecode(bytes: Uint8Array, mode: 'sealed' | 'active'): boolean {
 }
 
 describe('decodeSegment fuzzing', () => {
-  it(`refuses mutated segments with a typed error, or decodes only valid content (${MUTATION_RUNS} cases)`, () => {
+  it(`refuses mutated segments with a typed error, or decodes only valid content (${runs(MUTATION_RUNS)} cases)`, () => {
     fc.assert(fc.property(fc.nat({ max: 2 }), segmentMutation, (target, m) => {
       const bytes = mutateSegment(segments, target, m);
       checkDecode(bytes, 'sealed');

@@ -31,6 +31,21 @@ export class FollowerPool {
     return fresh;
   }
 
+  /**
+   * Runs `check` on the follower at `n`. A follower whose check threw is
+   * dropped: it may hold a partial apply, and fast-check's shrinking runs
+   * the next cases on a clean one.
+   */
+  async check<T>(n: number, check: (follower: PooledFollower) => Promise<T>): Promise<T> {
+    const follower = await this.at(n);
+    try {
+      return await check(follower);
+    } catch (err) {
+      if (this.clean.get(n) === follower) this.discard(n);
+      throw err;
+    }
+  }
+
   /** A new follower at `n`, not pooled. */
   async fresh(n: number): Promise<PooledFollower> {
     const store = new MemorySegmentStore();

@@ -12,7 +12,7 @@ import { encodeMessage, type TcpMessage } from '../../streams/transports/tcpMess
 import { DEFAULT_MAX_FRAME_BYTES, MAX_HANDSHAKE_FRAME_BYTES } from '../../streams/transports/tcpDefaults.js';
 import { readStream } from './frameStreamCheck.js';
 import { frameMutation, mutateFrame } from './frameMutations.js';
-import { fuzzParameters } from './fuzzParameters.js';
+import { fuzzParameters, runs } from './fuzzParameters.js';
 import { buildRealLog } from './realLog.js';
 import { realMessages } from './realMessages.js';
 
@@ -28,7 +28,7 @@ const limit = fc.constantFrom(MAX_HANDSHAKE_FRAME_BYTES, DEFAULT_MAX_FRAME_BYTES
 const cuts = fc.array(fc.nat({ max: 1 << 16 }), { maxLength: 6 });
 
 describe('TCP frame fuzzing', () => {
-  it(`reads mutated streams of real frames as well-typed messages or a typed error (${MUTATED_STREAM_RUNS} cases)`, () => {
+  it(`reads mutated streams of real frames as well-typed messages or a typed error (${runs(MUTATED_STREAM_RUNS)} cases)`, () => {
     const frame = fc.tuple(fc.nat({ max: 100 }), frameMutation);
     fc.assert(fc.property(fc.array(frame, { minLength: 1, maxLength: 3 }), cuts, limit, (frames, at, max) => {
       const stream = Buffer.concat(frames.map(([i, m]) => mutateFrame(messages[i % messages.length]!, m)));
@@ -36,7 +36,7 @@ describe('TCP frame fuzzing', () => {
     }), fuzzParameters(MUTATED_STREAM_RUNS));
   });
 
-  it(`reads random bytes as well-typed messages or a typed error (${RANDOM_STREAM_RUNS} cases)`, () => {
+  it(`reads random bytes as well-typed messages or a typed error (${runs(RANDOM_STREAM_RUNS)} cases)`, () => {
     const lengthPrefixed = fc.uint8Array({ minLength: 1, maxLength: 64 }).map((body) => {
       const out = new Uint8Array(4 + body.length);
       new DataView(out.buffer).setUint32(0, body.length, true);

@@ -33,5 +33,10 @@ export const fuzzRunsMultiplier = Math.max(1, envInt('FUZZ_RUNS', 1));
  * FUZZ_SEED that replays it.
  */
 export function fuzzParameters<T>(defaultRuns: number): fc.Parameters<T> {
-  return { seed: fuzzSeed, numRuns: defaultRuns * fuzzRunsMultiplier };
+  return { seed: fuzzSeed, numRuns: runs(defaultRuns) };
+}
+
+/** The cases a property with `defaultRuns` gets in this run (for test titles). */
+export function runs(defaultRuns: number): number {
+  return defaultRuns * fuzzRunsMultiplier;
 }

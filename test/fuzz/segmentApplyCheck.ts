@@ -14,7 +14,7 @@
  */
 import { expect } from 'vitest';
 import { Checksum, decodeSegment, type WalSegmentPayload } from '../../src/index.js';
-import { copyOf, type FollowerPool } from './followerPool.js';
+import { copyOf, type FollowerPool, type PooledFollower } from './followerPool.js';
 import { invalidObservation, observe, type Probes, valuesInSegment, withProbesFrom } from './followerObservation.js';
 import { asyncOutcomeOf, outcomeOf } from './typedErrors.js';
 import { invalidEvent, invalidHeaderMeta } from './validContent.js';
@@ -22,13 +22,17 @@ import { invalidEvent, invalidHeaderMeta } from './validContent.js';
 export type ApplyVerdict = 'refused' | 'accepted';
 
 /**
- * Applies `payload` to a follower that holds the log's first `at` segments,
- * and checks the properties above. `honest` is the log (for fresh followers).
+ * Applies `payload` to a follower that holds the real log's first `at`
+ * segments (from `pool`), and checks the properties above; `probes` are the
+ * real log's ids, types and times.
  */
 export async function checkSegmentApply(
   pool: FollowerPool, probes: Probes, at: number, payload: WalSegmentPayload,
 ): Promise<ApplyVerdict> {
-  const follower = await pool.at(at);
+  return pool.check(at, (follower) => checkOn(pool, follower, probes, at, payload));
+}
+
+async function checkOn(pool: FollowerPool, follower: PooledFollower, probes: Probes, at: number, payload: WalSegmentPayload): Promise<ApplyVerdict> {
   const bytes: unknown = (payload as { bytes?: unknown } | null)?.bytes; // a malformed payload may have none
   const probe = withProbesFrom(probes, bytes instanceof Uint8Array ? valuesInSegment(bytes) : []);
   const before = observe(follower.db, probe);
