@@ -1,0 +1,157 @@
+/**
+ * Minimal repros of the src/ defects the simulation found (knownDefects.ts).
+ * src/ belongs to other engineers (validation, the ledger, the decoders and
+ * applySegment are being rewritten; wal.ts I/O failure handling has its own
+ * owner), so each stays skipped until its fix lands (SIM_KNOWN=1 runs them):
+ * then make it a plain `it`, and turn the simulation's workaround off
+ * (ALL_WORKAROUNDS). Each test asserts the correct behaviour, and fails today.
+ */
+import { describe, expect, it } from 'vitest';
+import { FollowerDb, TidalDb, type WalSegmentPayload } from '../../src/index.js';
+import { InProcessTransport, startFollower } from '../../streams/index.js';
+import { SimDisk, type SimDiskEnv } from './simDisk.js';
+import { SimScheduler } from './simScheduler.js';
+import { SimVolume } from './simVolume.js';
+import { failureReport } from './failureReport.js';
+import { runSimulation } from './simulation.js';
+import { workaroundsExposing } from './knownDefects.js';
+
+const T0 = 1_704_067_200_000;
+const HALF_LIFE_MS = { view: 3_600_000 };
+
+function simDisk(scheduler: SimScheduler, random: () => number = () => 0): SimDisk {
+  const env: SimDiskEnv = {
+    scheduler, random, shardId: 0, syncMs: [5, 5], log: null, onCrashPoint: () => {},
+  };
+  return new SimDisk(new SimVolume(), env);
+}
+
+async function leaderSegments(counts: readonly number[]): Promise<{ leader: TidalDb; segments: WalSegmentPayload[] }> {
+  const leader = await TidalDb.open({ halfLifeMs: HALF_LIFE_MS, clock: () => T0 });
+  const segments: WalSegmentPayload[] = [];
+  for (const n of counts) {
+    for (let i = 0; i < n; i++) void leader.signal({ itemId: `old-${i}`, type: 'view', at: T0 });
+    segments.push((await leader.wal.seal())!);
+  }
+  return { leader, segments };
+}
+
+/** Skipped until fixed; SIM_KNOWN=1 runs them (to see whether a fix landed). */
+const known = process.env.SIM_KNOWN === '1' ? it : it.skip;
+
+describe('known src/ defects found by the simulation (skipped until fixed)', () => {
+  // KNOWN: promote-race. The runbook's `receiver.stop(); await promote()` while the receiver is storing a
+  // segment: the store lands after the promotion (before 9e70032 its file took the id of the new leader's
+  // first segment: EEXIST, Failed). The old leader's segment is then in the new leader's log below its own
+  // first segment, and a reopen replays the old leader's events over the new leader's acknowledged ones.
+  // Seed 251 with --expose promote-race.
+  known('promote-race: a follower promoted while it stores a segment keeps its own writes across a reopen', async () => {
+    const scheduler = new SimScheduler(T0);
+    const { segments: [s1, s2] } = await leaderSegments([3, 2]);
+    const transport = new InProcessTransport({ capacity: 4 });
+    const disk = simDisk(scheduler);
+    const replica = await openDriven(scheduler, () => FollowerDb.open({ store: disk, halfLifeMs: HALF_LIFE_MS, clock: () => scheduler.now() }));
+    const receiver = startFollower({ db: replica, transport, peer: 'f1', scheduler, checkpointIntervalMs: 0 });
+    await transport.sendSegment('f1', s1!);
+    await scheduler.runUntil(T0 + 50);
+    expect(replica.lastSeq).toBe(3);
+    await transport.sendSegment('f1', s2!); // taken at once; its file write takes 5 virtual ms
+    receiver.stop();
+    const promoted = replica.promote();
+    await scheduler.runUntil(T0 + 100);
+    expect(await promoted).toBe(1);
+    const write = replica.signal({ itemId: 'new', type: 'view', at: scheduler.now() });
+    replica.wal.flushPending();
+    await scheduler.runUntil(T0 + 200);
+    await expect(write).resolves.toBe(4);
+    // Its log on disk is its own history: the old leader's segment, stored after the promotion, is not in it.
+    const reopened = await openDriven(scheduler, () => TidalDb.open({ store: disk.afterRestart(), halfLifeMs: HALF_LIFE_MS, clock: () => scheduler.now() }));
+    expect(reopened.epoch).toBe(1);
+    expect(reopened.readDecayScore('new', 'view', T0)).toBeCloseTo(1, 3);
+    expect(reopened.readDecayScore('old-0', 'view', T0)).toBe(1); // seqno 1 only, not the old leader's seqno 4
+  });
+
+  // KNOWN: epoch-splice. checkEpoch refuses a newer epoch's segment only when it overlaps the follower's
+  // mark; segments do not record where their epoch began, so a follower holding the old leader's events past
+  // the promotion point takes the new leader's next segment and serves a history no leader wrote (G1).
+  // Seed 95 with --expose epoch-splice.
+  known('epoch-splice: a follower holding the old leader\'s events past the promotion point refuses the new epoch', async () => {
+    const { leader, segments: [s1] } = await leaderSegments([5]);
+    const promoted = await FollowerDb.open({ clock: () => T0 });
+    const other = await FollowerDb.open({ clock: () => T0 });
+    await promoted.applySegment(s1!);
+    await other.applySegment(s1!);
+    await promoted.promote(); // epoch 1 at seqno 5
+    for (let i = 0; i < 3; i++) void leader.signal({ itemId: 'old-leader', type: 'view', at: T0 }); // seqnos 6..8, epoch 0
+    await other.applySegment((await leader.wal.seal())!);
+    for (let i = 0; i < 3; i++) void promoted.signal({ itemId: 'new-leader', type: 'view', at: T0 }); // seqnos 6..8, epoch 1
+    await promoted.wal.seal();
+    void promoted.signal({ itemId: 'new-leader', type: 'view', at: T0 }); // seqno 9, epoch 1
+    const next = (await promoted.wal.seal())!; // the segment the new leader ships after `other`'s ack of 8
+    await expect(other.applySegment(next)).rejects.toMatchObject({ code: 'Diverged' });
+  });
+
+  // FIXED in 9affb02 (found there by the I/O-error sweep too): an I/O error on the append of a seal's footer
+  // left the WAL with no active segment but not failed: later writes were acknowledged into the next segment,
+  // and the next open refused the log ("sealed segment has no footer"). Seed 54 of the first configuration.
+  it('footer-eio: after an I/O error on a seal, reopening keeps every acknowledged write', async () => {
+    const scheduler = new SimScheduler(T0);
+    const disk = simDisk(scheduler);
+    const db = await openDriven(scheduler, () => TidalDb.open({ store: disk, halfLifeMs: HALF_LIFE_MS, clock: () => scheduler.now() }));
+    const acked: number[] = [];
+    const write = (id: string) => void db.signal({ itemId: id, type: 'view', at: T0 }).then((seq) => acked.push(seq), () => {});
+    write('a');
+    write('b');
+    db.wal.flushPending();
+    await scheduler.runUntil(T0 + 50);
+    disk.armEio(1); // the next operation: the footer's append
+    try {
+      await db.wal.seal();
+    } catch { /* the seal fails: that is the fault */ }
+    write('c');
+    db.wal.flushPending();
+    await scheduler.runUntil(T0 + 100);
+    const reopened = await openDriven(scheduler, () => TidalDb.open({ store: disk.afterRestart(), halfLifeMs: HALF_LIFE_MS, clock: () => scheduler.now() }));
+    expect(reopened.lastSeq).toBeGreaterThanOrEqual(Math.max(...acked));
+  });
+
+  // KNOWN: unsynced-after-restart. After a process crash mid-seal, the restarted process reads the footer
+  // from the page cache and builds on it without an fsync; a power loss before writeback leaves a non-last
+  // segment without its footer and the log cannot be opened. Seed 1678 with --expose unsynced-after-restart.
+  known('unsynced-after-restart: a power loss after a restart keeps every acknowledged write', async () => {
+    const scheduler = new SimScheduler(T0);
+    const first = simDisk(scheduler);
+    const open = (disk: SimDisk) => openDriven(scheduler, () => TidalDb.open({ store: disk, halfLifeMs: HALF_LIFE_MS, clock: () => scheduler.now() }));
+    const db = await open(first);
+    void db.signal({ itemId: 'a', type: 'view', at: T0 });
+    db.wal.flushPending();
+    await scheduler.runUntil(T0 + 50);
+    first.armCrash({ op: 'sync', skip: 0, afterEffect: false }); // the process dies at the seal's fsync
+    void db.wal.seal().catch(() => {});
+    const second = first.afterRestart(); // page cache intact: the footer is there, not durable
+    const restarted = await open(second);
+    const seq = restarted.signal({ itemId: 'b', type: 'view', at: T0 });
+    restarted.wal.flushPending();
+    await scheduler.runUntil(T0 + 100);
+    const acked = await seq;
+    const afterPowerLoss = await open(second.afterPowerLoss()); // random 0: every unsynced byte is lost
+    expect(afterPowerLoss.lastSeq).toBeGreaterThanOrEqual(acked);
+  });
+
+  // The seeds, with only that defect's workaround off.
+  for (const [defect, seed] of [['promote-race', 251], ['epoch-splice', 95], ['unsynced-after-restart', 1678]] as const) {
+    known(`${defect}: seed ${seed} passes with its workaround off`, async () => {
+      const result = await runSimulation({ seed, workarounds: workaroundsExposing([defect]) });
+      expect(result.violations, failureReport(result, { expose: [defect] })).toEqual([]);
+    });
+  }
+});
+
+/** Awaits `open()` while the scheduler runs the disk's latencies. */
+async function openDriven<T>(scheduler: SimScheduler, open: () => Promise<T>): Promise<T> {
+  let done = false;
+  const opened = open().finally(() => (done = true));
+  opened.catch(() => {}); // rejected while the loop runs: the caller's await handles it
+  for (let i = 0; i < 100 && !done; i++) await scheduler.runUntil(scheduler.now() + 10);
+  return opened;
+}

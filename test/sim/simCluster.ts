@@ -1,0 +1,335 @@
+/**
+ * SimCluster: the simulated deployment and its operator. It owns the nodes,
+ * the network, the reference logs and the oracle, and does to them what the
+ * fault plan says: writes, crashes (power loss or process exit, or at an
+ * armed disk operation), graceful restarts, disk faults, partitions,
+ * promotions. Like a careful operator it also restarts what is down,
+ * restarts a node whose log failed (fail-stop), rebuilds a diverged
+ * follower and retires a deposed leader once the partition has healed.
+ *
+ * Everything asynchronous (opening, closing, promoting) is started here and
+ * finishes as the scheduler runs; callbacks of an older incarnation of a
+ * node are ignored, as a dead process's would be.
+ */
+import { type TidalDb, TidalDb as Db } from '../../src/index.js';
+import { FaultInjectingTransport, type FaultPlanContext, type Fault, startFollower, startLeader } from '../../streams/index.js';
+import { GuaranteeChecker } from './guaranteeChecker.js';
+import type { Workarounds } from './knownDefects.js';
+import { ReferenceLog } from './referenceLog.js';
+import type { RunRandom, SimConfig } from './simConfig.js';
+import { SimDisk, type SimDiskEnv } from './simDisk.js';
+import { SimNetwork } from './simNetwork.js';
+import { SimNode } from './simNode.js';
+import type { SimScheduler } from './simScheduler.js';
+import { SimVolume } from './simVolume.js';
+import type { Trace } from './trace.js';
+import { HALF_LIFE_MS, itemInput, randomWrite, signalInput } from './workload.js';
+
+export interface ClusterStats {
+  /** Crashes of a node during the steps (power loss or process exit; the final power loss is not counted). */
+  crashes: number;
+  writes: number;
+  acked: number;
+  rejected: number;
+  opens: number;
+  promotions: number;
+  rebuilds: number;
+}
+
+export class SimCluster {
+  readonly nodes = new Map<string, SimNode>();
+  readonly logs = new Map<number, ReferenceLog>();
+  readonly network: SimNetwork;
+  readonly checker: GuaranteeChecker;
+  readonly stats: ClusterStats = { crashes: 0, writes: 0, acked: 0, rejected: 0, opens: 0, promotions: 0, rebuilds: 0 };
+  private readonly clock: () => number;
+  private linkRates: SimConfig['linkFaults'];
+
+  constructor(
+    readonly scheduler: SimScheduler,
+    readonly config: SimConfig,
+    private readonly random: RunRandom,
+    private readonly trace: Trace,
+    queryAtMs: number,
+    readonly workarounds: Workarounds,
+  ) {
+    this.clock = () => scheduler.now();
+    this.linkRates = config.linkFaults;
+    this.checker = new GuaranteeChecker(this.nodes, this.logs, queryAtMs);
+    this.network = new SimNetwork(
+      { scheduler, random: random.network, capacity: config.capacity, latencyMs: config.latencyMs },
+      {
+        onDeliver: (node, s) => {
+          this.checker.onDeliver(node, s);
+          this.trace.add(`deliver ${node} ${'kind' in s ? `checkpoint@${s.seq}` : `${s.segmentId}:${s.firstSeq}-${s.lastSeq}`}${this.checker.genuine.has(s.bytes) ? '' : ' corrupt'}`);
+        },
+        onFeedback: (node, f) => this.checker.onFeedback(node, f),
+      },
+    );
+    this.logs.set(0, new ReferenceLog(0, queryAtMs));
+    const ids = ['n0', ...Array.from({ length: config.followers }, (_, i) => `n${i + 1}`)];
+    for (const id of ids) this.nodes.set(id, new SimNode(id, id === 'n0' ? 'leader' : 'follower', this.emptyDisk(id)));
+    this.nodes.get('n0')!.followers$.next(ids.slice(1));
+    for (const node of this.nodes.values()) this.open(node);
+  }
+
+  /** The leader of the newest epoch (not deposed), up or not. */
+  currentLeader(): SimNode | null {
+    let best: SimNode | null = null;
+    for (const n of this.nodes.values()) if (n.role === 'leader' && !n.deposed && (!best || n.epoch > best.epoch)) best = n;
+    return best;
+  }
+
+  upNodes(pick: (n: SimNode) => boolean = () => true): SimNode[] {
+    return [...this.nodes.values()].filter((n) => n.isUp && pick(n));
+  }
+
+  /** `count` random writes on `node` (a leader that is up), then the batch flush a setImmediate would do. */
+  write(node: SimNode, count: number): void {
+    const db = node.db!;
+    const log = this.logs.get(db.epoch)!;
+    for (let i = 0; i < count; i++) {
+      const e = randomWrite(this.random.work, this.clock());
+      const before = db.lastSeq;
+      const written = e.kind === 'signal' ? db.signal(signalInput(e)) : db.writeItem(itemInput(e));
+      this.stats.writes++;
+      if (db.lastSeq === before + 1) log.append(before + 1, e);
+      else if (db.lastSeq !== before) this.checker.violate('engine', node.id, `a write moved lastSeq from ${before} to ${db.lastSeq}`);
+      written.then((seq) => {
+        if (seq !== before + 1) this.checker.violate('engine', node.id, `a write resolved with seqno ${seq}, expected ${before + 1}`);
+        log.noteAcked(seq);
+        this.stats.acked++;
+      }, (err: { code?: string; message?: string }) => {
+        this.stats.rejected++;
+        if (err.code !== 'Failed') this.checker.violate('engine', node.id, `a legal write was refused: ${err.code ?? ''} ${err.message}`);
+      });
+    }
+    db.wal.flushPending();
+  }
+
+  /** The process dies: 'power' loses the page cache too, 'process' keeps it. */
+  crash(node: SimNode, mode: 'power' | 'process', why: string, counted = true): void {
+    this.trace.add(`crash ${node.id} ${mode}: ${why}`);
+    if (counted) this.stats.crashes++;
+    this.stop(node);
+    if (mode === 'process' && this.workarounds.writebackAfterProcessCrash) node.disk.volume.writeBack();
+    node.disk = mode === 'power' ? node.disk.afterPowerLoss(this.diskEnv(node)) : node.disk.afterRestart(this.diskEnv(node));
+    node.state = 'down';
+    node.downSteps = 1 + Math.floor(this.random.plan() * 6);
+  }
+
+  /** close(), then open again on the same disk (page cache intact). */
+  restart(node: SimNode): void {
+    const db = node.db!;
+    this.trace.add(`restart ${node.id}`);
+    this.stop(node);
+    node.state = 'opening';
+    const incarnation = node.incarnation;
+    const reopen = () => {
+      if (node.incarnation !== incarnation) return;
+      node.disk = node.disk.afterRestart(this.diskEnv(node));
+      this.open(node);
+    };
+    db.close().then(reopen, reopen);
+  }
+
+  /** Opens a node that is down on the disk it has now. */
+  start(node: SimNode): void {
+    node.disk = node.disk.afterRestart(this.diskEnv(node));
+    this.open(node);
+  }
+
+  /**
+   * Promotes `node` (an up follower of the newest epoch): stops its
+   * receiver and calls promote(). The new epoch's reference log (its prefix)
+   * exists from here on, since the new epoch is durable before promote()
+   * resolves; once it resolves, the node leads. If it crashes or fails
+   * first, the operator wipes it and the epoch is dropped.
+   */
+  promote(node: SimNode): void {
+    const db = node.db!;
+    const fromEpoch = db.epoch;
+    const toEpoch = fromEpoch + 1;
+    this.trace.add(`promote ${node.id} from epoch ${fromEpoch} at ${db.lastSeq}`);
+    node.receiver?.stop();
+    node.receiver = null;
+    this.checker.forget(node.id);
+    node.state = 'promoting';
+    node.abandonedEpoch = toEpoch;
+    this.logs.set(toEpoch, this.logs.get(fromEpoch)!.fork(toEpoch, db.lastSeq));
+    const incarnation = node.incarnation;
+    db.promote().then((epoch) => {
+      if (node.incarnation !== incarnation) return;
+      if (epoch !== toEpoch) this.checker.violate('engine', node.id, `promote() from epoch ${fromEpoch} returned epoch ${epoch}`);
+      for (const other of this.nodes.values()) if (other.role === 'leader' && other !== node) other.deposed = true;
+      Object.assign(node, { role: 'leader', epoch, state: 'up', abandonedEpoch: null });
+      this.stats.promotions++;
+      node.followers$.next(this.followerIds(node));
+      this.startPipeline(node, db);
+      for (const other of this.nodes.values()) this.stopIfPastFork(other);
+    }, (err: Error) => {
+      if (node.incarnation === incarnation) this.crash(node, 'process', `promote failed: ${err.message}`);
+    });
+  }
+
+  /** A promotion that did not finish: the node is wiped and its epoch forgotten (nobody else can hold it). */
+  abandonPromotion(node: SimNode): void {
+    const epoch = node.abandonedEpoch!;
+    node.abandonedEpoch = null;
+    this.rebuild(node, `promotion to epoch ${epoch} interrupted`);
+    this.logs.delete(epoch);
+  }
+
+  /** Wipes `node` and starts it as an empty follower of the current leader (a diverged follower, a deposed leader). */
+  rebuild(node: SimNode, why: string): void {
+    this.trace.add(`rebuild ${node.id}: ${why}`);
+    this.stop(node);
+    node.disk.kill();
+    node.disk = this.emptyDisk(node.id);
+    node.role = 'follower';
+    node.deposed = false;
+    node.diverged = false;
+    node.ackedAsFollower = 0;
+    node.epoch = 0;
+    this.stats.rebuilds++;
+    this.open(node);
+    // Runbook: a rebuilt node is pointed at the new leader only.
+    for (const other of this.nodes.values()) {
+      if (other.deposed) other.followers$.next(other.followers$.value.filter((id) => id !== node.id));
+    }
+    const leader = this.currentLeader();
+    if (leader) leader.followers$.next(this.followerIds(leader));
+  }
+
+  setLinkFaults(rates: SimConfig['linkFaults']): void {
+    this.linkRates = rates;
+  }
+
+  /**
+   * The epoch-splice workaround (knownDefects.ts): a follower whose mark has
+   * passed the point where the next epoch forked from its own has diverged;
+   * its receiver stops at once and the operator rebuilds it.
+   */
+  private stopIfPastFork(node: SimNode): void {
+    if (!this.workarounds.rebuildPastFork || node.role !== 'follower' || !node.isUp || node.diverged) return;
+    const next = this.logs.get(node.db!.epoch + 1);
+    if (!next || node.db!.lastSeq <= next.forkSeq) return;
+    this.trace.add(`diverged ${node.id}: at ${node.db!.lastSeq} in epoch ${node.db!.epoch}, past epoch ${next.epoch}'s start at ${next.forkSeq}`);
+    node.diverged = true;
+    node.receiver?.stop();
+  }
+
+  private followerIds(leader: SimNode): string[] {
+    return [...this.nodes.values()].filter((n) => n !== leader && n.role === 'follower').map((n) => n.id);
+  }
+
+  private open(node: SimNode): void {
+    node.state = 'opening';
+    const incarnation = ++node.incarnation;
+    this.stats.opens++;
+    Db.open({ store: node.disk, role: node.role, halfLifeMs: HALF_LIFE_MS, wal: this.config.wal, clock: this.clock }).then((db) => {
+      if (node.incarnation !== incarnation) return;
+      node.db = db;
+      node.state = 'up';
+      node.epoch = db.epoch;
+      this.trace.add(`opened ${node.summary()} tornTail=${db.recovery.tornTail ? db.recovery.tornTail.discardedBytes : 0}`);
+      this.checker.checkOpened(node, db);
+      if (node.role === 'leader') this.logs.get(db.epoch)?.truncate(db.lastSeq);
+      this.startPipeline(node, db);
+      this.stopIfPastFork(node);
+    }, (err: { code?: string; message?: string }) => {
+      if (node.incarnation !== incarnation) return;
+      this.trace.add(`open of ${node.id} failed: ${err.code} ${err.message}`);
+      node.state = 'down';
+      node.downSteps = 1;
+      if (!isSimulatedFault(err)) this.checker.violate('open', node.id, `open failed: ${err.code ?? ''} ${err.message}`);
+    });
+  }
+
+  private startPipeline(node: SimNode, db: TidalDb): void {
+    this.network.setUp(node.id, true);
+    const { scheduler, config } = this;
+    if (node.role === 'leader') {
+      const link = new FaultInjectingTransport(this.network.endpoint(node.id), { plan: (ctx) => this.linkFault(ctx) });
+      node.link = link;
+      node.shipper = startLeader({
+        db, transport: link, followers: node.followers$, scheduler, shipIntervalMs: config.shipIntervalMs,
+        retransmitAfterMs: config.retransmitAfterMs, checkpointIntervalMs: config.checkpointIntervalMs,
+      });
+      node.shipper.rejected$.subscribe((f) => this.trace.add(`shipFailure ${node.id}>${f.peer} ${codeOf(f.error)}`));
+      return;
+    }
+    const receiver = startFollower({
+      db, transport: this.network.endpoint(node.id), peer: node.id, scheduler,
+      feedbackIntervalMs: config.feedbackIntervalMs, checkpointIntervalMs: config.checkpointIntervalMs,
+    });
+    node.receiver = receiver;
+    receiver.applied$.subscribe((r) => this.checker.onApplied(node.id, r));
+    db.applied$.subscribe(() => this.stopIfPastFork(node));
+    receiver.rejected$.subscribe((r) => {
+      const code = codeOf(r.error);
+      if (code === 'Diverged') node.diverged = true;
+      this.trace.add(`reject ${node.id} ${r.segmentId}:${r.firstSeq}-${r.lastSeq} ${code}`);
+    });
+  }
+
+  /** Stops a node's pipelines and makes it unreachable; a new incarnation starts from here. */
+  private stop(node: SimNode): void {
+    node.shipper?.stop();
+    node.receiver?.stop();
+    if (node.link) addCounts(node.linkFaults, node.link.counts);
+    node.shipper = null;
+    node.receiver = null;
+    node.link = null;
+    node.db = null;
+    node.incarnation++;
+    this.checker.forget(node.id);
+    this.network.setUp(node.id, false);
+  }
+
+  private linkFault(ctx: FaultPlanContext): Fault {
+    this.checker.genuine.add(ctx.segment.bytes);
+    const r = this.random.link();
+    const { drop, duplicate, reorder, corrupt } = this.linkRates;
+    if (r < drop) return 'drop';
+    if (r < drop + duplicate) return 'duplicate';
+    if (r < drop + duplicate + reorder) return 'reorder';
+    if (r < drop + duplicate + reorder + corrupt) return { corruptAt: Math.floor(this.random.link() * ctx.segment.bytes.length * 8) };
+    return 'pass';
+  }
+
+  private emptyDisk(id: string): SimDisk {
+    return new SimDisk(new SimVolume(), this.diskEnv(this.nodes.get(id) ?? null, id));
+  }
+
+  private diskEnv(node: SimNode | null, id = node?.id ?? '?'): SimDiskEnv {
+    return {
+      scheduler: this.scheduler, random: this.random.disk, shardId: 0, syncMs: this.config.syncMs,
+      log: this.trace.verbose ? (line) => this.trace.note(`disk ${id} ${line}`) : null,
+      onCrashPoint: (what) => {
+        this.trace.add(`crash point ${id}: ${what}`);
+        const target = this.nodes.get(id)!;
+        const incarnation = target.incarnation;
+        this.scheduler.schedule(() => {
+          if (target.incarnation === incarnation) this.crash(target, 'power', `at ${what}`);
+        }, 0);
+      },
+    };
+  }
+}
+
+function isSimulatedFault(err: { code?: string; message?: string }): boolean {
+  return err.code === 'Io' && /simulated/.test(err.message ?? '');
+}
+
+function codeOf(err: unknown): string {
+  return (err as { code?: string }).code ?? (err as Error).name ?? 'unknown';
+}
+
+function addCounts(into: SimNode['linkFaults'], from: SimNode['linkFaults']): void {
+  into.pass += from.pass;
+  into.drop += from.drop;
+  into.duplicate += from.duplicate;
+  into.reorder += from.reorder;
+  into.corrupt += from.corrupt;
+}
