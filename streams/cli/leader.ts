@@ -4,19 +4,18 @@
  * optionally ingests NDJSON from a file or stdin, and prints one status
  * line per second until SIGINT or SIGTERM.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import {
   defer, EMPTY, filter, firstValueFrom, fromEvent, interval, map, merge, NEVER, type Observable, of, type Subscription, take,
 } from 'rxjs';
-import { prometheusRegistry, TidalDb, TidalError } from '../../src/index.js';
-import { TcpTransport, type TcpLeaderTransport, type TcpTransportEvent } from '../transports/tcpTransport.js';
+import { prometheusRegistry, type TidalDb } from '../../src/index.js';
+import type { TcpLeaderTransport, TcpTransportEvent } from '../transports/tcpTransport.js';
 import { type LeaderHandle, startLeader } from '../walShipper.js';
 import { type CliIo, CliError, errorMessage, ExitCode, oneLine, reportError } from './cliIo.js';
 import { count, plural } from './formatTable.js';
 import { MAX_REPORTED_BAD_LINES } from './ingestLimits.js';
 import { ingestNdjson, type IngestSummary } from './ingestNdjson.js';
+import { listenForFollowers, openIngest, openLeaderDb, requireDbDir } from './leaderOpen.js';
 import { checkLeaderOptions, type LeaderRunOptions } from './leaderOptions.js';
 import { type FollowerStatusView, leaderStatusLine } from './leaderStatusLine.js';
 import { type MetricsServer, serveMetrics } from './serveMetrics.js';
@@ -69,7 +68,7 @@ export async function runLeader(options: LeaderRunOptions, io: CliIo, context: L
     await requireDbDir(options.dir);
     opened.input = await openIngest(options.ingest, context.stdin ?? process.stdin);
     const db = (opened.db = await openLeaderDb(options));
-    const listener = (opened.listener = await listen(options, token, db));
+    const listener = (opened.listener = await listenForFollowers(options, token, db));
     if (options.metrics) {
       opened.server = await serveMetrics({ ...options.metrics, registry: prometheusRegistry(db) });
       io.out.write(`serving metrics at http://${options.metrics.host}:${opened.server.port}/metrics\n`);
@@ -181,47 +180,6 @@ function reportConnection(e: TcpTransportEvent, followers: readonly string[], io
   } else if (e.kind === 'closed') {
     const who = e.peer === null ? `connection from ${e.remote}` : `follower ${JSON.stringify(e.peer)} (${e.remote})`;
     io.err.write(`warning: ${who} closed: ${oneLine(e.error ? errorMessage(e.error) : e.reason)}\n`);
-  }
-}
-
-/** The `--ingest` input: stdin for `-`, else the file, which must exist (checked before anything is opened). */
-async function openIngest(ingest: string | undefined, stdin: Readable): Promise<Readable | null> {
-  if (ingest === undefined) return null;
-  if (ingest === '-') return stdin;
-  const stat = await fs.promises.stat(ingest).catch(() => null);
-  if (!stat) throw new CliError(ExitCode.Usage, `leader: --ingest ${ingest}: no such file`);
-  if (stat.isDirectory()) throw new CliError(ExitCode.Usage, `leader: --ingest ${ingest}: is a directory, expected an NDJSON file or -`);
-  return fs.createReadStream(ingest);
-}
-
-/** The directory may be missing (it is created) but not a file, and its parent must exist (a typo is not a new database). */
-async function requireDbDir(dir: string): Promise<void> {
-  const stat = await fs.promises.stat(dir).catch(() => null);
-  if (stat && !stat.isDirectory()) throw new CliError(ExitCode.Usage, `leader: --dir ${dir}: not a directory`);
-  if (stat) return;
-  const parent = path.dirname(path.resolve(dir));
-  if (!(await fs.promises.stat(parent).catch(() => null))?.isDirectory()) {
-    throw new CliError(ExitCode.Usage, `leader: --dir ${dir}: its parent directory ${parent} does not exist`);
-  }
-}
-
-/** Opens the leader database; a directory held by another process (`Locked`) or refused on open is a failure naming it. */
-async function openLeaderDb(options: LeaderRunOptions): Promise<TidalDb> {
-  try {
-    return await TidalDb.open({ dir: options.dir, ...(options.halfLifeMs && { halfLifeMs: options.halfLifeMs }) });
-  } catch (err) {
-    const inUse = err instanceof TidalError && err.code === 'Locked';
-    const what = inUse ? 'is in use' : 'cannot be opened';
-    throw new CliError(ExitCode.Failure, `leader: --dir ${options.dir} ${what}: ${oneLine(errorMessage(err))}`, { cause: err });
-  }
-}
-
-async function listen(options: LeaderRunOptions, token: string, db: TidalDb): Promise<TcpLeaderTransport> {
-  const { host, port } = options.listen;
-  try {
-    return await TcpTransport.listen({ host, port, token, db, ...(options.tls && { tls: options.tls }) });
-  } catch (err) {
-    throw new CliError(ExitCode.Failure, `leader: cannot listen on ${host}:${port}: ${oneLine(errorMessage(err))}`, { cause: err });
   }
 }
 
