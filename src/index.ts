@@ -13,7 +13,7 @@ export type { RetrieveQuery, SearchQuery, Scored } from './db/queries.js';
 export type { LeaderStatus } from './db/freshness.js';
 export { TidalError, WalError, type TidalErrorCode, type WalErrorCode } from './errors.js';
 export { Checksum } from './checksum.js';
-export { MetricsState, type MetricsSnapshot, type FollowerLag } from './metrics.js';
+export { MetricsState, type MetricsSnapshot, type FollowerLag, type FollowerState } from './metrics.js';
 export type { Item } from './items/itemStore.js';
 export type { WalEvent, SignalEvent, ItemEvent } from './events.js';
 export type { HalfLives, HalfLifeOption } from './ledger/halfLives.js';

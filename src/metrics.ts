@@ -4,8 +4,21 @@
  */
 
 /** Per-follower replication lag as the lag gauge last saw it. */
+/**
+ * Where a follower in the leader's set stands, as PostgreSQL's
+ * pg_stat_replication.state does: never heard from; connected and draining
+ * the backlog it had when it (re)connected; caught up with that backlog and
+ * following; or silent for longer than the leader waits (`disconnectedAfterMs`).
+ */
+export type FollowerState = 'never-connected' | 'catching-up' | 'streaming' | 'disconnected';
+
 export interface FollowerLag {
-  /** leader lastSeq - follower applied seqno, in events. */
+  readonly state: FollowerState;
+  /**
+   * leader lastSeq - follower applied seqno, in events. For a follower never
+   * heard from, the leader's whole lastSeq: it is never 0 while unknown unless
+   * the leader holds nothing.
+   */
   readonly events: number;
   /** Age of the oldest event the follower has not applied, in ms (0 when caught up). */
   readonly ms: number;

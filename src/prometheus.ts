@@ -30,8 +30,10 @@
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 import { TidalError } from './errors.js';
-import type { MetricsSnapshot } from './metrics.js';
+import type { FollowerState, MetricsSnapshot } from './metrics.js';
 import type { TidalDb } from './db/tidalDb.js';
+
+const FOLLOWER_STATES: readonly FollowerState[] = ['never-connected', 'catching-up', 'streaming', 'disconnected'];
 
 export interface PrometheusOptions {
   /** Prepended to every metric name as is. Default `tidaldb_`. Must be a valid Prometheus name start (or empty). */
@@ -144,6 +146,13 @@ class SnapshotRegistry extends Registry {
     perPeer('replication_shipped_seq', 'Highest seqno the leader has handed to the transport for the follower.', (l) => l.shippedSeq);
     perPeer('replication_received_seq', 'Highest seqno the follower reports received and validated.', (l) => l.receivedSeq);
     perPeer('replication_applied_seq', 'Highest seqno the follower reports applied (durable there).', (l) => l.appliedSeq);
+    this.gauge(`${p}replication_follower_state`, 'Each follower in the set: 1 for its state now (never-connected, catching-up, streaming, disconnected), 0 for the others.',
+      ['peer', 'state'], function collect() {
+        this.reset();
+        for (const [peer, lag] of Object.entries(read().followers)) {
+          for (const state of FOLLOWER_STATES) this.set({ peer, state }, lag.state === state ? 1 : 0);
+        }
+      });
     this.gauge(`${p}replication_stage_lag_events`, 'Lag per stage in events: ship (leader to transport), transport (to received), apply (received to applied).',
       ['peer', 'stage'], function collect() {
         this.reset();

@@ -28,7 +28,9 @@ export { validateChecksum, verifySegment, type VerifiedSegment, type SegmentReje
 export { idempotentReplay, type ReplayOutcome } from './idempotentReplay.js';
 export {
   replicationLag, replicationLagState, lagReport, lagMs, type LagReport, type LagState, type Sample, type ReplicationLagInputs, MAX_LAG_SAMPLES,
+  DEFAULT_DISCONNECTED_AFTER_MS, emptyLagState,
 } from './replicationLag.js';
+export type { PipelineState, PipelineError } from './pipelineLifecycle.js';
 export { ReplicationLagGauge } from './replicationLagGauge.js';
 export {
   WalShipper, startLeader, retentionFloor, type LeaderOptions, type LeaderHandle, type FollowerAck, DEFAULT_SHIP_INTERVAL_MS,

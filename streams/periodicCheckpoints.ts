@@ -17,15 +17,17 @@ import type { TidalDb } from '../src/index.js';
  * @see WalShipper, SegmentReceiver (both run one, `checkpointIntervalMs`)
  */
 export function periodicCheckpoints(
-  db: TidalDb, intervalMs: number, options: { scheduler?: SchedulerLike; onError?: (err: unknown) => void } = {},
+  db: TidalDb, intervalMs: number,
+  options: { scheduler?: SchedulerLike; onError?: (err: unknown) => void; track?: <T>(p: Promise<T>) => Promise<T> } = {},
 ): Observable<number> {
+  const track = options.track ?? ((p) => p);
   return defer(() => {
     // What the last checkpoint saw: a new seqno, or a newly sealed segment for retention to weigh, is a change.
     let seen = { seq: db.recovery.checkpointSeq, sealed: db.wal.sealedSegments.length };
     const changed = () => db.lastSeq !== seen.seq || db.wal.sealedSegments.length !== seen.sealed;
     return interval(intervalMs, options.scheduler ?? asyncScheduler).pipe(
       filter(() => !db.isClosed() && changed()),
-      exhaustMap(() => defer(() => db.checkpoint()).pipe(
+      exhaustMap(() => defer(() => track(db.checkpoint())).pipe(
         tap((seq) => (seen = { seq, sealed: db.wal.sealedSegments.length })), // counted after retention ran
         catchError((err) => {
           options.onError?.(err);

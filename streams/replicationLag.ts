@@ -19,7 +19,7 @@
 import {
   asyncScheduler, defer, map, merge, type Observable, type SchedulerLike, scan, share,
 } from 'rxjs';
-import type { FollowerLag } from '../src/index.js';
+import type { FollowerLag, FollowerState } from '../src/index.js';
 import type { ShipEvent } from './shipSegments.js';
 import type { FollowerFeedback, PeerId } from './transport.js';
 
@@ -35,8 +35,18 @@ export interface ReplicationLagInputs {
   readonly ticks$?: Observable<unknown>;
   /** Followers to forget (they left the set). */
   readonly forget$?: Observable<PeerId>;
+  /** Followers that joined the set: listed (as 'never-connected') before they are heard from. */
+  readonly join$?: Observable<PeerId>;
+  /** A follower silent for longer than this, in ms, is 'disconnected'. Default DEFAULT_DISCONNECTED_AFTER_MS. */
+  readonly disconnectedAfterMs?: number;
   readonly scheduler?: SchedulerLike;
 }
+
+/**
+ * 5 s: five missed heartbeats at the follower's default feedback interval
+ * (1 s), so one slow round trip on a loaded machine does not flap the state.
+ */
+export const DEFAULT_DISCONNECTED_AFTER_MS = 5000;
 
 /** Samples kept for the ms estimate; past this every other one goes (coarser, still an upper bound). */
 export const MAX_LAG_SAMPLES = 4096;
@@ -45,6 +55,12 @@ interface PeerPosition {
   shipped: number;
   received: number;
   applied: number;
+  /** When the follower was last heard from, ms; null: never. */
+  heardAtMs: number | null;
+  /** The leader's lastSeq when the follower (re)connected: the backlog to drain before it is streaming. */
+  backlogSeq: number;
+  /** True once it applied its backlog since it last (re)connected. */
+  caughtUp: boolean;
 }
 
 /** The leader was at `seq` from `firstMs` (first seen) until at least `atMs` (last seen). */
@@ -58,12 +74,15 @@ export interface Sample {
 export interface LagState {
   readonly samples: Sample[];
   readonly peers: Map<PeerId, PeerPosition>;
+  /** See ReplicationLagInputs.disconnectedAfterMs. */
+  readonly disconnectedAfterMs: number;
 }
 
 type Input =
   | { kind: 'feedback'; f: FollowerFeedback }
   | { kind: 'shipped'; e: ShipEvent }
   | { kind: 'forget'; peer: PeerId }
+  | { kind: 'join'; peer: PeerId }
   | { kind: 'tick' };
 
 /**
@@ -88,10 +107,16 @@ export function replicationLagState(inputs: ReplicationLagInputs): Observable<La
     inputs.shipped$.pipe(map((e): Input => ({ kind: 'shipped', e }))),
     ...(inputs.ticks$ ? [inputs.ticks$.pipe(map((): Input => ({ kind: 'tick' })))] : []),
     ...(inputs.forget$ ? [inputs.forget$.pipe(map((peer): Input => ({ kind: 'forget', peer })))] : []),
+    ...(inputs.join$ ? [inputs.join$.pipe(map((peer): Input => ({ kind: 'join', peer })))] : []),
   );
   return defer(() => all$.pipe(
-    scan((state: LagState, input: Input) => step(state, input, inputs.leaderSeq(), scheduler.now()), { samples: [], peers: new Map() }),
+    scan((state: LagState, input: Input) => step(state, input, inputs.leaderSeq(), scheduler.now()), emptyLagState(inputs.disconnectedAfterMs)),
   ));
+}
+
+/** The state before any input. */
+export function emptyLagState(disconnectedAfterMs = DEFAULT_DISCONNECTED_AFTER_MS): LagState {
+  return { samples: [], peers: new Map(), disconnectedAfterMs };
 }
 
 function step(state: LagState, input: Input, leaderSeq: number, nowMs: number): LagState {
@@ -100,20 +125,36 @@ function step(state: LagState, input: Input, leaderSeq: number, nowMs: number): 
   else state.samples.push({ seq: leaderSeq, firstMs: nowMs, atMs: nowMs });
   if (state.samples.length > MAX_LAG_SAMPLES) thin(state.samples);
   if (input.kind === 'forget') state.peers.delete(input.peer);
+  if (input.kind === 'join') position(state, input.peer);
   if (input.kind === 'shipped') position(state, input.e.peer).shipped = Math.max(position(state, input.e.peer).shipped, input.e.lastSeq);
-  if (input.kind === 'feedback') {
-    const p = position(state, input.f.peer);
-    p.applied = input.f.appliedSeq;
-    p.received = Math.max(input.f.receivedSeq, input.f.appliedSeq);
-  }
+  if (input.kind === 'feedback') heardFrom(state, position(state, input.f.peer), input.f, leaderSeq, nowMs);
   prune(state);
   return state;
 }
 
 function position(state: LagState, peer: PeerId): PeerPosition {
   let p = state.peers.get(peer);
-  if (!p) state.peers.set(peer, (p = { shipped: 0, received: 0, applied: 0 }));
+  if (!p) state.peers.set(peer, (p = { shipped: 0, received: 0, applied: 0, heardAtMs: null, backlogSeq: 0, caughtUp: false }));
   return p;
+}
+
+/** Feedback from `p`: its marks move, and a first word after silence starts a new backlog to drain. */
+function heardFrom(state: LagState, p: PeerPosition, f: FollowerFeedback, leaderSeq: number, nowMs: number): void {
+  if (stateOf(p, state.disconnectedAfterMs, nowMs) === 'never-connected' || stateOf(p, state.disconnectedAfterMs, nowMs) === 'disconnected') {
+    p.backlogSeq = leaderSeq;
+    p.caughtUp = false;
+  }
+  p.heardAtMs = nowMs;
+  p.applied = f.appliedSeq;
+  p.received = Math.max(f.receivedSeq, f.appliedSeq);
+  if (p.applied >= p.backlogSeq) p.caughtUp = true;
+}
+
+/** The state of a follower at `nowMs` (see FollowerState). */
+function stateOf(p: PeerPosition, disconnectedAfterMs: number, nowMs: number): FollowerState {
+  if (p.heardAtMs === null) return 'never-connected';
+  if (nowMs - p.heardAtMs > disconnectedAfterMs) return 'disconnected';
+  return p.caughtUp ? 'streaming' : 'catching-up';
 }
 
 /** Drops samples no follower's estimate needs: all but the last one at or below the slowest applied seqno. */
@@ -140,6 +181,7 @@ export function lagReport(state: LagState, leaderSeq: number, nowMs: number): La
   for (const [peer, p] of state.peers) {
     const shipped = Math.max(p.shipped, p.applied);
     out[peer] = {
+      state: stateOf(p, state.disconnectedAfterMs, nowMs),
       events: Math.max(0, leaderSeq - p.applied),
       ms: lagMs(state.samples, p.applied, leaderSeq, nowMs),
       shippedSeq: shipped,

@@ -1,6 +1,6 @@
 import { BehaviorSubject, type Observable, type Subscription } from 'rxjs';
 import type { TidalDb } from '../src/index.js';
-import { type LagReport, lagReport, type LagState, replicationLagState, type ReplicationLagInputs } from './replicationLag.js';
+import { emptyLagState, type LagReport, lagReport, type LagState, replicationLagState, type ReplicationLagInputs } from './replicationLag.js';
 import { asyncScheduler } from 'rxjs';
 
 /**
@@ -32,7 +32,7 @@ export class ReplicationLagGauge {
   start(): this {
     if (this.subscription) return this;
     const scheduler = this.inputs.scheduler ?? asyncScheduler;
-    let state: LagState = { samples: [], peers: new Map() };
+    let state: LagState = emptyLagState(this.inputs.disconnectedAfterMs);
     this.db.metrics.setFollowerLagSource(() => lagReport(state, this.db.lastSeq, scheduler.now()));
     this.subscription = replicationLagState({ ...this.inputs, leaderSeq: () => this.db.lastSeq }).subscribe({
       next: (next) => {

@@ -1,4 +1,4 @@
-import { from, ignoreElements, merge, mergeMap, type Observable } from 'rxjs';
+import { defer, from, ignoreElements, merge, mergeMap, type Observable } from 'rxjs';
 import type { TidalDb, WalSegmentPayload } from '../src/index.js';
 
 /**
@@ -14,14 +14,18 @@ import type { TidalDb, WalSegmentPayload } from '../src/index.js';
  *
  * @param db the leader
  * @param ticks$ when to seal, e.g. `sealTicks(2000)`
+ * @param options.track counts each seal's promise as in flight (a pipeline's stop() waits for it)
  * @see sealTicks
  * @see shipSegments
  */
-export function sealedSegments(db: TidalDb, ticks$: Observable<unknown>): Observable<WalSegmentPayload> {
+export function sealedSegments(
+  db: TidalDb, ticks$: Observable<unknown>, options: { track?: <T>(p: Promise<T>) => Promise<T> } = {},
+): Observable<WalSegmentPayload> {
   // Seal on each tick; the sealed segment itself arrives through wal.sealed$ (synchronously in
   // memory, once durable on disk), so only a failure of the seal matters here: it errors the stream.
+  const track = options.track ?? ((p) => p);
   const seals$ = ticks$.pipe(
-    mergeMap(() => from(db.wal.seal()).pipe(ignoreElements())),
+    mergeMap(() => defer(() => from(track(db.wal.seal()))).pipe(ignoreElements())),
   );
   return merge(db.wal.sealed$, seals$);
 }

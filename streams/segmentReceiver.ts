@@ -7,10 +7,11 @@
  *   transport.status(peer) ─▶ db.noteLeaderStatus (bounded staleness)
  */
 import {
-  asyncScheduler, BehaviorSubject, catchError, EMPTY, map, merge, mergeMap, type Observable, of, type SchedulerLike, Subject,
-  type Subscription, tap, timer,
+  asyncScheduler, BehaviorSubject, EMPTY, merge, mergeMap, type Observable, of, type SchedulerLike, Subject,
+  type Subscription, take, tap, timer,
 } from 'rxjs';
 import { type ApplyResult, TidalError, type TidalDb } from '../src/index.js';
+import { PipelineLifecycle, type PipelineError, type PipelineState } from './pipelineLifecycle.js';
 import { idempotentReplay, type ReplayOutcome } from './idempotentReplay.js';
 import { type CheckpointOutcome, installCheckpoint$ } from './installCheckpoint.js';
 import { isCheckpoint } from './shipment.js';
@@ -60,8 +61,13 @@ export class SegmentReceiver {
 
   /** Each segment that applied new events. */
   readonly applied$ = this.appliedSubject.asObservable();
-  /** Each segment not applied: corrupt, a gap, or a failed apply. Replay goes on. */
+  private readonly lifecycle = new PipelineLifecycle();
+  /** Each shipment not applied: corrupt, a gap, or a failed apply. Replay goes on; the state is 'degraded' until one applies. */
   readonly rejected$ = this.rejectedSubject.asObservable();
+  /** 'starting', 'running' (after the first heartbeat), 'degraded', 'failed' or 'stopped'; replays the latest. */
+  readonly state$: Observable<PipelineState> = this.lifecycle.state$;
+  /** Fatal errors only, typed (the database was closed, its storage failed): then every stream completes. */
+  readonly error$: Observable<PipelineError> = this.lifecycle.error$;
   /** The follower's own lag view, on each apply and status. Replays the latest. */
   readonly lag$: Observable<FollowerLagView>;
 
@@ -92,27 +98,48 @@ export class SegmentReceiver {
           tap((outcome) => this.onOutcome(outcome)),
         ))),
     ), true);
-    const heartbeat$ = timer(0, intervalMs, scheduler).pipe(tap(() => this.heartbeat()));
+    const lifecycle = this.lifecycle;
+    const heartbeat$ = timer(0, intervalMs, scheduler).pipe(tap(() => {
+      this.heartbeat();
+      lifecycle.started();
+    }));
     const status$ = transport.status(peer).pipe(tap((s) => {
       db.noteLeaderStatus(s);
       this.lagSubject.next(this.lagView());
     }));
     const checkpointIntervalMs = this.options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
     const checkpoints$ = checkpointIntervalMs > 0
-      ? periodicCheckpoints(db, checkpointIntervalMs, { scheduler, onError: (error) => this.rejectedSubject.next({ segmentId: -1, firstSeq: -1, lastSeq: -1, error: error as Error }) })
+      ? periodicCheckpoints(db, checkpointIntervalMs, {
+        scheduler, track: (p) => lifecycle.track(p),
+        onError: () => {
+          db.metrics.inc('replication.checkpointFailures');
+          lifecycle.degraded();
+        },
+      })
       : EMPTY;
-    this.subscription = merge(replay$, heartbeat$, status$, checkpoints$).pipe(
-      catchError((error: Error) => {
-        if (!(error instanceof TidalError && error.code === 'Closed')) this.rejectedSubject.next({ segmentId: -1, firstSeq: -1, lastSeq: -1, error });
-        return EMPTY;
-      }),
-      map(() => undefined),
-    ).subscribe();
+    const closed$ = db.closed$.pipe(take(1), tap(() => {
+      throw new TidalError('Closed', 'the follower database was closed under a running SegmentReceiver: stop the receiver first');
+    }));
+    this.subscription = merge(replay$, heartbeat$, status$, checkpoints$, closed$).subscribe({
+      error: (error: unknown) => {
+        lifecycle.fail(error);
+        this.teardown();
+      },
+    });
     return this;
   }
 
-  /** Stops receiving, heartbeats and status; completes every stream. Idempotent. */
-  stop(): void {
+  /**
+   * Stops receiving, heartbeats and status and completes every stream at
+   * once; resolves once what was in flight (a checkpoint) has settled and
+   * the state is 'stopped'. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.teardown();
+    return this.lifecycle.stopped();
+  }
+
+  private teardown(): void {
     if (this.stopped) return;
     this.stopped = true;
     this.subscription?.unsubscribe();
@@ -125,6 +152,7 @@ export class SegmentReceiver {
     if (outcome.kind === 'applied' || outcome.kind === 'skipped') {
       if (outcome.kind === 'applied') {
         this.resendNeededAt = null;
+        this.lifecycle.ok();
         this.appliedSubject.next(outcome.result);
       }
       this.sendFeedback('ack');
@@ -136,16 +164,20 @@ export class SegmentReceiver {
 
   private onCheckpoint(outcome: CheckpointOutcome): void {
     if (outcome.kind === 'failed') {
-      this.reject({ segmentId: -1, firstSeq: 0, lastSeq: outcome.seq, error: outcome.error });
+      this.reject({ kind: 'checkpoint', segmentId: null, firstSeq: 1, lastSeq: outcome.seq, error: outcome.error });
       return;
     }
-    if (outcome.kind === 'installed') this.resendNeededAt = null;
+    if (outcome.kind === 'installed') {
+      this.resendNeededAt = null;
+      this.lifecycle.ok();
+    }
     this.sendFeedback('ack');
     this.lagSubject.next(this.lagView());
   }
 
   private reject(r: SegmentRejection): void {
     this.options.db.metrics.inc(`replication.rejections.${errorCode(r.error)}`);
+    this.lifecycle.degraded();
     this.rejectedSubject.next(r);
     this.resendNeededAt = this.options.db.lastSeq;
     this.requestResend();

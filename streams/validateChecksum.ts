@@ -7,9 +7,11 @@ export interface VerifiedSegment {
   readonly decoded: DecodedSegment;
 }
 
-/** A segment a follower did not apply, and why. */
+/** A shipment (a segment, or a bootstrap checkpoint) a follower did not apply, and why. */
 export interface SegmentRejection {
-  readonly segmentId: number;
+  readonly kind: 'segment' | 'checkpoint';
+  /** The segment's id; null for a checkpoint (it covers seqnos firstSeq..lastSeq, i.e. 1..its seqno). */
+  readonly segmentId: number | null;
   readonly firstSeq: number;
   readonly lastSeq: number;
   /** `WalError` 'Corruption' (checksums), 'Gap' (would skip seqnos), or what applying threw. */
@@ -52,5 +54,5 @@ export function verifySegment(payload: WalSegmentPayload): VerifiedSegment | Wal
 }
 
 export function rejection(payload: WalSegmentPayload, error: Error): SegmentRejection {
-  return { segmentId: payload.segmentId, firstSeq: payload.firstSeq, lastSeq: payload.lastSeq, error };
+  return { kind: 'segment', segmentId: payload.segmentId, firstSeq: payload.firstSeq, lastSeq: payload.lastSeq, error };
 }

@@ -7,10 +7,11 @@
  *   sealTicks ─▶ status announcements ─▶ transport.sendStatus (bounded staleness on followers)
  */
 import {
-  asyncScheduler, EMPTY, ignoreElements, filter, isObservable, map, merge, mergeMap, type Observable, type SchedulerLike, share, shareReplay, Subject,
-  type Subscription, takeUntil, tap,
+  asyncScheduler, BehaviorSubject, defer, EMPTY, firstValueFrom, ignoreElements, filter, isObservable, map, merge, mergeMap, type Observable,
+  type SchedulerLike, share, shareReplay, Subject, type Subscription, take, takeUntil, tap, throwError, throwIfEmpty, timeout,
 } from 'rxjs';
 import { TidalError, type TidalDb } from '../src/index.js';
+import { PipelineLifecycle, type PipelineError, type PipelineState } from './pipelineLifecycle.js';
 import { type FollowerSet, followerSessions } from './followerSessions.js';
 import { errorCode } from './internal/errorCode.js';
 import { DEFAULT_CHECKPOINT_INTERVAL_MS, periodicCheckpoints } from './periodicCheckpoints.js';
@@ -33,6 +34,8 @@ export interface LeaderOptions {
   readonly retransmitAfterMs?: number;
   /** Checkpoint the leader this often (retention runs then), in ms; 0 turns it off. Default 60000. */
   readonly checkpointIntervalMs?: number;
+  /** A follower silent this long, in ms, shows as 'disconnected' in lag$ and the metrics. Default 5000. */
+  readonly disconnectedAfterMs?: number;
   readonly scheduler?: SchedulerLike;
 }
 
@@ -58,13 +61,22 @@ export class WalShipper {
   private readonly options: LeaderOptions;
   /** Followers in the set now: only their feedback counts toward lag. */
   private readonly active = new Set<PeerId>();
+  private readonly lifecycle = new PipelineLifecycle();
+  /** Seals at once, between ticks (awaitInSync). */
+  private readonly sealNow = new Subject<void>();
+  /** What each follower in the set acked last. */
+  private readonly ackedSubject = new BehaviorSubject<ReadonlyMap<PeerId, number>>(new Map());
 
   /** Each segment handed to a follower's transport buffer. */
   readonly shipped$ = this.shippedSubject.asObservable();
   /** Each follower ack. */
   readonly applied$ = this.appliedSubject.asObservable();
-  /** Shipping failures (e.g. a segment unreadable on disk); shipping goes on. */
+  /** Per-follower shipping failures (e.g. a segment unreadable on disk); shipping goes on, the state is 'degraded'. */
   readonly rejected$ = this.rejectedSubject.asObservable();
+  /** 'starting', 'running' (after the first tick), 'degraded', 'failed' or 'stopped'; replays the latest. */
+  readonly state$: Observable<PipelineState> = this.lifecycle.state$;
+  /** Fatal errors only, typed (the log failed, the database was closed): then every stream completes. */
+  readonly error$: Observable<PipelineError> = this.lifecycle.error$;
   /** Lag per follower, on every ack, ship and tick. Replays the latest. */
   readonly lag$: Observable<LagReport>;
 
@@ -81,6 +93,8 @@ export class WalShipper {
     this.gauge = new ReplicationLagGauge(options.db, {
       feedback$: this.feedback$.pipe(filter((f) => this.active.has(f.peer))), shipped$: this.shipped$, ticks$: this.ticks$, scheduler,
       forget$: followerSessions(followers).pipe(mergeMap((s) => s.left$.pipe(map(() => s.peer)))),
+      join$: followerSessions(followers).pipe(map((s) => s.peer)),
+      disconnectedAfterMs: options.disconnectedAfterMs,
     });
     this.lag$ = this.gauge.lag$;
   }
@@ -90,18 +104,21 @@ export class WalShipper {
     if (this.subscription || this.stopped) return this;
     const { db, transport, followers, scheduler } = this.options;
     const active = this.active;
+    const lifecycle = this.lifecycle;
     this.gauge.start();
-    const sealed$ = sealedSegments(db, this.ticks$).pipe(share());
+    const sealed$ = sealedSegments(db, merge(this.ticks$, this.sealNow), { track: (p) => lifecycle.track(p) }).pipe(share());
     const shipping$ = shipSegments({
       db, transport, followers, scheduler, wake$: sealed$, feedback$: this.feedback$,
       retransmitAfterMs: this.options.retransmitAfterMs,
       onFailure: (f) => {
         db.metrics.inc(`replication.shipFailures.${errorCode(f.error)}`);
+        lifecycle.degraded();
         this.rejectedSubject.next(f);
       },
     }).pipe(tap((e) => {
       db.metrics.inc(e.kind === 'checkpoint' ? 'replication.shippedCheckpoints' : 'replication.shippedSegments');
       db.metrics.inc('replication.shippedBytes', e.bytes);
+      lifecycle.ok();
       this.shippedSubject.next(e);
     }));
     const membership$ = followerSessions(followers).pipe(
@@ -113,12 +130,14 @@ export class WalShipper {
     const status$ = this.ticks$.pipe(tap(() => {
       const status = { lastSeq: db.lastSeq, atMs: (scheduler ?? asyncScheduler).now() };
       for (const peer of active) transport.sendStatus(peer, status);
+      lifecycle.started();
     }));
     const acked = new Map<PeerId, number>();
     const acks$ = this.feedback$.pipe(
       filter((f) => active.has(f.peer)),
       tap((f) => {
         acked.set(f.peer, f.appliedSeq);
+        this.ackedSubject.next(acked);
         db.retainFrom(retentionFloor(active, acked));
         if (f.kind === 'ack') this.appliedSubject.next({ peer: f.peer, appliedSeq: f.appliedSeq });
         else db.metrics.inc('replication.resendRequests');
@@ -126,18 +145,66 @@ export class WalShipper {
     );
     const checkpointIntervalMs = this.options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
     const checkpoints$ = checkpointIntervalMs > 0
-      ? periodicCheckpoints(db, checkpointIntervalMs, { scheduler, onError: (error) => this.rejectedSubject.next({ peer: '*', error }) })
+      ? periodicCheckpoints(db, checkpointIntervalMs, {
+        scheduler, track: (p) => lifecycle.track(p),
+        onError: () => {
+          db.metrics.inc('replication.checkpointFailures');
+          lifecycle.degraded();
+        },
+      }).pipe(tap(() => lifecycle.ok()))
       : EMPTY;
     // Sealing runs on every tick whether or not a follower is connected (shipping subscribes per follower).
     const sealing$ = sealed$.pipe(ignoreElements());
-    this.subscription = merge(sealing$, membership$, shipping$, status$, acks$, checkpoints$).pipe(takeUntil(this.stopSubject)).subscribe({
-      error: (err) => this.rejectedSubject.next({ peer: '*', error: err }),
+    const closed$ = db.closed$.pipe(take(1), tap(() => {
+      throw new TidalError('Closed', 'the leader database was closed under a running WalShipper: stop the shipper first');
+    }));
+    this.subscription = merge(sealing$, membership$, shipping$, status$, acks$, checkpoints$, closed$).pipe(takeUntil(this.stopSubject)).subscribe({
+      error: (err: unknown) => {
+        lifecycle.fail(err);
+        this.teardown();
+      },
     });
     return this;
   }
 
-  /** Stops every timer and subscription and completes every stream. Idempotent. */
-  stop(): void {
+  /**
+   * Stops every timer and subscription and completes every stream at once;
+   * resolves once what was in flight (a seal, a checkpoint) has settled and
+   * the state is 'stopped'. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.teardown();
+    return this.lifecycle.stopped();
+  }
+
+  /**
+   * Resolves once every follower in the set has acked the leader's lastSeq
+   * as of this call (sealing at once rather than at the next tick); rejects
+   * with `Timeout` after `timeoutMs`, or `Closed` if the shipper stops first.
+   */
+  awaitInSync(options: { timeoutMs: number; scheduler?: SchedulerLike }): Promise<void> {
+    return firstValueFrom(defer(() => {
+      const { timeoutMs } = options ?? {};
+      if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
+        return throwError(() => new TidalError('InvalidInput', `awaitInSync: timeoutMs must be a number of ms >= 0, got ${String(timeoutMs)}`));
+      }
+      const target = this.options.db.lastSeq;
+      this.sealNow.next();
+      const behind = (acked: ReadonlyMap<PeerId, number>) => [...this.active].filter((p) => (acked.get(p) ?? 0) < target);
+      return this.ackedSubject.pipe(
+        filter((acked) => behind(acked).length === 0),
+        take(1),
+        map(() => undefined),
+        throwIfEmpty(() => new TidalError('Closed', `awaitInSync: the shipper stopped before every follower acked seqno ${target}`)),
+        timeout({
+          first: timeoutMs, scheduler: options.scheduler ?? this.options.scheduler ?? asyncScheduler,
+          with: () => throwError(() => new TidalError('Timeout', `awaitInSync: followers ${behind(this.ackedSubject.value).join(', ')} had not acked seqno ${target} within ${timeoutMs} ms`)),
+        }),
+      );
+    }));
+  }
+
+  private teardown(): void {
     if (this.stopped) return;
     this.stopped = true;
     this.stopSubject.next();
@@ -147,6 +214,8 @@ export class WalShipper {
     this.shippedSubject.complete();
     this.appliedSubject.complete();
     this.rejectedSubject.complete();
+    this.ackedSubject.complete();
+    this.sealNow.complete();
   }
 }
 

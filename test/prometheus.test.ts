@@ -170,6 +170,20 @@ describe('prometheusRegistry', () => {
     expect(valueOf(behind, 'tidaldb_last_seq')).toBe(seq + 7);
   });
 
+  it('every follower in the set has a state from the start: 1 for the state it is in, 0 for the others', async () => {
+    const leader = await TidalDb.open();
+    await leader.signal({ itemId: 'a', type: 'view' });
+    const shipping = startLeader({ db: leader, transport: new InProcessTransport(), followers: ['ghost'], shipIntervalMs: 10_000 });
+    const scraped = parse(await prometheusRegistry(leader).metrics());
+    expect(valueOf(scraped, 'tidaldb_replication_follower_state', { peer: 'ghost', state: 'never-connected' })).toBe(1);
+    for (const state of ['catching-up', 'streaming', 'disconnected']) {
+      expect(valueOf(scraped, 'tidaldb_replication_follower_state', { peer: 'ghost', state })).toBe(0);
+    }
+    expect(valueOf(scraped, 'tidaldb_replication_lag_events', { peer: 'ghost' })).toBe(1);
+    await shipping.stop();
+    await leader.close();
+  });
+
   it('on a follower: no per-peer lag, and its staleness', async () => {
     const { leader, replica, shipping } = await replicatingPair();
     const seq = await writeSignals(leader, 10);

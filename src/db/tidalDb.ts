@@ -34,6 +34,8 @@ export class TidalDb {
   private readonly closedSubject = new Subject<void>();
   /** The high-water mark after each change: each write on a leader, each applied segment on a follower. */
   readonly applied$: Observable<number> = this.appliedSubject.asObservable();
+  /** Emits once, then completes, when the database closes (at once for a late subscriber: it replays). */
+  readonly closed$: Observable<void> = defer(() => (this.closed ? of(undefined) : this.closedSubject.asObservable()));
   private readonly freshness = new Freshness();
   private closed = false;
   private role: 'leader' | 'follower';

@@ -96,7 +96,7 @@ async function follow(db: TidalDb, link: FollowerLink, options: FollowerRunOptio
   const handle = startFollower({ db, transport: link, peer: options.peer });
   const events = reportLinkEvents(link, io);
   const rejections = handle.rejected$.subscribe((r) => {
-    const what = r.segmentId < 0 ? 'replication' : `segment ${r.segmentId} (seqnos ${r.firstSeq}..${r.lastSeq})`;
+    const what = r.kind === 'checkpoint' ? `checkpoint at seqno ${r.lastSeq}` : `segment ${r.segmentId} (seqnos ${r.firstSeq}..${r.lastSeq})`;
     io.err.write(`warning: ${what} rejected: ${oneLine(errorMessage(r.error))}\n`);
   });
   const status = interval(options.statusIntervalMs ?? DEFAULT_STATUS_INTERVAL_MS).subscribe(() => io.out.write(`${statusLine(db)}\n`));
