@@ -66,9 +66,14 @@ export class PeerOutbox {
     });
   }
 
-  /** A connection for this follower, whose applied mark is `appliedSeq`: drop what it cannot use, write the rest. */
-  attach(sink: FrameSink, appliedSeq: number): void {
-    if (this.closedWith) return;
+  /**
+   * A connection for this follower, whose applied mark is `appliedSeq`: drop
+   * what it cannot use, write the rest. Returns true when what stays queued
+   * continues from the mark to the end of the queue (nothing lost in
+   * between), so the follower will get everything queued without a re-send.
+   */
+  attach(sink: FrameSink, appliedSeq: number): boolean {
+    if (this.closedWith) return false;
     this.sink = sink;
     if (this.inFlight) accept(this.inFlight);
     this.inFlight = null;
@@ -79,6 +84,7 @@ export class PeerOutbox {
     this.waiting = kept.slice(this.capacity);
     for (const [i, e] of entries.entries()) if (!useful[i]) accept(e);
     this.pump();
+    return useful.length > 0 && useful[useful.length - 1] === true;
   }
 
   /** `sink`'s connection is gone: a frame written to it counts as lost in transit. */

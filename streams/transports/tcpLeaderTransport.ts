@@ -177,10 +177,12 @@ export class TcpLeaderTransport implements Transport {
     this.peers.get(m.peer)?.close(`replaced by a new connection from peer ${JSON.stringify(m.peer)}`);
     this.peers.set(m.peer, conn);
     this.report({ kind: 'connected', peer: m.peer, remote: conn.remote, epoch: welcome.epoch });
-    // A new connection may have lost what was in flight: ship again from what the follower holds.
+    // What was queued and still continues from the follower's mark goes out on the new connection. Only
+    // when it does not reach the end of the queue (something was lost in transit) does the shipper ship
+    // again from the mark ('resend'): asking for both delivered the queued segments twice.
+    const resumes = this.outbox(m.peer).attach(conn, m.appliedSeq);
     const atMs = this.options.scheduler.now();
-    this.feedbackSubject.next({ peer: m.peer, kind: 'resend', appliedSeq: m.appliedSeq, receivedSeq: m.appliedSeq, atMs });
-    this.outbox(m.peer).attach(conn, m.appliedSeq);
+    this.feedbackSubject.next({ peer: m.peer, kind: resumes ? 'ack' : 'resend', appliedSeq: m.appliedSeq, receivedSeq: m.appliedSeq, atMs });
     return m.peer;
   }
 

@@ -85,9 +85,19 @@ describe('PeerOutbox', () => {
     const outbox = new PeerOutbox(8, encode);
     const sends = [seg(1, 5), seg(6, 9), seg(10, 12), seg(20, 22)].map((s) => track(outbox, s));
     const sink = new FakeSink(10);
-    outbox.attach(sink, 5);
+    expect(outbox.attach(sink, 5)).toBe(false); // 20..22 was dropped: the queue does not reach its end from the mark
     expect(sink.written).toEqual([6, 10]);
     expect(sends.map((s) => s.done)).toEqual([true, true, true, true]);
+  });
+
+  it('attach says whether the queue continues from the mark to its end (then the shipper need not re-send)', () => {
+    const continuing = new PeerOutbox(8, encode);
+    for (const s of [seg(1, 5), seg(6, 9), seg(10, 12)]) track(continuing, s);
+    expect(continuing.attach(new FakeSink(10), 5)).toBe(true);
+    expect(new PeerOutbox(8, encode).attach(new FakeSink(10), 5)).toBe(false); // nothing queued: ship from the mark
+    const gapped = new PeerOutbox(8, encode);
+    for (const s of [seg(8, 9), seg(10, 12)]) track(gapped, s);
+    expect(gapped.attach(new FakeSink(10), 5)).toBe(false);
   });
 
   it('a frame written to a connection that is lost completes (lost in transit); later sends wait for the next one', () => {
