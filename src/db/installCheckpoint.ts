@@ -31,8 +31,8 @@ export function verifyShippedCheckpoint(bytes: Uint8Array, current: DbState, sha
 /**
  * Stores the checkpoint durably. Resolves true once stored. If storing
  * failed it removes the file again and rejects; if even that fails (the
- * checkpoint may be on disk) it resolves false: the caller must treat the
- * checkpoint as installed, since a reopen would.
+ * checkpoint may or may not be on disk) it resolves false: the caller
+ * cannot know its durable state and must fail closed until a reopen.
  */
 export async function storeShippedCheckpoint(store: SegmentStore, seq: number, bytes: Uint8Array): Promise<boolean> {
   try {

@@ -38,6 +38,8 @@ export class TidalDb {
   readonly closed$: Observable<void> = defer(() => (this.closed ? of(undefined) : this.closedSubject.asObservable()));
   private readonly freshness = new Freshness();
   private closed = false;
+  /** Set when this node cannot tell what its disk holds (see installCheckpoint): every call but close() fails with it. */
+  private fatal: TidalError | null = null;
   private role: 'leader' | 'follower';
   /** Followers still need segments after this seqno (a replication slot); Infinity: none known. */
   private retainAfterSeq = Infinity;
@@ -279,8 +281,12 @@ export class TidalDb {
     const owned = bytes.slice();
     const restored = verifyShippedCheckpoint(owned, this.state, this.opts.shardId);
     if (!restored) return false;
-    await storeShippedCheckpoint(this.store, restored.appliedSeq, owned);
-    // Stored (or possibly stored, which a reopen would restore): the live state is the checkpoint's from here on.
+    if (!(await storeShippedCheckpoint(this.store, restored.appliedSeq, owned))) {
+      // Storing failed and so did removing it: whether it landed only a reopen can tell. Fail closed until then.
+      this.fatal = new TidalError('Failed', `installing the checkpoint at seqno ${restored.appliedSeq} failed and it may or may not be on disk: reopen the database to recover its durable state`);
+      throw this.fatal;
+    }
+    // Stored: the live state is the checkpoint's from here on, whatever the cleanup below does.
     this.state = restored;
     this.freshness.noteApplied(this.state.appliedSeq);
     this.appliedSubject.next(this.state.appliedSeq);
@@ -362,6 +368,7 @@ export class TidalDb {
 
   private checkOpen(): void {
     if (this.closed) throw new TidalError('Closed', 'the database is closed');
+    if (this.fatal) throw this.fatal;
   }
 
   private checkWritable(): void {

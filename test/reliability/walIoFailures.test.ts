@@ -209,14 +209,12 @@ describe('installing a checkpoint on a failing disk', () => {
 });
 
 describe('a double fault while installing a checkpoint', () => {
-  // KNOWN: the checkpoint's write fails with nothing written, and the removal that should undo it
-  // fails too. installCheckpoint (src/db/installCheckpoint.ts, TidalDb.installCheckpoint) then
-  // treats the checkpoint as stored ("possibly stored") and swaps its state in, so lastSeq says 4
-  // with nothing on disk behind it (IO_SWEEP=full, before:39:sticky, shows the same). The next
-  // shipped segment (5..8) is stored and acknowledged; after a crash, reopen finds segment 5..8 and
-  // no checkpoint, and refuses the directory: "a segment is missing". Not knowing whether the
-  // checkpoint landed, the install could fail closed instead (refuse applies until a reopen tells).
-  it.skip('leaves a directory that reopens with everything acknowledged', async () => {
+  // Found by IO_SWEEP=full (before:39:sticky): the checkpoint's write fails with nothing written, and the
+  // removal that should undo it fails too. The install used to treat the checkpoint as stored and swap
+  // its state in, so lastSeq said 4 with nothing on disk behind it; the next shipped segment (5..8) was
+  // stored and acknowledged, and reopen refused the directory ("a segment is missing"). Now the node
+  // fails closed (Failed) until a reopen tells what the disk holds.
+  it('leaves a directory that reopens with everything acknowledged', async () => {
     const leader = await TidalDb.open({ ...WORKLOAD_DB_OPTIONS, dir: path.join(dir, 'leader') });
     await writeMany(leader, 4);
     await leader.wal.seal();
@@ -231,6 +229,8 @@ describe('a double fault while installing a checkpoint', () => {
     plan.failNextToo(2); // ... and the removal that would undo it
     const installed = await follower.installCheckpoint(shipped).then(() => true, () => false);
     expect(plan.log.slice(k, k + 2)).toEqual(['follower writeCheckpoint 4', 'follower removeCheckpoint 4']);
+    expect(installed).toBe(false);
+    await expect(follower.applySegment(second)).rejects.toMatchObject({ code: 'Failed' });
     let acked = 0;
     if (installed || follower.lastSeq === 4) acked = (await follower.applySegment(second)).appliedSeq;
     // A crash: the follower is not closed. Its directory is reopened as it stands.
