@@ -69,7 +69,7 @@ export class Wal {
     private readonly config: WalConfig,
     private active: ActiveState | null,
     sealed: readonly SealedSegmentInfo[],
-    private nextSegmentId: number,
+    private segmentIdNext: number,
     recoveredSeq: number,
   ) {
     this.written = recoveredSeq;
@@ -102,6 +102,20 @@ export class Wal {
    */
   get writtenSeq(): number {
     return this.written;
+  }
+
+  /** The id the next segment opened here gets; ids only grow, across every node of a shard (checkpoints carry it). */
+  get nextSegmentId(): number {
+    return this.segmentIdNext;
+  }
+
+  /**
+   * Never number a segment below `next` (a checkpoint installed or recovered
+   * says how far its writer's ids went): a node bootstrapped from a
+   * checkpoint and then promoted must not reuse ids its followers store.
+   */
+  reserveSegmentIds(next: number): void {
+    this.segmentIdNext = Math.max(this.segmentIdNext, next);
   }
 
   /** Set once an I/O failure has stopped the log. */
@@ -195,7 +209,7 @@ export class Wal {
     return defer(() => {
       if (this.failure) return throwError(() => this.failure);
       // Its id is taken even if the store fails: a segment file with it may be on disk.
-      this.nextSegmentId = Math.max(this.nextSegmentId, payload.segmentId + 1);
+      this.segmentIdNext = Math.max(this.segmentIdNext, payload.segmentId + 1);
       if (this.store.writeSegmentSync(payload.segmentId, payload.bytes)) return of(undefined);
       return from(this.writeSegmentOrUndo(payload));
     }).pipe(map(() => {
@@ -300,14 +314,14 @@ export class Wal {
   private openSegment(firstSeq: number): ActiveState {
     const header = encodeSegmentHeader({
       shardId: this.config.shardId,
-      segmentId: this.nextSegmentId,
+      segmentId: this.segmentIdNext,
       firstSeq,
       createdAtMs: this.config.clock(),
       regionId: this.config.regionId,
       halfLives: this.config.halfLives(),
       epoch: this.config.epoch(),
     });
-    const handle = this.store.createActive(this.nextSegmentId++, header);
+    const handle = this.store.createActive(this.segmentIdNext++, header);
     this.handles.add(handle);
     this.active = {
       handle, firstSeq, chunks: [header], prefix: createHasher().update(header),
