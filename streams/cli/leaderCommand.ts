@@ -11,8 +11,8 @@ import type { HostPort } from './parseHostPort.js';
 import type { SubcommandContext } from './subcommandContext.js';
 
 interface LeaderFlags {
-  dir: string; listen: HostPort; follower: string[]; token?: string; metrics?: HostPort; shipIntervalMs: number; statusInterval: number;
-  ingest?: string; strict?: boolean; exitWhenSynced?: boolean; halfLife: Array<readonly [string, number]>;
+  dir: string; listen: HostPort; follower?: string[]; token?: string; metrics?: HostPort; shipIntervalMs: number; statusInterval: number;
+  ingest?: string; strict?: boolean; exitWhenSynced?: boolean; halfLife?: Array<readonly [string, number]>;
   tlsCa?: string; tlsCert?: string; tlsKey?: string;
 }
 
@@ -29,7 +29,7 @@ export function leaderCommand(ctx: SubcommandContext): Command {
     )
     .requiredOption('--dir <dir>', 'the leader\'s database directory (created if missing)')
     .addOption(new Option('--listen <host:port>', 'where followers connect (port 0 picks one)').argParser(hostPortIn('--listen', { allowPortZero: true })).makeOptionMandatory())
-    .addOption(new Option('--follower <id>', 'a follower\'s peer id (repeat for each follower)').argParser(collect).default([]))
+    .addOption(new Option('--follower <id>', 'a follower\'s peer id (repeat for each follower)').argParser(collect))
     .addOption(new Option('--token <token>', 'the shared secret followers present').env('TIDALDB_TOKEN'))
     .addOption(new Option('--tls-cert <file>', 'this leader\'s certificate (enables TLS, with --tls-key)'))
     .addOption(new Option('--tls-key <file>', 'the private key of --tls-cert'))
@@ -40,7 +40,7 @@ export function leaderCommand(ctx: SubcommandContext): Command {
     .option('--ingest <file>', 'write the NDJSON signals and items in FILE (- for stdin) into the database')
     .option('--strict', 'with --ingest: a bad line stops the run (exit 1) instead of being skipped')
     .option('--exit-when-synced', 'once --ingest is done and every follower has acked the leader\'s last seqno, stop and exit 0')
-    .addOption(new Option('--half-life <type=ms>', 'half-life of a signal type for a new directory (* for the default; repeatable)').argParser(halfLifeEntry).default([]))
+    .addOption(new Option('--half-life <type=ms>', 'half-life of a signal type for a new directory (* for the default; repeatable)').argParser(halfLifeEntry))
     .action(async (flags: LeaderFlags) => {
       const controller = new AbortController();
       const stop = (): void => controller.abort();
@@ -55,24 +55,25 @@ export function leaderCommand(ctx: SubcommandContext): Command {
     });
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+/** Repeated `--follower`: each adds one (commander passes undefined the first time). */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** `view=3600000` or `*=86400000`: a signal type and its half-life in ms. */
-function halfLifeEntry(text: string, previous: Array<readonly [string, number]>): Array<readonly [string, number]> {
+function halfLifeEntry(text: string, previous: Array<readonly [string, number]> | undefined): Array<readonly [string, number]> {
   const at = text.lastIndexOf('=');
   const ms = at > 0 && /^\d+$/.test(text.slice(at + 1)) ? Number(text.slice(at + 1)) : NaN;
   if (!Number.isSafeInteger(ms) || ms < 1) throw new InvalidArgumentError('expected TYPE=MS with a half-life of at least 1 ms, e.g. view=3600000.');
-  return [...previous, [text.slice(0, at), ms] as const];
+  return [...(previous ?? []), [text.slice(0, at), ms] as const];
 }
 
 function leaderOptions(f: LeaderFlags): LeaderRunOptions {
   const given = Object.entries({ ca: f.tlsCa, cert: f.tlsCert, key: f.tlsKey }).filter(([, file]) => file !== undefined);
   const tls: LeaderTls | undefined = given.length > 0 ? Object.fromEntries(given) : undefined;
   return {
-    dir: f.dir, listen: f.listen, followers: f.follower, token: f.token, metrics: f.metrics, shipIntervalMs: f.shipIntervalMs,
+    dir: f.dir, listen: f.listen, followers: f.follower ?? [], token: f.token, metrics: f.metrics, shipIntervalMs: f.shipIntervalMs,
     statusIntervalMs: f.statusInterval, ingest: f.ingest, strict: f.strict === true, exitWhenSynced: f.exitWhenSynced === true,
-    ...(tls && { tls }), ...(f.halfLife.length > 0 && { halfLifeMs: Object.fromEntries(f.halfLife) }),
+    ...(tls && { tls }), ...(f.halfLife && { halfLifeMs: Object.fromEntries(f.halfLife) }),
   };
 }

@@ -9,6 +9,7 @@ import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FollowerDb, TidalDb } from '../../src/index.js';
 import { runLeader, type LeaderRunOptions } from '../../streams/cli/leader.js';
+import { runCli } from '../../streams/cli/runCli.js';
 import { startFollower, TcpTransport } from '../../streams/index.js';
 import { tempDir } from '../db/tempDirs.js';
 import { captureIo, type CapturedIo } from './captureIo.js';
@@ -135,5 +136,43 @@ describe('tidaldb leader (in-process)', () => {
       expect(io.stderr()).toBe(`error: leader: ${message}\n`);
     }
     expect(fs.readdirSync(dir)).toEqual(['file']); // nothing was opened
+  });
+
+  it('through runCli: repeated --follower, --half-life and --ingest FILE reach the leader; --exit-when-synced waits for every follower', async () => {
+    const dir = tempDir('leader');
+    const file = path.join(tempDir('leader-input'), 'signals.ndjson');
+    fs.writeFileSync(file, `${signal('a')}${signal('b', 2)}`);
+    const io = captureIo();
+    const running = runCli(['leader', '--dir', dir, '--listen', '127.0.0.1:0', '--follower', 'a', '--follower', 'b', '--token', TOKEN,
+      '--ingest', file, '--exit-when-synced', '--half-life', 'view=1000', '--ship-interval-ms', '20', '--status-interval', '50'], io);
+    await until(() => listeningPort(io) !== null, 'the leader to listen', io);
+    expect(io.stdout()).toContain('for "a", "b"\n');
+    const first = await follow(listeningPort(io)!, 'a');
+    await until(() => first.lastSeq === 2 && /"b" never-connected, lag 2 events/.test(io.stdout()), 'a to catch up while b never connected', io);
+    expect(io.stdout()).toMatch(new RegExp(`^ingest ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} done, 2 lines: 2 written, 0 bad lines skipped; leader seqno 2; exiting once every follower has it$`, 'm'));
+    const second = await follow(listeningPort(io)!, 'b');
+    expect(await running).toBe(0);
+    expect(second.lastSeq).toBe(2);
+    expect(second.readDecayScore('b', 'view', AT + 1000)).toBe(1); // weight 2, one 1000 ms half-life later
+  });
+
+  it('through runCli: bad flag values are one line each (exit 2), and --help describes the command', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['leader', '--dir', '/tmp/x'], /^error: required option '--listen <host:port>' not specified\n$/],
+      [['leader', '--dir', '/tmp/x', '--listen', 'nohost'], /^error: option '--listen <host:port>' argument 'nohost' is invalid\. expected HOST:PORT with a port in 0\.\.65535\.\n$/],
+      [['leader', '--dir', '/tmp/x', '--listen', '127.0.0.1:0', '--half-life', 'view'], /^error: option '--half-life <type=ms>' argument 'view' is invalid\. expected TYPE=MS/],
+      [['leader', '--dir', '/tmp/x', '--listen', '127.0.0.1:0', '--half-life', 'view=fast'], /^error: option '--half-life <type=ms>' argument 'view=fast' is invalid\. expected TYPE=MS/],
+      [['leader', '--dir', '/tmp/x', '--listen', '127.0.0.1:0', '--ship-interval-ms', '0'], /^error: option '--ship-interval-ms <ms>' argument '0' is invalid\. expected an integer in 1\.\.3600000\.\n$/],
+    ];
+    for (const [args, expected] of cases) {
+      const io = captureIo();
+      expect(await runCli(args, io), args.join(' ')).toBe(2);
+      expect(io.stderr()).toMatch(expected);
+    }
+    const help = captureIo();
+    expect(await runCli(['leader', '--help'], help)).toBe(0);
+    for (const flag of ['--follower <id>', '--ingest <file>', '--strict', '--exit-when-synced', '--tls-cert <file>', '--metrics <host:port>']) expect(help.stdout()).toContain(flag);
+    expect(help.stdout()).toMatch(/\(env:\s+TIDALDB_TOKEN\)/);
+    expect(help.stdout()).not.toContain('default: []');
   });
 });
