@@ -157,7 +157,9 @@ async function ingest(db: TidalDb, input: Readable, options: LeaderRunOptions, i
     if (++reported <= MAX_REPORTED_BAD_LINES) io.err.write(`warning: ingest ${source} line ${lineNo}: ${oneLine(problem)}; skipped\n`);
     if (reported === MAX_REPORTED_BAD_LINES + 1) io.err.write(`warning: ingest ${source}: over ${MAX_REPORTED_BAD_LINES} bad lines; the rest are counted, not shown\n`);
   };
-  const summary = await ingestNdjson(db, input, { strict: options.strict === true, signal, onBadLine });
+  const summary = await ingestNdjson(db, input, { strict: options.strict === true, signal, onBadLine }).catch((err: unknown) => {
+    throw new CliError(ExitCode.Failure, `leader: ingest ${source} failed: ${oneLine(errorMessage(err))}`, { cause: err });
+  });
   const { lines, written, skipped, stoppedAt } = summary;
   if (stoppedAt) {
     io.err.write(`error: leader: ingest ${source} line ${stoppedAt.lineNo}: ${oneLine(stoppedAt.problem)}; stopped there (--strict), `

@@ -91,6 +91,27 @@ describe('tidaldb leader (in-process)', () => {
     await reopened.close();
   });
 
+  it('SIGINT/SIGTERM mid-ingest: stops reading, keeps every write made, exits 0; past 100 bad lines they are counted, not shown', async () => {
+    const dir = tempDir('leader');
+    const stdin = new PassThrough();
+    const io = captureIo();
+    const stop = new AbortController();
+    const running = runLeader(options(dir, { ingest: '-' }), io, { signal: stop.signal, stdin });
+    stdin.write('not json\n'.repeat(102));
+    stdin.write(Array.from({ length: 500 }, (_, i) => signal(`s${i % 7}`)).join(''));
+    await until(() => /leader seqno 500 /.test(io.stdout()), 'the 500 writes', io); // stdin stays open: the ingest is still running
+    stop.abort();
+    expect(await running).toBe(0);
+    expect(io.stdout()).toMatch(/^ingest stdin interrupted after line 602: 500 written, 102 bad lines skipped; leader seqno 500$/m);
+    const warnings = io.stderr().split('\n').filter((l) => l.startsWith('warning: ingest stdin'));
+    expect(warnings.length).toBe(101);
+    expect(warnings[99]).toMatch(/^warning: ingest stdin line 100: invalid JSON: .+; skipped$/);
+    expect(warnings[100]).toBe('warning: ingest stdin: over 100 bad lines; the rest are counted, not shown');
+    const reopened = await TidalDb.open({ dir });
+    expect(reopened.lastSeq).toBe(500);
+    await reopened.close();
+  });
+
   it('without --ingest serves what the directory holds; --exit-when-synced exits 0 once every follower has it', async () => {
     const dir = tempDir('leader');
     const seeded = await TidalDb.open({ dir });
