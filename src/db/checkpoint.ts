@@ -47,9 +47,12 @@ interface CheckpointBody {
   readonly ledger: Array<[string, number, ReadonlyArray<readonly [string, number, number]>]>;
   readonly items: ItemTuple[];
   readonly epoch: number;
+  /** The segment id its writer's log continues from (absent reads as 1). */
+  readonly nextSegmentId: number;
 }
 
-export function encodeCheckpoint(state: DbState, shardId: number, regionId: string): Uint8Array {
+/** @param nextSegmentId the id the writer's next segment gets: a node restored from this never numbers below it */
+export function encodeCheckpoint(state: DbState, shardId: number, regionId: string, nextSegmentId = 1): Uint8Array {
   const halfLives = state.requireHalfLives();
   const body: CheckpointBody = {
     region: regionId,
@@ -57,6 +60,7 @@ export function encodeCheckpoint(state: DbState, shardId: number, regionId: stri
     ledger: state.ledger.snapshot().map(([type, t]) => [type, t.halfLifeMs, t.masses]),
     items: [...state.items.all()].map((i) => [i.id, i.text, i.fields]),
     epoch: state.epoch,
+    nextSegmentId,
   };
   const bytes = packr.pack(body);
   const out = new Uint8Array(HEADER_BYTES + bytes.length);

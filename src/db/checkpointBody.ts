@@ -20,10 +20,13 @@ export function stateFromBody(raw: unknown, fail: Fail): DbState {
   const halfLives = halfLivesOf(body.halfLives, fail);
   const epoch = body.epoch ?? 0;
   if (!Number.isSafeInteger(epoch) || (epoch as number) < 0) throw fail(`epoch must be a non-negative integer, got ${describe(epoch)}`);
+  const nextSegmentId = body.nextSegmentId ?? 1;
+  if (!Number.isSafeInteger(nextSegmentId) || (nextSegmentId as number) < 1) throw fail(`nextSegmentId must be an integer >= 1, got ${describe(nextSegmentId)}`);
   const ledger = ledgerOf(body.ledger, halfLives, fail);
   const items = itemsOf(body.items, fail);
   const state = new DbState(halfLives);
   state.epoch = (epoch as number) + 0; // + 0: -0 reads as 0
+  state.nextSegmentId = nextSegmentId as number;
   state.ledger.restore(ledger);
   for (const [id, text, fields] of items) state.items.put({ id, text, fields });
   return state;

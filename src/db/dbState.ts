@@ -16,6 +16,11 @@ export class DbState {
   appliedSeq = 0;
   /** Highest leadership epoch seen in the data (segment headers, checkpoints, promote()). */
   epoch = 0;
+  /**
+   * The segment id the log continues from, as the checkpoint this state came
+   * from recorded it (1 otherwise): ids only grow across the nodes of a shard.
+   */
+  nextSegmentId = 1;
 
   constructor(public halfLives: HalfLives | null) {}
 

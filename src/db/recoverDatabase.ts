@@ -48,6 +48,7 @@ export async function recoverDatabase(opts: ResolvedOptions, liveState: () => Db
     },
     apply: (e) => void applyWalEvent(state, e),
   });
+  wal.reserveSegmentIds(state.nextSegmentId);
   if (state.halfLives === null && opts.role === 'leader') state.halfLives = defaultHalfLives();
   return { store, state, wal, recovery: { ...recovery, checkpointSeq } };
 }

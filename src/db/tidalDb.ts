@@ -288,6 +288,7 @@ export class TidalDb {
     }
     // Stored: the live state is the checkpoint's from here on, whatever the cleanup below does.
     this.state = restored;
+    this.wal.reserveSegmentIds(restored.nextSegmentId);
     this.freshness.noteApplied(this.state.appliedSeq);
     this.appliedSubject.next(this.state.appliedSeq);
     await dropCoveredByCheckpoint(this.store, this.wal, restored.appliedSeq);
@@ -343,7 +344,7 @@ export class TidalDb {
     // durable up to seq: a checkpoint must never be ahead of the log it stands for.
     this.wal.flushPending();
     const seq = this.state.appliedSeq;
-    const bytes = encodeCheckpoint(this.state, this.opts.shardId, this.opts.regionId);
+    const bytes = encodeCheckpoint(this.state, this.opts.shardId, this.opts.regionId, this.wal.nextSegmentId);
     await this.wal.sync();
     await this.store.writeCheckpoint(seq, bytes);
     this.counts.checkpoints++;

@@ -182,7 +182,7 @@ describe('golden checkpoint (test/golden/checkpoint.hex)', () => {
   const segment = () => decodeSegment(parseHexDump(fs.readFileSync(SEGMENT_HEX, 'utf8')), 'test/golden/segment.hex', 'sealed');
 
   it('the encoder writes exactly the committed bytes', () => {
-    const actual = checkpointDump(encodeCheckpoint(stateOf(segment()), GOLDEN_SHARD_ID, GOLDEN_REGION_ID));
+    const actual = checkpointDump(encodeCheckpoint(stateOf(segment()), GOLDEN_SHARD_ID, GOLDEN_REGION_ID, 2));
     expect(actual).toBe(golden(CHECKPOINT_HEX, actual));
   });
 
@@ -207,6 +207,7 @@ describe('golden checkpoint (test/golden/checkpoint.hex)', () => {
       ],
       items: [['a', 'Hello tidal world', { lang: 'en', n: 7 }], ['b', 'second item', null]],
       epoch: 0,
+      nextSegmentId: 2, // the golden segment was segment 1
     });
     expectGoldenState(decodeCheckpoint(b, GOLDEN_SHARD_ID, 'test/golden/checkpoint.hex'));
   });
