@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FollowerDb, TidalDb } from '../../src/index.js';
-import { runLeader, type LeaderRunOptions } from '../../streams/cli/leader.js';
+import { holdsAll, runLeader, type LeaderRunOptions } from '../../streams/cli/leader.js';
 import { runCli } from '../../streams/cli/runCli.js';
 import { startFollower, TcpTransport } from '../../streams/index.js';
 import { tempDir } from '../db/tempDirs.js';
@@ -195,5 +195,14 @@ describe('tidaldb leader (in-process)', () => {
     for (const flag of ['--follower <id>', '--ingest <file>', '--strict', '--exit-when-synced', '--tls-cert <file>', '--metrics <host:port>']) expect(help.stdout()).toContain(flag);
     expect(help.stdout()).toMatch(/\(env:\s+TIDALDB_TOKEN\)/);
     expect(help.stdout()).not.toContain('default: []');
+  });
+
+  it('holdsAll (--exit-when-synced): every follower in the set acked the leader\'s seqno, and is streaming where states are reported', () => {
+    expect(holdsAll({ a: { appliedSeq: 5 }, b: { appliedSeq: 6 } }, 5, ['a', 'b'])).toBe(true);
+    expect(holdsAll({ a: { appliedSeq: 5 } }, 5, ['a', 'b'])).toBe(false); // b never heard from
+    expect(holdsAll({ a: { appliedSeq: 4 }, b: { appliedSeq: 5 } }, 5, ['a', 'b'])).toBe(false);
+    expect(holdsAll({ a: { appliedSeq: 0, state: 'never-connected' } }, 0, ['a'])).toBe(false); // an empty leader is not synced with nobody
+    expect(holdsAll({ a: { appliedSeq: 0, state: 'streaming' } }, 0, ['a'])).toBe(true);
+    expect(holdsAll({ a: { appliedSeq: 9, state: 'disconnected' } }, 9, ['a'])).toBe(false);
   });
 });
