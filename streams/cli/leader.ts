@@ -6,7 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import {
-  defer, EMPTY, filter, firstValueFrom, fromEvent, interval, map, merge, NEVER, type Observable, of, type Subscription, take,
+  defer, EMPTY, filter, firstValueFrom, fromEvent, interval, map, merge, type Observable, of, type Subscription, take,
 } from 'rxjs';
 import { prometheusRegistry, type TidalDb } from '../../src/index.js';
 import type { TcpLeaderTransport, TcpTransportEvent } from '../transports/tcpTransport.js';
@@ -110,7 +110,7 @@ async function serve(serving: Serving, options: LeaderRunOptions, io: CliIo, sig
     const end = await firstValueFrom(merge(
       signalled(signal),
       options.exitWhenSynced ? handle.lag$.pipe(filter((lag) => holdsAll(lag, db.lastSeq, options.followers)), map((): RunEnd => ({ kind: 'synced' }))) : EMPTY,
-      fatalErrors(handle).pipe(map((error): RunEnd => ({ kind: 'failed', error }))),
+      handle.error$.pipe(map((error): RunEnd => ({ kind: 'failed', error }))),
     ));
     if (end.kind === 'failed') throw new CliError(ExitCode.Failure, `leader: the replication pipeline failed: ${oneLine(errorMessage(end.error))}`, { cause: end.error });
     if (end.kind === 'synced') io.out.write(`every follower holds seqno ${count(db.lastSeq)}; exiting (--exit-when-synced)\n`);
@@ -130,10 +130,6 @@ function signalled(signal: AbortSignal): Observable<RunEnd> {
   return defer(() => (signal.aborted ? of(end) : fromEvent(signal, 'abort').pipe(take(1), map(() => end))));
 }
 
-/** The handle's fatal errors, where it reports them (`error$`, issue 8); nothing from a handle without one. */
-function fatalErrors(handle: LeaderHandle): Observable<unknown> {
-  return (handle as { readonly error$?: Observable<unknown> }).error$ ?? NEVER;
-}
 
 type AckedSeqs = Readonly<Record<string, { readonly appliedSeq?: number; readonly state?: string } | undefined>>;
 
