@@ -15,7 +15,11 @@ export type TidalErrorCode =
   | 'ConfigMismatch' // recorded configuration (half-lives, shard) differs from what was asked
   | 'Fenced' // a segment or leader from an older epoch than this node has seen
   | 'Diverged' // this follower holds events a newer epoch's leader does not: it needs a rebuild
-  | 'Locked'; // another database (this process or another) holds the directory
+  | 'Locked' // another database (this process or another) holds the directory
+  | 'UnknownPeer' // a leader refused a follower whose peer id is not in its follower set
+  | 'PeerInUse' // a leader refused a second live connection under a peer id it already serves
+  | 'NotTidalDb' // the other end of a connection does not speak the tidaldb protocol (an HTTP server, TLS on one side only)
+  | 'AuthFailed'; // a peer could not prove it knows the shared token (either direction)
 
 /** Codes of {@link WalError}: the write-ahead log's bytes or storage. */
 export type WalErrorCode =
