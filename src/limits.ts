@@ -100,3 +100,10 @@ export const DEFAULT_MAX_RETAINED_BYTES_ON_DISK = 1024 * 1024 * 1024;
 
 /** 64 MiB: the same cap in memory, where every retained byte is heap (~2M signals of catch-up). */
 export const DEFAULT_MAX_RETAINED_BYTES_IN_MEMORY = 64 * 1024 * 1024;
+
+/**
+ * 1,000,000: the most inputs one `signalBatch` or `writeItemBatch` takes.
+ * Validation builds every event before any is written (all or nothing), so
+ * a call holds its whole batch in memory: ~100 MB at this bound.
+ */
+export const MAX_WRITE_BATCH = 1_000_000;

@@ -40,3 +40,4 @@ export {
 } from './segmentReceiver.js';
 export { FollowerDb } from '../src/index.js';
 export { serveMetrics, type MetricsServer, type ServeMetricsOptions } from './cli/serveMetrics.js';
+export { ingestSignals, type IngestRejection, type IngestSignalsOptions, DEFAULT_INGEST_MAX_BATCH, DEFAULT_INGEST_MAX_DELAY_MS } from './ingestSignals.js';

@@ -3,7 +3,7 @@
  * write-ahead log. A leader takes writes; a follower (role 'follower')
  * refuses them and applies segments shipped from a leader.
  */
-import { defer, firstValueFrom, map, type Observable, of, type SchedulerLike, Subject } from 'rxjs';
+import { defer, firstValueFrom, from, map, type Observable, of, type SchedulerLike, Subject } from 'rxjs';
 import { TidalError, WalError } from '../errors.js';
 import type { WalEvent } from '../events.js';
 import { MetricsState } from '../metrics.js';
@@ -21,6 +21,7 @@ import { waitForSeq$ } from './waitForSeq.js';
 import { resolveOptions, type ResolvedOptions, type TidalDbOptions } from './options.js';
 import { retrieve, type RetrieveQuery, type Scored, search, type SearchQuery, checkAt } from './queries.js';
 import { type ItemInput, type SignalInput, validateItem, validateSignal } from './validateWrite.js';
+import { validateItemBatch, validateSignalBatch } from './validateBatch.js';
 import type { Item } from '../items/itemStore.js';
 import { defaultHalfLives } from '../ledger/halfLives.js';
 import { ownedPayload, verifyPayload, wasVerified } from '../wal/verifyPayload.js';
@@ -121,6 +122,42 @@ export class TidalDb {
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  /**
+   * Records many signals at once: all or nothing (a bad element fails the
+   * whole call with InvalidInput naming its index, and nothing is written),
+   * in one WAL batch (split only at the batch or segment limits). Resolves
+   * with the last seqno once durable as configured; an empty batch resolves
+   * with `lastSeq` and writes nothing.
+   */
+  signalBatch(inputs: readonly SignalInput[]): Promise<number> {
+    return firstValueFrom(this.signalBatch$(inputs));
+  }
+
+  /** Cold form of `signalBatch`: synchronous in memory, so it runs in virtual time. */
+  signalBatch$(inputs: readonly SignalInput[]): Observable<number> {
+    return defer(() => {
+      this.checkWritable();
+      const events = validateSignalBatch(inputs, this.state.appliedSeq + 1, this.opts);
+      this.counts.signals += events.length;
+      return this.writeAll(events);
+    });
+  }
+
+  /** Creates or replaces many items at once: all or nothing, as `signalBatch`. Resolves with the last seqno. */
+  writeItemBatch(inputs: readonly ItemInput[]): Promise<number> {
+    return firstValueFrom(this.writeItemBatch$(inputs));
+  }
+
+  /** Cold form of `writeItemBatch`. */
+  writeItemBatch$(inputs: readonly ItemInput[]): Observable<number> {
+    return defer(() => {
+      this.checkWritable();
+      const events = validateItemBatch(inputs, this.state.appliedSeq + 1);
+      this.counts.items += events.length;
+      return this.writeAll(events);
+    });
   }
 
   /** The decayed score of (item, type) at `at` (default now): sum of weight * 2^(-(at - t) / halfLife). */
@@ -337,6 +374,20 @@ export class TidalDb {
     const seq = event.seq;
     const durable = this.wal.append(event);
     return this.opts.durability === 'memory' ? Promise.resolve(seq) : durable.then(() => seq, (err) => { throw failed(err); });
+  }
+
+  /** Applies and appends validated events (contiguous seqnos); emits the last seqno once durable as configured. */
+  private writeAll(events: readonly WalEvent[]): Observable<number> {
+    if (events.length === 0) return of(this.state.appliedSeq);
+    const groups = new Set<Promise<void>>();
+    for (const event of events) {
+      applyWalEvent(this.state, event);
+      groups.add(this.wal.append(event));
+    }
+    const seq = events[events.length - 1]!.seq;
+    if (this.appliedSubject.observed) this.appliedSubject.next(seq);
+    if (this.opts.durability === 'memory') return of(seq);
+    return from(Promise.all(groups).then(() => seq, (err: unknown) => { throw failed(err); }));
   }
 
   private async writeCheckpoint(): Promise<number> {
