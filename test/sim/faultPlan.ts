@@ -4,7 +4,7 @@
  * duplicates, reorders, bit flips) are not here: they strike every shipped
  * segment with the run's rates (SimCluster.linkFault).
  */
-import type { CrashPoint, DiskOp } from './simDisk.js';
+import type { CrashPoint, DiskOp } from './diskFaults.js';
 import type { SimCluster } from './simCluster.js';
 import type { SimNode } from './simNode.js';
 
@@ -68,12 +68,12 @@ function strike(cluster: SimCluster, fault: MacroFault, random: () => number, he
       return anyNode.id;
     case 'fsyncFailure':
       if (!anyNode) return null;
-      anyNode.disk.failNextSync();
+      anyNode.disk.faults.failNextSync();
       return anyNode.id;
     case 'eio': {
       if (!anyNode) return null;
       const inOps = 1 + Math.floor(random() * 40);
-      anyNode.disk.armEio(inOps);
+      anyNode.disk.faults.armEio(inOps);
       return `${anyNode.id} in ${inOps} ops`;
     }
     case 'partition': return partition(cluster, random, healIn, null);
@@ -87,7 +87,7 @@ function crashed(cluster: SimCluster, node: SimNode, mode: 'power' | 'process'):
 }
 
 function armed(node: SimNode, point: CrashPoint): string {
-  node.disk.armCrash(point);
+  node.disk.faults.armCrash(point);
   return `${node.id} at ${point.op} #${point.skip + 1}${point.afterEffect ? ' after its effect' : ''}`;
 }
 

@@ -104,7 +104,7 @@ describe('known src/ defects found by the simulation (skipped until fixed)', () 
     write('b');
     db.wal.flushPending();
     await scheduler.runUntil(T0 + 50);
-    disk.armEio(1); // the next operation: the footer's append
+    disk.faults.armEio(1); // the next operation: the footer's append
     try {
       await db.wal.seal();
     } catch { /* the seal fails: that is the fault */ }
@@ -126,7 +126,7 @@ describe('known src/ defects found by the simulation (skipped until fixed)', () 
     void db.signal({ itemId: 'a', type: 'view', at: T0 });
     db.wal.flushPending();
     await scheduler.runUntil(T0 + 50);
-    first.armCrash({ op: 'sync', skip: 0, afterEffect: false }); // the process dies at the seal's fsync
+    first.faults.armCrash({ op: 'sync', skip: 0, afterEffect: false }); // the process dies at the seal's fsync
     void db.wal.seal().catch(() => {});
     const second = first.afterRestart(); // page cache intact: the footer is there, not durable
     const restarted = await open(second);

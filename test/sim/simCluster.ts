@@ -11,10 +11,10 @@
  * finishes as the scheduler runs; callbacks of an older incarnation of a
  * node are ignored, as a dead process's would be.
  */
-import { type TidalDb, TidalDb as Db } from '../../src/index.js';
-import { FaultInjectingTransport, type FaultPlanContext, type Fault, startFollower, startLeader } from '../../streams/index.js';
+import { TidalDb } from '../../src/index.js';
 import { GuaranteeChecker } from './guaranteeChecker.js';
 import type { Workarounds } from './knownDefects.js';
+import { linkFaultPlan, type PipelineDeps, startNodePipeline, stopNodePipeline } from './nodePipelines.js';
 import { ReferenceLog } from './referenceLog.js';
 import type { RunRandom, SimConfig } from './simConfig.js';
 import { SimDisk, type SimDiskEnv } from './simDisk.js';
@@ -23,7 +23,7 @@ import { SimNode } from './simNode.js';
 import type { SimScheduler } from './simScheduler.js';
 import { SimVolume } from './simVolume.js';
 import type { Trace } from './trace.js';
-import { HALF_LIFE_MS, itemInput, randomWrite, signalInput } from './workload.js';
+import { HALF_LIFE_MS } from './workload.js';
 
 export interface ClusterStats {
   /** Crashes of a node during the steps (power loss or process exit; the final power loss is not counted). */
@@ -42,13 +42,14 @@ export class SimCluster {
   readonly network: SimNetwork;
   readonly checker: GuaranteeChecker;
   readonly stats: ClusterStats = { crashes: 0, writes: 0, acked: 0, rejected: 0, opens: 0, promotions: 0, rebuilds: 0 };
-  private readonly clock: () => number;
+  readonly clock: () => number;
   private linkRates: SimConfig['linkFaults'];
+  private readonly pipelines: PipelineDeps;
 
   constructor(
     readonly scheduler: SimScheduler,
     readonly config: SimConfig,
-    private readonly random: RunRandom,
+    readonly random: RunRandom,
     private readonly trace: Trace,
     queryAtMs: number,
     readonly workarounds: Workarounds,
@@ -66,6 +67,11 @@ export class SimCluster {
         onFeedback: (node, f) => this.checker.onFeedback(node, f),
       },
     );
+    this.pipelines = {
+      scheduler, config, network: this.network, checker: this.checker, trace,
+      linkFault: linkFaultPlan(() => this.linkRates, random.link, this.checker.genuine),
+      onApplied: (node) => this.stopIfPastFork(node),
+    };
     this.logs.set(0, new ReferenceLog(0, queryAtMs));
     const ids = ['n0', ...Array.from({ length: config.followers }, (_, i) => `n${i + 1}`)];
     for (const id of ids) this.nodes.set(id, new SimNode(id, id === 'n0' ? 'leader' : 'follower', this.emptyDisk(id)));
@@ -82,29 +88,6 @@ export class SimCluster {
 
   upNodes(pick: (n: SimNode) => boolean = () => true): SimNode[] {
     return [...this.nodes.values()].filter((n) => n.isUp && pick(n));
-  }
-
-  /** `count` random writes on `node` (a leader that is up), then the batch flush a setImmediate would do. */
-  write(node: SimNode, count: number): void {
-    const db = node.db!;
-    const log = this.logs.get(db.epoch)!;
-    for (let i = 0; i < count; i++) {
-      const e = randomWrite(this.random.work, this.clock());
-      const before = db.lastSeq;
-      const written = e.kind === 'signal' ? db.signal(signalInput(e)) : db.writeItem(itemInput(e));
-      this.stats.writes++;
-      if (db.lastSeq === before + 1) log.append(before + 1, e);
-      else if (db.lastSeq !== before) this.checker.violate('engine', node.id, `a write moved lastSeq from ${before} to ${db.lastSeq}`);
-      written.then((seq) => {
-        if (seq !== before + 1) this.checker.violate('engine', node.id, `a write resolved with seqno ${seq}, expected ${before + 1}`);
-        log.noteAcked(seq);
-        this.stats.acked++;
-      }, (err: { code?: string; message?: string }) => {
-        this.stats.rejected++;
-        if (err.code !== 'Failed') this.checker.violate('engine', node.id, `a legal write was refused: ${err.code ?? ''} ${err.message}`);
-      });
-    }
-    db.wal.flushPending();
   }
 
   /** The process dies: 'power' loses the page cache too, 'process' keeps it. */
@@ -165,7 +148,7 @@ export class SimCluster {
       Object.assign(node, { role: 'leader', epoch, state: 'up', abandonedEpoch: null });
       this.stats.promotions++;
       node.followers$.next(this.followerIds(node));
-      this.startPipeline(node, db);
+      startNodePipeline(node, db, this.pipelines);
       for (const other of this.nodes.values()) this.stopIfPastFork(other);
     }, (err: Error) => {
       if (node.incarnation === incarnation) this.crash(node, 'process', `promote failed: ${err.message}`);
@@ -227,7 +210,7 @@ export class SimCluster {
     node.state = 'opening';
     const incarnation = ++node.incarnation;
     this.stats.opens++;
-    Db.open({ store: node.disk, role: node.role, halfLifeMs: HALF_LIFE_MS, wal: this.config.wal, clock: this.clock }).then((db) => {
+    TidalDb.open({ store: node.disk, role: node.role, halfLifeMs: HALF_LIFE_MS, wal: this.config.wal, clock: this.clock }).then((db) => {
       if (node.incarnation !== incarnation) return;
       node.db = db;
       node.state = 'up';
@@ -235,7 +218,7 @@ export class SimCluster {
       this.trace.add(`opened ${node.summary()} tornTail=${db.recovery.tornTail ? db.recovery.tornTail.discardedBytes : 0}`);
       this.checker.checkOpened(node, db);
       if (node.role === 'leader') this.logs.get(db.epoch)?.truncate(db.lastSeq);
-      this.startPipeline(node, db);
+      startNodePipeline(node, db, this.pipelines);
       this.stopIfPastFork(node);
     }, (err: { code?: string; message?: string }) => {
       if (node.incarnation !== incarnation) return;
@@ -246,56 +229,13 @@ export class SimCluster {
     });
   }
 
-  private startPipeline(node: SimNode, db: TidalDb): void {
-    this.network.setUp(node.id, true);
-    const { scheduler, config } = this;
-    if (node.role === 'leader') {
-      const link = new FaultInjectingTransport(this.network.endpoint(node.id), { plan: (ctx) => this.linkFault(ctx) });
-      node.link = link;
-      node.shipper = startLeader({
-        db, transport: link, followers: node.followers$, scheduler, shipIntervalMs: config.shipIntervalMs,
-        retransmitAfterMs: config.retransmitAfterMs, checkpointIntervalMs: config.checkpointIntervalMs,
-      });
-      node.shipper.rejected$.subscribe((f) => this.trace.add(`shipFailure ${node.id}>${f.peer} ${codeOf(f.error)}`));
-      return;
-    }
-    const receiver = startFollower({
-      db, transport: this.network.endpoint(node.id), peer: node.id, scheduler,
-      feedbackIntervalMs: config.feedbackIntervalMs, checkpointIntervalMs: config.checkpointIntervalMs,
-    });
-    node.receiver = receiver;
-    receiver.applied$.subscribe((r) => this.checker.onApplied(node.id, r));
-    db.applied$.subscribe(() => this.stopIfPastFork(node));
-    receiver.rejected$.subscribe((r) => {
-      const code = codeOf(r.error);
-      if (code === 'Diverged') node.diverged = true;
-      this.trace.add(`reject ${node.id} ${r.segmentId}:${r.firstSeq}-${r.lastSeq} ${code}`);
-    });
-  }
-
   /** Stops a node's pipelines and makes it unreachable; a new incarnation starts from here. */
   private stop(node: SimNode): void {
-    node.shipper?.stop();
-    node.receiver?.stop();
-    if (node.link) addCounts(node.linkFaults, node.link.counts);
-    node.shipper = null;
-    node.receiver = null;
-    node.link = null;
+    stopNodePipeline(node);
     node.db = null;
     node.incarnation++;
     this.checker.forget(node.id);
     this.network.setUp(node.id, false);
-  }
-
-  private linkFault(ctx: FaultPlanContext): Fault {
-    this.checker.genuine.add(ctx.segment.bytes);
-    const r = this.random.link();
-    const { drop, duplicate, reorder, corrupt } = this.linkRates;
-    if (r < drop) return 'drop';
-    if (r < drop + duplicate) return 'duplicate';
-    if (r < drop + duplicate + reorder) return 'reorder';
-    if (r < drop + duplicate + reorder + corrupt) return { corruptAt: Math.floor(this.random.link() * ctx.segment.bytes.length * 8) };
-    return 'pass';
   }
 
   private emptyDisk(id: string): SimDisk {
@@ -320,16 +260,4 @@ export class SimCluster {
 
 function isSimulatedFault(err: { code?: string; message?: string }): boolean {
   return err.code === 'Io' && /simulated/.test(err.message ?? '');
-}
-
-function codeOf(err: unknown): string {
-  return (err as { code?: string }).code ?? (err as Error).name ?? 'unknown';
-}
-
-function addCounts(into: SimNode['linkFaults'], from: SimNode['linkFaults']): void {
-  into.pass += from.pass;
-  into.drop += from.drop;
-  into.duplicate += from.duplicate;
-  into.reorder += from.reorder;
-  into.corrupt += from.corrupt;
 }

@@ -92,11 +92,11 @@ describe('SimDisk', () => {
   it('fails the n-th operation with WalError Io, and an fsync when told to (making nothing durable)', async () => {
     const scheduler = new SimScheduler(T0);
     const d = disk(scheduler, () => 0); // a power loss then loses every unsynced byte
-    d.armEio(2);
+    d.faults.armEio(2);
     await d.listSegments();
     await expect(d.listCheckpoints()).rejects.toMatchObject({ name: 'WalError', code: 'Io' });
     const segment = d.createActive(1, bytes(1, 2, 3));
-    d.failNextSync();
+    d.faults.failNextSync();
     const synced = segment.sync();
     synced.catch(() => {}); // asserted below
     await scheduler.runUntil(T0 + 10);
@@ -111,7 +111,7 @@ describe('SimDisk', () => {
     const d = disk(scheduler, seededRandom(3), (what) => crashes.push(what));
     const segment = d.createActive(1, bytes(1));
     await scheduler.runUntil(T0 + 1);
-    d.armCrash({ op: 'sync', skip: 0, afterEffect: true });
+    d.faults.armCrash({ op: 'sync', skip: 0, afterEffect: true });
     let resolved = false;
     void segment.sync().then(() => (resolved = true));
     await scheduler.runUntil(T0 + 10);

@@ -5,10 +5,10 @@
  * temp + fsync + rename + directory fsync, a directory fsync after an active
  * segment's first sync, unlinks made durable only by a later directory
  * fsync), and it can fail:
- * - `armEio(n)`: the n-th operation from now fails with `WalError` `Io`;
- * - `failNextSync()`: the next fsync fails (nothing it covered is durable);
- * - `armCrash(point)`: the process dies when an operation of a kind starts
- *   (or right after its effect, before the caller hears of it);
+ * - `faults.armEio(n)`: the n-th operation from now fails with `WalError` `Io`;
+ * - `faults.failNextSync()`: the next fsync fails (nothing it covered is durable);
+ * - `faults.armCrash(point)`: the process dies when an operation of a kind
+ *   starts (or right after its effect, before the caller hears of it);
  * - `afterPowerLoss()`: the disk a power loss leaves (torn and lost tails,
  *   entry changes kept or not), for the next incarnation of the node.
  * Once dead (crashed or restarted) a disk does nothing: its Promises never
@@ -18,18 +18,9 @@ import type { SchedulerLike } from 'rxjs';
 import {
   type ActiveSegment, checkpointFileName, parseCheckpointFileName, parseSegmentFileName, type SegmentStore, segmentFileName, WalError,
 } from '../../src/index.js';
+import { DiskFaults, type DiskOp, type Entry as FaultEntry } from './diskFaults.js';
 import { SimFile } from './simFile.js';
 import { SimVolume } from './simVolume.js';
-
-export type DiskOp = 'list' | 'read' | 'create' | 'append' | 'sync' | 'reopen' | 'write' | 'remove';
-
-/** Where the process dies: at the (skip + 1)-th operation of kind `op` from now. */
-export interface CrashPoint {
-  readonly op: DiskOp;
-  readonly skip: number;
-  /** Die right after the operation took effect (durable), before its caller hears of it. */
-  readonly afterEffect: boolean;
-}
 
 export interface SimDiskEnv {
   readonly scheduler: SchedulerLike;
@@ -43,47 +34,20 @@ export interface SimDiskEnv {
   readonly log: ((line: string) => void) | null;
 }
 
-export interface DiskStats {
-  ops: number;
-  eio: number;
-  fsyncFailures: number;
-}
-
 const NEVER = new Promise<never>(() => {});
-/** What an operation does on entry: nothing (the process is dead, or dies here), or its work (then perhaps dies). */
-type Entry = 'stop' | 'crashBefore' | 'go' | 'crashAfter';
+/** What an operation does on entry: nothing (the process is dead), or as DiskFaults says. */
+type Entry = 'stop' | FaultEntry;
 
 export class SimDisk implements SegmentStore {
   readonly kind = 'file' as const;
-  readonly stats: DiskStats = { ops: 0, eio: 0, fsyncFailures: 0 };
+  /** The faults armed on this disk (armEio, failNextSync, armCrash, disarm), and its operation count. */
+  readonly faults = new DiskFaults();
   private dead = false;
-  private eioAtOp: number | null = null;
-  private syncFailures = 0;
-  private crashPoint: { op: DiskOp; skip: number; afterEffect: boolean } | null = null;
 
   constructor(readonly volume: SimVolume, private readonly env: SimDiskEnv) {}
 
   get isDead(): boolean {
     return this.dead;
-  }
-
-  armEio(inOps: number): void {
-    this.eioAtOp = this.stats.ops + Math.max(1, inOps);
-  }
-
-  failNextSync(): void {
-    this.syncFailures++;
-  }
-
-  armCrash(point: CrashPoint): void {
-    this.crashPoint = { ...point };
-  }
-
-  /** Clears every armed fault. */
-  disarm(): void {
-    this.eioAtOp = null;
-    this.syncFailures = 0;
-    this.crashPoint = null;
   }
 
   /** This process is gone: nothing it started completes. */
@@ -189,7 +153,7 @@ export class SimDisk implements SegmentStore {
     if (!runs(entry)) return NEVER;
     const point = file.syncPoint();
     await this.wait(this.syncLatency());
-    this.failIfSyncFails(`fdatasync of ${name}`);
+    this.faults.checkSync(`fdatasync of ${name}`);
     file.makeDurable(point);
     if (withDir) this.volume.syncDir();
     if (entry === 'crashAfter') return this.crash('sync', name);
@@ -217,7 +181,7 @@ export class SimDisk implements SegmentStore {
     if (!runs(entry)) return NEVER;
     const file = SimFile.durableWith(Uint8Array.from(bytes));
     await this.wait(this.syncLatency());
-    this.failIfSyncFails(`writing ${name}.tmp`);
+    this.faults.checkSync(`writing ${name}.tmp`);
     this.volume.link(name, file);
     this.volume.syncDir();
     if (entry === 'crashAfter') return this.crash('write', name);
@@ -231,39 +195,19 @@ export class SimDisk implements SegmentStore {
     return false;
   }
 
-  /** Counts an operation and applies the armed faults: 'stop' when the process is (now) dead. */
+  /** Enters an operation: 'stop' when the process is dead; a crash point striking before the effect kills it now. */
   private enter(op: DiskOp, name: string): Entry {
     if (this.dead) return 'stop';
-    this.stats.ops++;
-    this.env.log?.(`#${this.stats.ops} ${op} ${name}`);
-    if (this.eioAtOp !== null && this.stats.ops >= this.eioAtOp) {
-      this.eioAtOp = null;
-      this.stats.eio++;
-      throw new WalError('Io', `${op} of ${name} failed: EIO (simulated, operation #${this.stats.ops})`);
-    }
-    const point = this.crashPoint;
-    if (!point || point.op !== op) return 'go';
-    if (point.skip > 0) {
-      point.skip--;
-      return 'go';
-    }
-    this.crashPoint = null;
-    if (point.afterEffect) return 'crashAfter';
-    this.crash(op, name);
-    return 'crashBefore';
+    this.env.log?.(`#${this.faults.stats.ops + 1} ${op} ${name}`);
+    const entry = this.faults.enter(op, name);
+    if (entry === 'crashBefore') this.crash(op, name);
+    return entry;
   }
 
   private crash(op: DiskOp, name: string): Promise<never> {
     this.dead = true;
     this.env.onCrashPoint(`${op} of ${name}`);
     return NEVER;
-  }
-
-  private failIfSyncFails(what: string): void {
-    if (this.syncFailures === 0) return;
-    this.syncFailures--;
-    this.stats.fsyncFailures++;
-    throw new WalError('Io', `${what} failed: EIO on fsync (simulated)`);
   }
 
   private syncLatency(): number {

@@ -14,6 +14,7 @@
  * hash.
  */
 import type { FaultCounts } from '../../streams/index.js';
+import { writeRandomly } from './clientWrites.js';
 import { faultSteps, strikeFault } from './faultPlan.js';
 import type { CheckCounts, Violation } from './guaranteeChecker.js';
 import { ALL_WORKAROUNDS, type Workarounds } from './knownDefects.js';
@@ -77,6 +78,8 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
   let healAtStep = Infinity;
   let step = 0;
   let macroFaults = 0;
+  /** Faults due but not struck yet (nothing could be struck at their step): they strike at the next steps. */
+  let dueFaults = 0;
   try {
     for (; step < config.steps && violations.length === 0; step++) {
       await scheduler.runUntil(scheduler.now() + stepMs(config, random.plan));
@@ -89,8 +92,12 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
       }
       operate(cluster, random.plan);
       const healIn = (steps: number) => (healAtStep = step + steps);
-      const fault = strikeAt.has(step) ? strikeFault(cluster, random.plan, healIn) : null;
-      if (fault) macroFaults++;
+      if (strikeAt.has(step)) dueFaults++;
+      const fault = dueFaults > 0 ? strikeFault(cluster, random.plan, healIn) : null;
+      if (fault) {
+        macroFaults++;
+        dueFaults--;
+      }
       const action = fault ?? workload(cluster, random.plan);
       trace.add(`step ${step} ${action} | ${[...cluster.nodes.values()].map((n) => n.summary()).join(' ')}`);
     }
@@ -125,7 +132,7 @@ function workload(cluster: SimCluster, random: () => number): string {
     return `checkpoint ${target.id}`;
   }
   const count = 1 + Math.floor(random() * 4);
-  cluster.write(target, count);
+  writeRandomly(cluster, target, count);
   return `write ${count} to ${target.id}`;
 }
 
@@ -137,7 +144,7 @@ function workload(cluster: SimCluster, random: () => number): string {
 async function settle(cluster: SimCluster, random: () => number): Promise<void> {
   cluster.network.heal();
   cluster.setLinkFaults({ drop: 0, duplicate: 0, reorder: 0, corrupt: 0 });
-  for (const node of cluster.nodes.values()) node.disk.disarm();
+  for (const node of cluster.nodes.values()) node.disk.faults.disarm();
   const deadline = cluster.scheduler.now() + SETTLE_MS;
   while (cluster.scheduler.now() < deadline) {
     for (const node of cluster.nodes.values()) if (node.deposed) cluster.rebuild(node, 'retiring the deposed leader');
