@@ -13,6 +13,10 @@
  *   silence against the peer: not reading is its own choice.
  * - Faults: a bad frame, a frame cut off by the end of the stream, a socket
  *   error or a silent peer closes this connection with a reason and harms no other.
+ *   Before the handshake is done, bytes that are no tidaldb frame are named
+ *   for what they look like (describeForeignBytes): from a leader, that is
+ *   `TidalError` `NotTidalDb` ("… is not a tidaldb leader: it answered like
+ *   an HTTP server"), since a follower dials an address an operator gave it.
  *
  *   heartbeatMs:   ──h──h──h──h──h──     (once established; skipped while the write buffer is full)
  *   received   :   d─────d──────────
@@ -21,6 +25,7 @@
 import type { Socket } from 'node:net';
 import { interval, type SchedulerLike, type Subscription, timer } from 'rxjs';
 import { TidalError, WalError } from '../../src/index.js';
+import { describeForeignBytes, FOREIGN_SNIFF_BYTES } from './describeForeignBytes.js';
 import { FrameDecoder } from './frameCodec.js';
 import { MAX_HANDSHAKE_FRAME_BYTES } from './tcpDefaults.js';
 import { decodeMessage, encodeMessage, type TcpMessage } from './tcpMessages.js';
@@ -41,6 +46,8 @@ export interface FrameSink {
 
 /** What a FrameConnection needs: its timing, its frame limit, and whom to tell. */
 export interface FrameConnectionOptions {
+  /** What the other end should be; names it in errors ("… is not a tidaldb leader"). */
+  readonly peerRole: 'leader' | 'follower';
   /** Heartbeat and liveness-check interval, in ms. */
   readonly heartbeatMs: number;
   /** Silence after which the peer is dead, and the handshake deadline, in ms. */
@@ -59,6 +66,8 @@ export interface FrameConnectionOptions {
 /** One socket speaking frames: see the file comment. Owns the socket and its timers. */
 export class FrameConnection implements FrameSink {
   private readonly decoder = new FrameDecoder(MAX_HANDSHAKE_FRAME_BYTES);
+  /** The first bytes received (up to FOREIGN_SNIFF_BYTES), to say what a peer that is not tidaldb looks like. */
+  private head: Buffer = Buffer.alloc(0);
   private readonly openedAtMs: number;
   private readonly ticks: Subscription;
   private linger: Subscription | null = null;
@@ -95,6 +104,11 @@ export class FrameConnection implements FrameSink {
 
   get needsDrain(): boolean {
     return this.socket.writableNeedDrain;
+  }
+
+  /** ms since anything was last received (or since the connection opened). */
+  get silentMs(): number {
+    return this.options.scheduler.now() - this.lastHeardMs;
   }
 
   /** The handshake is done: accept full-size frames and start heartbeats. */
@@ -145,7 +159,9 @@ export class FrameConnection implements FrameSink {
     if (this.closed) return;
     this.closed = true;
     this.ticks.unsubscribe();
-    this.socket.end(encodeMessage({ t: 'refuse', reason: error.message }, MAX_HANDSHAKE_FRAME_BYTES));
+    const code = (error as { code?: unknown }).code;
+    const refusal = { t: 'refuse', reason: error.message, ...(typeof code === 'string' && { code }) } as const;
+    this.socket.end(encodeMessage(refusal, MAX_HANDSHAKE_FRAME_BYTES));
     this.linger = timer(this.options.heartbeatMs, this.options.scheduler).subscribe(() => this.socket.destroy());
     this.options.onClose({ reason: `refused: ${error.message}`, error });
   }
@@ -153,6 +169,7 @@ export class FrameConnection implements FrameSink {
   private onData(chunk: Buffer): void {
     if (this.closed) return;
     this.lastHeardMs = this.options.scheduler.now();
+    if (this.head.length < FOREIGN_SNIFF_BYTES) this.head = Buffer.concat([this.head, chunk]).subarray(0, FOREIGN_SNIFF_BYTES);
     this.decoder.push(chunk);
     this.pump();
   }
@@ -168,9 +185,9 @@ export class FrameConnection implements FrameSink {
     this.pumping = true;
     try {
       while (!this.closed && !this.paused) {
-        const body = this.decoder.next();
-        if (body === null) break;
-        this.options.onMessage(decodeMessage(body));
+        const message = this.readMessage();
+        if (message === null) break;
+        this.options.onMessage(message);
       }
     } catch (err) {
       const error = err instanceof Error ? err : new TidalError('InvalidInput', String(err));
@@ -179,6 +196,26 @@ export class FrameConnection implements FrameSink {
       this.pumping = false;
     }
     if (this.ended && !this.paused && !this.closed) this.onPeerEnded();
+  }
+
+  /** The next whole message, or null; a bad frame before the handshake is named for what it looks like. */
+  private readMessage(): TcpMessage | null {
+    try {
+      const body = this.decoder.next();
+      return body === null ? null : decodeMessage(body);
+    } catch (err) {
+      throw this.established ? err : this.foreign(err as Error);
+    }
+  }
+
+  /** The error for bytes that are no tidaldb frame, seen before the handshake finished. */
+  private foreign(err: Error): Error {
+    const looks = describeForeignBytes(this.head);
+    if (this.options.peerRole === 'leader') {
+      const what = looks ?? `sent something that is not a tidaldb frame (${err.message})`;
+      return new TidalError('NotTidalDb', `${this.remote} is not a tidaldb leader: it ${what}`, { cause: err });
+    }
+    return looks ? new WalError('Corruption', `${err.message} (the client ${looks}: not a tidaldb follower)`, { cause: err }) : err;
   }
 
   private onPeerEnded(): void {
@@ -193,7 +230,9 @@ export class FrameConnection implements FrameSink {
     const now = scheduler.now();
     if (this.paused) this.lastHeardMs = now;
     if (!this.established && now - this.openedAtMs >= deadAfterMs) {
-      return this.close(`no handshake within ${deadAfterMs} ms`, new TidalError('Timeout', `${this.remote}: no handshake within deadAfterMs (${deadAfterMs} ms)`));
+      const silentLeader = this.options.peerRole === 'leader' && this.head.length === 0
+        ? ': it sent nothing; is it a tidaldb leader, with TLS on at both ends or at neither?' : '';
+      return this.close(`no handshake within ${deadAfterMs} ms`, new TidalError('Timeout', `${this.remote}: no handshake within deadAfterMs (${deadAfterMs} ms)${silentLeader}`));
     }
     const silentMs = now - this.lastHeardMs;
     if (silentMs >= deadAfterMs) {

@@ -43,11 +43,20 @@ export function tokensMatch(presented: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
+/** What the leader checks a hello against. */
+export interface HelloChecks {
+  readonly token: string;
+  readonly shardId: number;
+  /** The follower set; null or absent: any peer id. */
+  readonly followers?: ReadonlySet<PeerId> | null;
+}
+
 /**
  * Why the leader refuses `hello`, or null to welcome it. The token is checked
- * first: a peer without it learns nothing else about the leader.
+ * first: a peer without it learns nothing else about the leader (not even
+ * whether its peer id is in the set).
  */
-export function helloRefusal(hello: HelloMessage, leader: { token: string; shardId: number }): TidalError | null {
+export function helloRefusal(hello: HelloMessage, leader: HelloChecks): TidalError | null {
   if (!tokensMatch(hello.token, leader.token)) return new TidalError('InvalidInput', `peer ${JSON.stringify(hello.peer)} presented a bad token`);
   if (hello.v !== TCP_PROTOCOL_VERSION) {
     return new TidalError('ConfigMismatch', `peer ${JSON.stringify(hello.peer)} speaks protocol v${hello.v}, this leader v${TCP_PROTOCOL_VERSION}`);
@@ -55,7 +64,19 @@ export function helloRefusal(hello: HelloMessage, leader: { token: string; shard
   if (hello.shardId !== leader.shardId) {
     return new TidalError('ConfigMismatch', `peer ${JSON.stringify(hello.peer)} holds shard ${hello.shardId}, this leader shard ${leader.shardId}`);
   }
-  return null;
+  return unknownPeerRefusal(hello.peer, leader.followers ?? null);
+}
+
+/** 8 ids: enough to spot a typo in a refusal, short enough for one line. */
+const LISTED_FOLLOWERS = 8;
+
+/** `UnknownPeer` when `peer` is not in `followers` (null: every peer is known), naming the set so a typo shows. */
+export function unknownPeerRefusal(peer: PeerId, followers: ReadonlySet<PeerId> | null): TidalError | null {
+  if (followers === null || followers.has(peer)) return null;
+  const ids = [...followers].slice(0, LISTED_FOLLOWERS).map((id) => JSON.stringify(id));
+  const more = followers.size > LISTED_FOLLOWERS ? `, … (${followers.size} in all)` : '';
+  const set = followers.size === 0 ? 'its follower set is empty' : `it ships to ${ids.join(', ')}${more}`;
+  return new TidalError('UnknownPeer', `peer id ${JSON.stringify(peer)} is not in this leader's follower set (${set})`);
 }
 
 /** Why the follower refuses the leader that sent `welcome`, or null to follow it. */

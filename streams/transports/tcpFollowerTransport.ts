@@ -4,6 +4,13 @@
  * new one whenever it is lost (capped exponential backoff with full jitter),
  * and says hello with the follower's mark each time.
  *
+ * `connect` resolves once the first attempt has settled: welcomed, or lost
+ * in a way a retry may fix (refused, unreachable, a dead or fenced leader;
+ * it goes on retrying). It rejects, leaving nothing running, when the first
+ * attempt met a refusal no retry can fix: `UnknownPeer`, `PeerInUse`,
+ * `AuthFailed`, `ConfigMismatch`, or `NotTidalDb` (the address is not a
+ * tidaldb leader). Later losses of any kind are retried.
+ *
  *   segment frames ─▶ inbox (capacity; full → stop reading the socket) ─▶ receive$(peer)
  *   status frames  ─▶ status(peer)
  *   sendFeedback   ─▶ feedback frame (lossy: dropped while disconnected or backed up)
@@ -16,7 +23,7 @@ import * as tls from 'node:tls';
 import {
   BehaviorSubject, defer, firstValueFrom, Observable, repeat, Subject, type Subscription, tap, throwError, timer,
 } from 'rxjs';
-import { type LeaderStatus, TidalError } from '../../src/index.js';
+import { type LeaderStatus, TidalError, type TidalErrorCode } from '../../src/index.js';
 import type { Shipment } from '../shipment.js';
 import type { FollowerFeedback, PeerId, Transport } from '../transport.js';
 import { BoundedChannel } from './boundedChannel.js';
@@ -24,9 +31,18 @@ import { FrameConnection } from './frameConnection.js';
 import { epochOf, helloFor, welcomeRefusal } from './handshake.js';
 import { reconnectWithBackoff } from './reconnectWithBackoff.js';
 import { resolveConnectOptions, type ResolvedTcpOptions, type TcpConnectOptions, type TcpTransportEvent } from './tcpOptions.js';
-import { checkpointPayload, segmentPayload, statusOf, type TcpMessage } from './tcpMessages.js';
+import { checkpointPayload, type RefuseMessage, segmentPayload, statusOf, type TcpMessage } from './tcpMessages.js';
 
 type ResolvedConnect = ResolvedTcpOptions & { peer: PeerId; random: () => number };
+
+/** How a connection attempt ended: welcomed, or closed with why. */
+export type TcpConnectOutcome = Extract<TcpTransportEvent, { kind: 'connected' | 'closed' }>;
+
+/** Codes a leader's refusal may carry through to the follower; any other is reported as InvalidInput. */
+const REFUSAL_CODES: ReadonlySet<string> = new Set<TidalErrorCode>(['InvalidInput', 'ConfigMismatch', 'UnknownPeer', 'PeerInUse', 'AuthFailed', 'Timeout']);
+
+/** Refusals no retry can fix: met on the first attempt, `connect` rejects with them. */
+const FATAL_AT_START: ReadonlySet<string> = new Set<TidalErrorCode>(['UnknownPeer', 'PeerInUse', 'AuthFailed', 'ConfigMismatch', 'NotTidalDb']);
 
 /** A follower's end of a TCP transport; create it with `TcpTransport.connect`. See the file comment and docs/tcp-protocol.md. */
 export class TcpFollowerTransport implements Transport {
@@ -37,6 +53,9 @@ export class TcpFollowerTransport implements Transport {
   private conn: FrameConnection | null = null;
   private readonly loop: Subscription;
   private closed = false;
+  private first: TcpConnectOutcome | null = null;
+  private settleFirst!: { resolve: () => void; reject: (err: Error) => void };
+  private readonly firstSettled = new Promise<void>((resolve, reject) => (this.settleFirst = { resolve, reject }));
 
   /** Connections opening and closing, and reconnect waits, with reasons. Hot; completes on close. */
   readonly events$: Observable<TcpTransportEvent> = this.eventsSubject.asObservable();
@@ -55,9 +74,25 @@ export class TcpFollowerTransport implements Transport {
     }).subscribe();
   }
 
-  /** Starts connecting to the leader (and reconnecting, until `close()`); resolves at once, not when connected. */
+  /**
+   * Starts connecting to the leader (and reconnecting, until `close()`);
+   * resolves once the first attempt has settled (see the file comment), and
+   * rejects with the leader's refusal when no retry can fix it.
+   */
   static async connect(options: TcpConnectOptions): Promise<TcpFollowerTransport> {
-    return new TcpFollowerTransport(await resolveConnectOptions(options));
+    const transport = new TcpFollowerTransport(await resolveConnectOptions(options));
+    try {
+      await transport.firstSettled;
+    } catch (err) {
+      await transport.close();
+      throw err;
+    }
+    return transport;
+  }
+
+  /** How the first connection attempt ended (set once `connect` has resolved): welcomed, or closed with why. */
+  get firstAttempt(): TcpConnectOutcome | null {
+    return this.first;
   }
 
   /** This follower's peer id. */
@@ -145,14 +180,14 @@ export class TcpFollowerTransport implements Transport {
         ? tls.connect({ host, port, ...this.options.tls, minVersion: 'TLSv1.2' })
         : net.connect({ host, port });
       const conn: FrameConnection = new FrameConnection(socket, `${host}:${port}`, {
-        heartbeatMs, deadAfterMs, maxFrameBytes, scheduler,
+        heartbeatMs, deadAfterMs, maxFrameBytes, scheduler, peerRole: 'leader',
         onMessage: (m) => this.onLeaderMessage(conn, m, () => {
           stable = timer(deadAfterMs, scheduler).subscribe(() => subscriber.next());
         }),
         onClose: (closed) => {
           if (this.conn === conn) this.conn = null;
           if (!this.closed && this.connectedSubject.value) this.connectedSubject.next(false);
-          this.eventsSubject.next({ kind: 'closed', peer: this.options.peer, remote: conn.remote, ...closed });
+          this.report({ kind: 'closed', peer: this.options.peer, remote: conn.remote, ...closed });
           subscriber.error(closed.error ?? new TidalError('Closed', closed.reason));
         },
       });
@@ -183,17 +218,26 @@ export class TcpFollowerTransport implements Transport {
   }
 
   private onHandshakeReply(conn: FrameConnection, m: TcpMessage, welcomed: () => void): void {
-    if (m.t === 'refuse') {
-      return conn.close(`leader refused this follower: ${m.reason}`, new TidalError('InvalidInput', `leader refused this follower: ${m.reason}`));
-    }
+    if (m.t === 'refuse') return conn.close(`leader refused this follower: ${m.reason}`, refusalError(m));
     if (m.t !== 'welcome') throw new TidalError('InvalidInput', `expected a welcome or a refusal first, got a '${m.t}' message`);
     const refusal = welcomeRefusal(m, epochOf(this.options.db));
     if (refusal) return conn.refuse(refusal);
     conn.establish();
     if (this.inbox.size >= this.inbox.capacity) conn.pause();
     this.connectedSubject.next(true);
-    this.eventsSubject.next({ kind: 'connected', peer: this.options.peer, remote: conn.remote, epoch: m.epoch });
+    this.report({ kind: 'connected', peer: this.options.peer, remote: conn.remote, epoch: m.epoch });
     welcomed();
+  }
+
+  /** Reports a connection's outcome; the first one settles `connect`. */
+  private report(event: TcpConnectOutcome): void {
+    if (this.first === null) {
+      this.first = event;
+      const code = event.kind === 'closed' ? (event.error as { code?: unknown } | undefined)?.code : undefined;
+      if (event.kind === 'closed' && typeof code === 'string' && FATAL_AT_START.has(code)) this.settleFirst.reject(event.error!);
+      else this.settleFirst.resolve();
+    }
+    this.eventsSubject.next(event);
   }
 
   private checkPeer(peer: PeerId, method: string): void {
@@ -201,6 +245,12 @@ export class TcpFollowerTransport implements Transport {
       throw new TidalError('InvalidInput', `${method}(${JSON.stringify(peer)}): this TCP transport is follower ${JSON.stringify(this.options.peer)}`);
     }
   }
+}
+
+/** The error a leader's refusal stands for: its code where it sent a known one, else InvalidInput. */
+function refusalError(m: RefuseMessage): TidalError {
+  const code = m.code !== undefined && REFUSAL_CODES.has(m.code) ? (m.code as TidalErrorCode) : 'InvalidInput';
+  return new TidalError(code, `leader refused this follower: ${m.reason}`);
 }
 
 function wrongEnd(method: string): TidalError {

@@ -7,8 +7,11 @@
  *   sendStatus(peer, …)  ─▶ status frame (lossy: skipped while the socket is backed up)
  *   feedback()           ◀── the hello (as a 'resend' from the follower's mark), then feedback frames
  *
- * A follower is one peer id; a new connection under the same id replaces
- * the old one. Faults on one connection close only that connection.
+ * A follower is one peer id, in the follower set when one is given
+ * (`followers`; any other id is refused with `UnknownPeer`). While a
+ * connection holds an id, a second one under it is refused with
+ * `PeerInUse`, unless the holder is dead (silent for deadAfterMs), which it
+ * then replaces. Faults on one connection close only that connection.
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
@@ -20,10 +23,10 @@ import type { FollowerFeedback, PeerId, Transport } from '../transport.js';
 import { type ConnectionClosed, FrameConnection } from './frameConnection.js';
 import { helloRefusal, welcomeFor } from './handshake.js';
 import { PeerOutbox } from './peerOutbox.js';
-import { resolveListenOptions, type ResolvedTcpOptions, type TcpListenOptions, type TcpTransportEvent } from './tcpOptions.js';
+import { resolveListenOptions, type ResolvedListenOptions, type TcpListenOptions, type TcpTransportEvent } from './tcpOptions.js';
 import { encodeMessage, shipmentMessage, type TcpMessage } from './tcpMessages.js';
 
-type ResolvedListen = ResolvedTcpOptions & { maxConnections: number };
+type ResolvedListen = ResolvedListenOptions;
 
 /** The leader's end of a TCP transport; create it with `TcpTransport.listen`. See the file comment and docs/tcp-protocol.md. */
 export class TcpLeaderTransport implements Transport {
@@ -152,7 +155,7 @@ export class TcpLeaderTransport implements Transport {
     const { heartbeatMs, deadAfterMs, maxFrameBytes, scheduler } = this.options;
     let peer: PeerId | null = null;
     const conn: FrameConnection = new FrameConnection(socket, remoteOf(socket), {
-      heartbeatMs, deadAfterMs, maxFrameBytes, scheduler,
+      heartbeatMs, deadAfterMs, maxFrameBytes, scheduler, peerRole: 'follower',
       onMessage: (m) => {
         if (peer === null) peer = this.onHello(conn, m);
         else this.onFollowerMessage(peer, conn, m);
@@ -166,7 +169,8 @@ export class TcpLeaderTransport implements Transport {
   /** Checks the hello before anything is sent; welcomes it (returning its peer id) or refuses it (null). */
   private onHello(conn: FrameConnection, m: TcpMessage): PeerId | null {
     if (m.t !== 'hello') throw new TidalError('InvalidInput', `expected a hello first, got a '${m.t}' message`);
-    const refusal = helloRefusal(m, { token: this.options.token, shardId: this.options.db.shardId });
+    const { token, db, followers } = this.options;
+    const refusal = helloRefusal(m, { token, shardId: db.shardId, followers }) ?? this.inUseRefusal(m.peer);
     if (refusal) {
       conn.refuse(refusal);
       return null;
@@ -174,7 +178,6 @@ export class TcpLeaderTransport implements Transport {
     const welcome = welcomeFor(this.options.db);
     conn.establish();
     conn.send(welcome);
-    this.peers.get(m.peer)?.close(`replaced by a new connection from peer ${JSON.stringify(m.peer)}`);
     this.peers.set(m.peer, conn);
     this.report({ kind: 'connected', peer: m.peer, remote: conn.remote, epoch: welcome.epoch });
     // What was queued and still continues from the follower's mark goes out on the new connection. Only
@@ -184,6 +187,26 @@ export class TcpLeaderTransport implements Transport {
     const atMs = this.options.scheduler.now();
     this.feedbackSubject.next({ peer: m.peer, kind: resumes ? 'ack' : 'resend', appliedSeq: m.appliedSeq, receivedSeq: m.appliedSeq, atMs });
     return m.peer;
+  }
+
+  /**
+   * `PeerInUse` when a live connection holds `peer`, naming its address; the
+   * first connection keeps working. A holder silent for deadAfterMs is dead
+   * (its follower is reconnecting after a lost link): it is closed, and the
+   * new connection takes its place.
+   */
+  private inUseRefusal(peer: PeerId): TidalError | null {
+    const holder = this.peers.get(peer);
+    if (!holder) return null;
+    const { deadAfterMs } = this.options;
+    const silentMs = holder.silentMs;
+    if (silentMs >= deadAfterMs) {
+      holder.close(`peer silent for ${silentMs} ms, replaced by a new connection`, new TidalError('Timeout',
+        `${holder.remote}: nothing received for ${silentMs} ms (deadAfterMs ${deadAfterMs}); follower ${JSON.stringify(peer)} reconnected`));
+      return null;
+    }
+    return new TidalError('PeerInUse', `peer id ${JSON.stringify(peer)} is already connected from ${holder.remote}; `
+      + 'a second live connection under the same id is refused (each follower needs its own peer id)');
   }
 
   private onFollowerMessage(peer: PeerId, conn: FrameConnection, m: TcpMessage): void {

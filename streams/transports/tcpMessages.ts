@@ -23,8 +23,12 @@ export interface HelloMessage {
 }
 /** Leader → follower, the answer to a good hello. */
 export interface WelcomeMessage { readonly t: 'welcome'; readonly v: number; readonly epoch: number }
-/** Either side, last frame before it closes: why. */
-export interface RefuseMessage { readonly t: 'refuse'; readonly reason: string }
+/**
+ * Either side, last frame before it closes: why, and the error code the
+ * refused side should raise (e.g. 'UnknownPeer'); a refusal from an older
+ * peer has no code.
+ */
+export interface RefuseMessage { readonly t: 'refuse'; readonly reason: string; readonly code?: string }
 /** Leader → follower: one sealed segment. */
 export interface SegmentMessage {
   readonly t: 'segment';
@@ -118,7 +122,7 @@ export function decodeMessage(body: Uint8Array): TcpMessage {
         shardId: count(m, 'shardId'), epoch: count(m, 'epoch'), appliedSeq: count(m, 'appliedSeq'),
       };
     case 'welcome': return { t: 'welcome', v: count(m, 'v'), epoch: count(m, 'epoch') };
-    case 'refuse': return { t: 'refuse', reason: reason(m) };
+    case 'refuse': return refuseOf(m);
     case 'segment': return {
       t: 'segment', shardId: count(m, 'shardId'), segmentId: count(m, 'segmentId'), firstSeq: count(m, 'firstSeq'),
       lastSeq: count(m, 'lastSeq'), sealedAtMs: finite(m, 'sealedAtMs'), bytes: binary(m, 'bytes'), checksum: binary(m, 'checksum'),
@@ -165,6 +169,18 @@ function binary(m: Record<string, unknown>, field: string): Uint8Array {
   const v = m[field];
   if (!(v instanceof Uint8Array)) throw corrupt(`${label(m)}.${field} must be binary, got ${show(v)}`);
   return v;
+}
+
+/** 32 characters: an error code is one CamelCase word such as 'ConfigMismatch'. */
+const MAX_CODE_CHARS = 32;
+
+function refuseOf(m: Record<string, unknown>): RefuseMessage {
+  const code = m['code'];
+  if (code === undefined) return { t: 'refuse', reason: reason(m) };
+  if (typeof code !== 'string' || !/^[A-Za-z]+$/.test(code) || code.length > MAX_CODE_CHARS) {
+    throw corrupt(`refuse.code must be a word of 1..${MAX_CODE_CHARS} letters, got ${show(code)}`);
+  }
+  return { t: 'refuse', reason: reason(m), code };
 }
 
 function reason(m: Record<string, unknown>): string {

@@ -52,6 +52,13 @@ interface TcpOptionsBase {
 export interface TcpListenOptions extends TcpOptionsBase {
   /** Connections held at once, handshaken or not; more are refused by the OS-level accept. Default 64. */
   readonly maxConnections?: number;
+  /**
+   * The follower set: the peer ids this leader serves (pass what you pass to
+   * `startLeader`'s `followers`). A follower with any other id is refused
+   * with `UnknownPeer` once it has proved the token. Omitted: any peer id is
+   * welcomed (and one the shipper does not know is shipped nothing).
+   */
+  readonly followers?: readonly PeerId[];
 }
 
 /** Options of `TcpTransport.connect` (a follower). */
@@ -93,14 +100,36 @@ export interface ResolvedTcpOptions {
 }
 
 const BASE_KEYS = ['host', 'port', 'token', 'tls', 'db', 'capacity', 'maxFrameBytes', 'heartbeatMs', 'deadAfterMs', 'scheduler'];
-const LISTEN_KEYS = new Set([...BASE_KEYS, 'maxConnections']);
+const LISTEN_KEYS = new Set([...BASE_KEYS, 'maxConnections', 'followers']);
 const CONNECT_KEYS = new Set([...BASE_KEYS, 'peer', 'random']);
 const TLS_KEYS = new Set(['cert', 'key', 'ca']);
 
-export async function resolveListenOptions(o: TcpListenOptions): Promise<ResolvedTcpOptions & { maxConnections: number }> {
+/** Listen options after defaults and validation. */
+export interface ResolvedListenOptions extends ResolvedTcpOptions {
+  readonly maxConnections: number;
+  /** The follower set, or null to welcome any peer id. */
+  readonly followers: ReadonlySet<PeerId> | null;
+}
+
+export async function resolveListenOptions(o: TcpListenOptions): Promise<ResolvedListenOptions> {
   const base = await resolveBase(o, LISTEN_KEYS, 0, 'leader');
   if (base.tls && (!base.tls.cert || !base.tls.key)) throw invalid('tls needs cert and key to listen');
-  return { ...base, maxConnections: integer('maxConnections', o.maxConnections ?? DEFAULT_MAX_CONNECTIONS, 1, 65_535) };
+  return {
+    ...base,
+    maxConnections: integer('maxConnections', o.maxConnections ?? DEFAULT_MAX_CONNECTIONS, 1, 65_535),
+    followers: o.followers === undefined ? null : followerSet(o.followers),
+  };
+}
+
+/** The follower set as given: an array of peer ids, each 1..MAX_PEER_ID_BYTES bytes. */
+function followerSet(followers: unknown): ReadonlySet<PeerId> {
+  if (!Array.isArray(followers)) throw invalid(`followers must be an array of peer ids, got ${typeof followers}`);
+  for (const peer of followers) {
+    if (typeof peer !== 'string' || peer.length === 0 || Buffer.byteLength(peer) > MAX_PEER_ID_BYTES) {
+      throw invalid(`followers: each peer id must be a non-empty string of at most ${MAX_PEER_ID_BYTES} bytes, got ${JSON.stringify(peer)}`);
+    }
+  }
+  return new Set(followers as PeerId[]);
 }
 
 export async function resolveConnectOptions(o: TcpConnectOptions): Promise<ResolvedTcpOptions & { peer: PeerId; random: () => number }> {

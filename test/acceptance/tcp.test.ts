@@ -6,7 +6,7 @@
  */
 import * as net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { FollowerDb, TidalDb, WalError } from '../../src/index.js';
+import { FollowerDb, metricsText, TidalDb, WalError } from '../../src/index.js';
 import { type ShipEvent, startFollower, startLeader, TcpTransport, type TcpTransportEvent } from '../../streams/index.js';
 import { encodeMessage } from '../../streams/transports/tcpMessages.js';
 import { HALF_LIVES, snapshotOf, startCluster, tempDir, until, writeItems, writeSignals } from './harness.js';
@@ -76,6 +76,34 @@ describe('A wrong token is refused before any segment leaves the leader, while t
     shipping.stop(); goodHandle.stop(); badHandle.stop();
     await Promise.all([goodLink.close(), badLink.close(), listener.close()]);
     await Promise.all([leader.close(), good.close(), impostor.close()]);
+  });
+});
+
+describe('Every follower in the set is visible from the moment the leader starts: one that never connected shows state \'never-connected\' and lag > 0', () => {
+  it('over TCP, in lag$, metrics.snapshot().followers and Prometheus, while the follower that did connect streams', async () => {
+    const leader = await TidalDb.open({ halfLifeMs: HALF_LIVES });
+    const followers = ['present', 'absent'];
+    const listener = await TcpTransport.listen({ port: 0, token: TOKEN, db: leader, followers, heartbeatMs: HEARTBEAT_MS });
+    const shipping = startLeader({ db: leader, transport: listener, followers, shipIntervalMs: 30 });
+    let lag: Record<string, { state: string; events: number; appliedSeq: number }> = {};
+    shipping.lag$.subscribe((l) => (lag = l as typeof lag));
+    const present = await FollowerDb.open();
+    const link = await TcpTransport.connect({ port: listener.port, peer: 'present', token: TOKEN, db: present, heartbeatMs: HEARTBEAT_MS });
+    const receiving = startFollower({ db: present, transport: link, peer: 'present', feedbackIntervalMs: 50 });
+
+    const last = await writeSignals(leader, 500);
+    await present.waitFor(last, { timeoutMs: 10_000 });
+    await until(() => lag['present']?.state === 'streaming' && lag['absent']?.events === last, 5_000, 'lag$ to show both followers');
+    expect(lag['absent']).toMatchObject({ state: 'never-connected', events: last, appliedSeq: 0 });
+    expect(lag['absent']!.events).toBeGreaterThan(0);
+    expect(leader.metrics.snapshot().followers['absent']).toMatchObject({ state: 'never-connected', events: last });
+    const text = await metricsText(leader);
+    expect(text).toMatch(/^tidaldb_replication_follower_state\{peer="absent",state="never-connected"\} 1$/m);
+    expect(text).toMatch(new RegExp(`^tidaldb_replication_lag_events\\{peer="absent"\\} ${last}$`, 'm'));
+
+    shipping.stop(); receiving.stop();
+    await Promise.all([link.close(), listener.close()]);
+    await Promise.all([leader.close(), present.close()]);
   });
 });
 
@@ -150,7 +178,8 @@ describe('A follower reconnects after the leader\'s listener restarts, and conve
     await replica.waitFor(after, { timeoutMs: 15_000 });
 
     expect(shipped[0]!.firstSeq).toBe(before + 1); // from the follower's mark: not from 1, not only new segments
-    expect(linkEvents.filter((e) => e.kind === 'connected')).toHaveLength(2);
+    expect(link.firstAttempt).toMatchObject({ kind: 'connected' }); // connect resolved once welcomed
+    expect(linkEvents.filter((e) => e.kind === 'connected')).toHaveLength(1); // and once more after the restart
     expect(snapshotOf(replica)).toEqual(snapshotOf(leader));
 
     shipping.stop(); receiving.stop();

@@ -90,7 +90,7 @@ describe('TcpTransport: the handshake', () => {
     const raw = await rawClient(leader.transport.port);
     raw.sendMessage(hello('bad', 'not-the-token'));
     await within(raw.closed, 2_000, 'the leader to close the bad connection');
-    expect(raw.messages).toEqual([{ t: 'refuse', reason: expect.stringMatching(/bad token/) }]);
+    expect(raw.messages).toEqual([{ t: 'refuse', reason: expect.stringMatching(/bad token/), code: 'InvalidInput' }]);
 
     const bad = await followerNode(leader.transport.port, 'bad', { token: 'wrong' });
     const refused = await nextEvent(bad.transport.events$, (e) => e.kind === 'closed');
@@ -110,7 +110,7 @@ describe('TcpTransport: the handshake', () => {
     const otherShard = await rawClient(leader.transport.port);
     otherShard.sendMessage({ ...hello('f1'), shardId: 9 } as never);
     await within(otherShard.closed, 2_000, 'a refusal');
-    expect(otherShard.messages).toEqual([{ t: 'refuse', reason: expect.stringMatching(/holds shard 9, this leader shard 0/) }]);
+    expect(otherShard.messages).toEqual([{ t: 'refuse', reason: expect.stringMatching(/holds shard 9, this leader shard 0/), code: 'ConfigMismatch' }]);
     const noHello = await rawClient(leader.transport.port);
     noHello.sendMessage({ t: 'heartbeat', atMs: 1 });
     await within(noHello.closed, 2_000, 'a close');
