@@ -17,8 +17,12 @@ export function writeRandomly(cluster: SimCluster, node: SimNode, count: number)
     const before = db.lastSeq;
     const written = e.kind === 'signal' ? db.signal(signalInput(e)) : db.writeItem(itemInput(e));
     stats.writes++;
-    if (db.lastSeq === before + 1) log.append(before + 1, e);
-    else if (db.lastSeq !== before) checker.violate('engine', node.id, `a write moved lastSeq from ${before} to ${db.lastSeq}`);
+    if (db.lastSeq === before + 1 && !log.append(before + 1, e)) {
+      // Its epoch's log is elsewhere: another leader of the same epoch wrote it (a split history).
+      checker.violate('G1', node.id, `a leader of epoch ${db.epoch} wrote seqno ${before + 1}, but its epoch's log holds ${log.length} events: two leaders in one epoch`);
+    } else if (db.lastSeq !== before + 1 && db.lastSeq !== before) {
+      checker.violate('engine', node.id, `a write moved lastSeq from ${before} to ${db.lastSeq}`);
+    }
     written.then((seq) => {
       if (seq !== before + 1) checker.violate('engine', node.id, `a write resolved with seqno ${seq}, expected ${before + 1}`);
       log.noteAcked(seq);

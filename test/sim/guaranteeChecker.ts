@@ -98,8 +98,11 @@ export class GuaranteeChecker {
     this.pending.delete(nodeId);
   }
 
-  /** Right after an open: G4 (nothing acknowledged lost) and G1 at the recovered mark. */
+  /** Right after an open: G4 (nothing acknowledged lost, a promotion included) and G1 at the recovered mark. */
   checkOpened(node: SimNode, db: TidalDb): void {
+    if (node.role === 'leader' && db.epoch < node.epoch) {
+      return this.violate('G4', node.id, `reopened in epoch ${db.epoch}, but it had been promoted to lead epoch ${node.epoch}: the promotion was lost`);
+    }
     const log = this.logs.get(db.epoch);
     if (!log) return this.violate('G1', node.id, `reopened in epoch ${db.epoch}, which no leader wrote`);
     const acked = node.role === 'leader' ? log.ackedSeq : node.ackedAsFollower;

@@ -28,10 +28,11 @@ export class ReferenceLog {
     return this.events.length;
   }
 
-  /** Records the write that got seqno `seq` (the next one). */
-  append(seq: number, e: RefEvent): void {
-    if (seq !== this.events.length + 1) throw new Error(`reference log of epoch ${this.epoch}: seqno ${seq} after ${this.events.length}`);
+  /** Records the write that got seqno `seq`; false (nothing recorded) unless it is the next one. */
+  append(seq: number, e: RefEvent): boolean {
+    if (seq !== this.events.length + 1) return false;
     this.events.push(e);
+    return true;
   }
 
   noteAcked(seq: number): void {

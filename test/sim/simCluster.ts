@@ -214,9 +214,9 @@ export class SimCluster {
       if (node.incarnation !== incarnation) return;
       node.db = db;
       node.state = 'up';
-      node.epoch = db.epoch;
       this.trace.add(`opened ${node.summary()} tornTail=${db.recovery.tornTail ? db.recovery.tornTail.discardedBytes : 0}`);
       this.checker.checkOpened(node, db);
+      node.epoch = db.epoch;
       if (node.role === 'leader') this.logs.get(db.epoch)?.truncate(db.lastSeq);
       startNodePipeline(node, db, this.pipelines);
       this.stopIfPastFork(node);

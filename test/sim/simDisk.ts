@@ -43,11 +43,18 @@ export class SimDisk implements SegmentStore {
   /** The faults armed on this disk (armEio, failNextSync, armCrash, disarm), and its operation count. */
   readonly faults = new DiskFaults();
   private dead = false;
+  /** Checkpoint writes started and not finished. */
+  private checkpointWrites = 0;
 
   constructor(readonly volume: SimVolume, private readonly env: SimDiskEnv) {}
 
   get isDead(): boolean {
     return this.dead;
+  }
+
+  /** Checkpoint writes started and not finished (not counting those of a dead process). */
+  get checkpointWritesInFlight(): number {
+    return this.checkpointWrites;
   }
 
   /** This process is gone: nothing it started completes. */
@@ -180,8 +187,14 @@ export class SimDisk implements SegmentStore {
     const entry = this.enter('write', name);
     if (!runs(entry)) return NEVER;
     const file = SimFile.durableWith(Uint8Array.from(bytes));
-    await this.wait(this.syncLatency());
-    this.faults.checkSync(`writing ${name}.tmp`);
+    const isCheckpoint = parseCheckpointFileName(name) !== null;
+    if (isCheckpoint) this.checkpointWrites++;
+    try {
+      await this.wait(this.syncLatency());
+      this.faults.checkSync(`writing ${name}.tmp`);
+    } finally {
+      if (isCheckpoint) this.checkpointWrites--;
+    }
     this.volume.link(name, file);
     this.volume.syncDir();
     if (entry === 'crashAfter') return this.crash('write', name);
