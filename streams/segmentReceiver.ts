@@ -11,6 +11,7 @@ import {
   type Subscription, take, tap, timer,
 } from 'rxjs';
 import { type ApplyResult, TidalError, type TidalDb } from '../src/index.js';
+import { checkFollowerOptions } from './pipelineOptions.js';
 import { PipelineLifecycle, type PipelineError, type PipelineState } from './pipelineLifecycle.js';
 import { idempotentReplay, type ReplayOutcome } from './idempotentReplay.js';
 import { type CheckpointOutcome, installCheckpoint$ } from './installCheckpoint.js';
@@ -71,8 +72,10 @@ export class SegmentReceiver {
   /** The follower's own lag view, on each apply and status. Replays the latest. */
   readonly lag$: Observable<FollowerLagView>;
 
-  constructor(private readonly options: FollowerOptions) {
-    if (!options.db.isFollower()) throw new TidalError('InvalidInput', 'a SegmentReceiver needs a follower database (role \'follower\')');
+  private readonly options: FollowerOptions;
+
+  constructor(options: FollowerOptions) {
+    this.options = checkFollowerOptions(options);
     this.lagSubject = new BehaviorSubject(this.lagView());
     this.lag$ = this.lagSubject.asObservable();
   }

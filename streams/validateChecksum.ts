@@ -1,5 +1,5 @@
 import { mergeMap, type Observer, type OperatorFunction, EMPTY, of } from 'rxjs';
-import { type DecodedSegment, ownedPayload, verifyPayload, WalError, type WalSegmentPayload } from '../src/index.js';
+import { type DecodedSegment, ownedPayload, TidalError, verifyPayload, WalError, type WalSegmentPayload } from '../src/index.js';
 
 /** A shipped segment whose checksums all held, with its decoded batches. */
 export interface VerifiedSegment {
@@ -32,6 +32,7 @@ export interface SegmentRejection {
  * @see idempotentReplay
  */
 export function validateChecksum(rejected: Pick<Observer<SegmentRejection>, 'next'>): OperatorFunction<WalSegmentPayload, VerifiedSegment> {
+  if (typeof rejected?.next !== 'function') throw new TidalError('InvalidInput', 'validateChecksum: rejected must be an observer with next()');
   return mergeMap((payload) => {
     const verified = verifySegment(payload);
     if (verified instanceof Error) {

@@ -11,6 +11,7 @@ import {
   type SchedulerLike, share, shareReplay, Subject, type Subscription, take, takeUntil, tap, throwError, throwIfEmpty, timeout,
 } from 'rxjs';
 import { TidalError, type TidalDb } from '../src/index.js';
+import { checkLeaderOptions } from './pipelineOptions.js';
 import { PipelineLifecycle, type PipelineError, type PipelineState } from './pipelineLifecycle.js';
 import { type FollowerSet, followerSessions } from './followerSessions.js';
 import { errorCode } from './internal/errorCode.js';
@@ -80,8 +81,8 @@ export class WalShipper {
   /** Lag per follower, on every ack, ship and tick. Replays the latest. */
   readonly lag$: Observable<LagReport>;
 
-  constructor(options: LeaderOptions) {
-    if (options.db.isFollower()) throw new TidalError('ReadOnly', 'a WalShipper needs a leader database; this one is a follower');
+  constructor(unchecked: LeaderOptions) {
+    const options = checkLeaderOptions(unchecked);
     // One subscription to the caller's follower stream, shared by shipping, status and the gauge.
     const followers = isObservable(options.followers)
       ? options.followers.pipe(takeUntil(this.stopSubject), shareReplay({ bufferSize: 1, refCount: false }))

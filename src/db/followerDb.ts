@@ -1,4 +1,5 @@
 import type { TidalDbOptions } from './options.js';
+import { TidalError } from '../errors.js';
 import { TidalDb } from './tidalDb.js';
 
 /**
@@ -17,6 +18,7 @@ export type FollowerDb = TidalDb;
 export const FollowerDb = {
   /** Same as `TidalDb.open({ ...options, role: 'follower' })`. */
   open(options: Omit<TidalDbOptions, 'role'> = {}): Promise<FollowerDb> {
+    if (typeof options !== 'object' || options === null) return Promise.reject(new TidalError('InvalidInput', `options must be an object, got ${options === null ? 'null' : typeof options}`));
     return TidalDb.open({ ...options, role: 'follower' });
   },
 };

@@ -1,0 +1,66 @@
+/**
+ * The options of startLeader and startFollower, checked before anything
+ * starts: a bad one is TidalError InvalidInput naming it, never a TypeError
+ * from deep inside a pipeline.
+ */
+import { isObservable } from 'rxjs';
+import { TidalDb, TidalError } from '../src/index.js';
+import type { FollowerOptions } from './segmentReceiver.js';
+import type { LeaderOptions } from './walShipper.js';
+
+const TRANSPORT_LEADER_METHODS = ['send$', 'feedback', 'sendStatus'] as const;
+const TRANSPORT_FOLLOWER_METHODS = ['receive$', 'status', 'sendFeedback'] as const;
+const LEADER_KEYS = new Set(['db', 'transport', 'followers', 'shipIntervalMs', 'retransmitAfterMs', 'checkpointIntervalMs', 'disconnectedAfterMs', 'scheduler']);
+const FOLLOWER_KEYS = new Set(['db', 'transport', 'peer', 'feedbackIntervalMs', 'checkpointIntervalMs', 'scheduler']);
+
+export function checkLeaderOptions(options: unknown): LeaderOptions {
+  const o = checkCommon(options, 'startLeader', LEADER_KEYS, TRANSPORT_LEADER_METHODS);
+  const followers = o.followers;
+  if (!isObservable(followers) && !(Array.isArray(followers) && followers.every(isPeerId))) {
+    throw invalid('startLeader: followers must be an array of non-empty peer id strings, or an Observable of such arrays');
+  }
+  for (const key of ['shipIntervalMs', 'retransmitAfterMs', 'disconnectedAfterMs']) positive(o, key, 'startLeader');
+  nonNegative(o, 'checkpointIntervalMs', 'startLeader');
+  if (o.db instanceof TidalDb && o.db.isFollower()) throw new TidalError('ReadOnly', 'startLeader needs a leader database; this one is a follower');
+  return o as unknown as LeaderOptions;
+}
+
+export function checkFollowerOptions(options: unknown): FollowerOptions {
+  const o = checkCommon(options, 'startFollower', FOLLOWER_KEYS, TRANSPORT_FOLLOWER_METHODS);
+  if (!isPeerId(o.peer)) throw invalid('startFollower: peer must be a non-empty string');
+  positive(o, 'feedbackIntervalMs', 'startFollower');
+  nonNegative(o, 'checkpointIntervalMs', 'startFollower');
+  if (o.db instanceof TidalDb && !o.db.isFollower()) throw invalid("startFollower needs a follower database (role 'follower')");
+  return o as unknown as FollowerOptions;
+}
+
+function checkCommon(options: unknown, what: string, keys: ReadonlySet<string>, methods: readonly string[]): Record<string, unknown> {
+  if (typeof options !== 'object' || options === null) throw invalid(`${what}: options must be an object`);
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) if (!keys.has(key)) throw invalid(`${what}: unknown option ${JSON.stringify(key)}`);
+  if (!(o.db instanceof TidalDb)) throw invalid(`${what}: db must be a TidalDb`);
+  const transport = o.transport as Record<string, unknown> | null | undefined;
+  const missing = methods.filter((m) => typeof transport?.[m] !== 'function');
+  if (missing.length > 0) throw invalid(`${what}: transport must be a Transport (missing ${missing.join(', ')})`);
+  const scheduler = o.scheduler as { schedule?: unknown } | undefined;
+  if (scheduler !== undefined && typeof scheduler?.schedule !== 'function') throw invalid(`${what}: scheduler must be an RxJS SchedulerLike`);
+  return o;
+}
+
+function positive(o: Record<string, unknown>, key: string, what: string): void {
+  const v = o[key];
+  if (v !== undefined && (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v))) throw invalid(`${what}: ${key} must be a positive number of ms`);
+}
+
+function nonNegative(o: Record<string, unknown>, key: string, what: string): void {
+  const v = o[key];
+  if (v !== undefined && (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v))) throw invalid(`${what}: ${key} must be a number of ms >= 0`);
+}
+
+function isPeerId(v: unknown): v is string {
+  return typeof v === 'string' && v.length > 0;
+}
+
+function invalid(message: string): TidalError {
+  return new TidalError('InvalidInput', message);
+}
