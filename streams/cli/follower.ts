@@ -12,10 +12,11 @@ import { FollowerDb, prometheusRegistry, type TidalDb } from '../../src/index.js
 import { startFollower } from '../segmentReceiver.js';
 import { type CliIo, CliError, errorMessage, ExitCode, oneLine, reportError } from './cliIo.js';
 import {
-  type ConnectTransport, type FollowerLink, firstConnection, type LinkTls, linkEventLine, loadTcpTransport, reportLinkEvents,
+  type ConnectTransport, connectFailure, type FollowerLink, firstConnection, type LinkTls, linkEventLine, loadTcpTransport, reportLinkEvents,
 } from './followerLink.js';
-import { count, isoTime } from './formatTable.js';
-import { hostPortIn, integerIn } from './optionParsers.js';
+import { moveReplicaAside, replicaNextStep } from './followerRebuild.js';
+import { followerStatusLine } from './followerStatusLine.js';
+import { hostPortIn, integerIn, tokenFileIn, type TokenFile } from './optionParsers.js';
 import type { HostPort } from './parseHostPort.js';
 import { type MetricsServer, serveMetrics } from './serveMetrics.js';
 import type { SubcommandContext } from './subcommandContext.js';
@@ -33,6 +34,8 @@ export interface FollowerRunOptions {
   readonly statusIntervalMs?: number;
   /** Keep retrying when the first connection fails, instead of exiting 1. */
   readonly waitForLeader?: boolean;
+  /** Move the replica's directory aside first, and rebuild it from the leader (its checkpoint, then the segments after it). */
+  readonly rebuild?: boolean;
 }
 
 export interface FollowerRunContext {
@@ -67,11 +70,12 @@ export async function runFollower(options: FollowerRunOptions, io: CliIo, contex
     if (!token) throw new CliError(ExitCode.Usage, 'follower: a token is required: pass --token or set TIDALDB_TOKEN');
     await requireReplicaDir(options.dir);
     const connect = await (context.loadConnect ?? loadTcpTransport)();
-    const db = (opened.db = await FollowerDb.open({ dir: options.dir }));
+    if (options.rebuild) await rebuildFromScratch(options.dir, io);
+    const db = (opened.db = await openReplica(options.dir));
     const { host, port } = options.connect;
     const address = `${host}:${port}`;
     const link = (opened.link = await connect({ host, port, peer: options.peer, token, db, ...(options.tls && { tls: options.tls }) }).catch((err: unknown) => {
-      throw new CliError(ExitCode.Failure, `follower: cannot connect to ${address}: ${oneLine(errorMessage(err))}`, { cause: err });
+      throw connectFailure(address, options.peer, err);
     }));
     if (options.metrics) {
       opened.server = await serveMetrics({ ...options.metrics, registry: prometheusRegistry(db) });
@@ -99,23 +103,46 @@ async function follow(db: TidalDb, link: FollowerLink, options: FollowerRunOptio
     const what = r.kind === 'checkpoint' ? `checkpoint at seqno ${r.lastSeq}` : `segment ${r.segmentId} (seqnos ${r.firstSeq}..${r.lastSeq})`;
     io.err.write(`warning: ${what} rejected: ${oneLine(errorMessage(r.error))}\n`);
   });
-  const status = interval(options.statusIntervalMs ?? DEFAULT_STATUS_INTERVAL_MS).subscribe(() => io.out.write(`${statusLine(db)}\n`));
+  let connected = true; // a link that cannot tell (no connected$) counts as connected
+  const link$ = link.connected$?.subscribe((up) => (connected = up));
+  const status = interval(options.statusIntervalMs ?? DEFAULT_STATUS_INTERVAL_MS).subscribe(() => io.out.write(`${statusLine(db, connected)}\n`));
   try {
     await aborted(signal);
   } finally {
     status.unsubscribe();
+    link$?.unsubscribe();
     rejections.unsubscribe();
     events.unsubscribe();
     handle.stop();
   }
 }
 
-/** `2025-01-01T00:00:00.000Z  applied 1,234  leader 1,240  lag 6 events  staleness 350 ms` */
-export function statusLine(db: TidalDb, nowMs = Date.now()): string {
-  const leaderSeq = Math.max(db.knownLeaderSeq, db.lastSeq);
+/**
+ * `2025-01-01T00:00:00.000Z  applied 1,234  leader 1,240  lag 6 events  staleness 350 ms`, or `disconnected …
+ * lag unknown` while the link is down, or `leader unknown  lag unknown` before the leader has announced its position.
+ */
+export function statusLine(db: TidalDb, connected: boolean, nowMs = Date.now()): string {
   const stalenessMs = db.stalenessMs();
-  const staleness = Number.isFinite(stalenessMs) ? `${count(Math.round(stalenessMs))} ms` : 'unknown (not caught up yet)';
-  return `${isoTime(nowMs)}  applied ${count(db.lastSeq)}  leader ${count(leaderSeq)}  lag ${count(leaderSeq - db.lastSeq)} events  staleness ${staleness}`;
+  // The leader has announced a position once it is above 0, or once this replica caught up to one (staleness is then finite).
+  const leaderSeq = db.knownLeaderSeq > 0 || Number.isFinite(stalenessMs) ? db.knownLeaderSeq : null;
+  return followerStatusLine({ nowMs, appliedSeq: db.lastSeq, leaderSeq, stalenessMs, connected });
+}
+
+/** `--rebuild`: moves the old replica aside (never deletes it) and says where. */
+async function rebuildFromScratch(dir: string, io: CliIo): Promise<void> {
+  const moved = await moveReplicaAside(dir);
+  if (moved) io.out.write(`rebuild: moved the old replica aside to ${moved.to} (kept; remove it once the rebuilt replica checks out with tidaldb verify)\n`);
+  io.out.write(`rebuild: ${dir} starts empty; the leader sends its latest checkpoint (if it no longer holds every segment), then the segments after it\n`);
+}
+
+/** Opens the replica; one that cannot be opened is a failure naming the directory, with the next step when a rebuild would help. */
+async function openReplica(dir: string): Promise<TidalDb> {
+  try {
+    return await FollowerDb.open({ dir });
+  } catch (err) {
+    const next = replicaNextStep(dir, err);
+    throw new CliError(ExitCode.Failure, `follower: cannot open the replica in ${dir}: ${oneLine(errorMessage(err))}${next ? `; ${next}` : ''}`, { cause: err });
+  }
 }
 
 /** Closes what was opened, last first; reports each failure on its own line. True when all closed cleanly. */
@@ -153,8 +180,8 @@ function aborted(signal: AbortSignal): Promise<void> {
 }
 
 interface FollowerFlags {
-  dir: string; connect: HostPort; peer: string; token?: string; metrics?: HostPort; statusInterval: number;
-  waitForLeader?: boolean; tlsCa?: string; tlsCert?: string; tlsKey?: string;
+  dir: string; connect: HostPort; peer: string; token?: string; tokenFile?: TokenFile; metrics?: HostPort; statusInterval: number;
+  waitForLeader?: boolean; rebuild?: boolean; tlsCa?: string; tlsCert?: string; tlsKey?: string;
 }
 
 /** The commander wiring of `follower`; SIGINT and SIGTERM stop it cleanly (exit 0). */
@@ -164,28 +191,34 @@ export function followerCommand(ctx: SubcommandContext): Command {
     .description(
       'Run a standalone follower: open (or create) a replica in DIR, connect to the leader at HOST:PORT over TCP, '
       + 'validate and replay every segment it ships, and resume from the replica\'s own high-water mark after a restart. '
-      + 'Prints one status line per second (applied seqno, lag in events, staleness); connection losses are retried. '
-      + 'SIGINT or SIGTERM stops it cleanly.\n\n'
-      + 'Exit codes: 0 stopped cleanly, 1 the replica could not be opened, the leader could not be reached or refused '
-      + 'this follower at start, or closing failed, 2 bad usage (missing flag or token, --dir not a directory).',
+      + 'Prints one status line per second (applied seqno, lag in events, staleness; "disconnected" and "lag unknown" '
+      + 'when it does not know); connection losses are retried. SIGINT or SIGTERM stops it cleanly.\n\n'
+      + 'Exit codes: 0 stopped cleanly, 1 the replica could not be opened (corrupt: see --rebuild), the leader could not be '
+      + 'reached or refused this follower at start (an unknown or duplicate --peer, a wrong token, not a tidaldb leader), '
+      + 'or closing failed, 2 bad usage (missing flag or token, a token under 16 bytes, --dir not a directory).',
     )
     .requiredOption('--dir <dir>', 'the replica\'s directory (created if missing)')
     .addOption(new Option('--connect <host:port>', 'the leader\'s replication address').argParser(hostPortIn('--connect')).makeOptionMandatory())
-    .addOption(new Option('--peer <id>', 'this follower\'s peer id, as the leader lists it').default(os.hostname(), 'this host\'s name'))
-    .addOption(new Option('--token <token>', 'the shared secret the leader expects').env('TIDALDB_TOKEN'))
+    .addOption(new Option('--peer <id>', 'this follower\'s peer id, as the leader lists it (--follower)').default(os.hostname(), 'this host\'s name'))
+    .addOption(new Option('--token <token>', 'the shared secret (at least 16 bytes; visible to other users in ps: prefer --token-file)').env('TIDALDB_TOKEN'))
+    .addOption(new Option('--token-file <file>', 'read the shared secret from FILE (trailing newline ignored)').argParser(tokenFileIn('--token-file')))
     .addOption(new Option('--tls-ca <file>', 'PEM bundle that signed the leader\'s certificate (enables TLS)'))
     .addOption(new Option('--tls-cert <file>', 'this follower\'s certificate, for mutual TLS (with --tls-key)'))
     .addOption(new Option('--tls-key <file>', 'the private key of --tls-cert'))
     .addOption(new Option('--metrics <host:port>', 'serve Prometheus metrics at http://HOST:PORT/metrics').argParser(hostPortIn('--metrics', { allowPortZero: true })))
     .addOption(new Option('--status-interval <ms>', 'print a status line this often').argParser(integerIn(50, 3_600_000)).default(DEFAULT_STATUS_INTERVAL_MS))
     .option('--wait-for-leader', 'keep retrying when the leader cannot be reached at start, instead of exiting 1')
-    .action(async (flags: FollowerFlags) => {
+    .option('--rebuild', 'move DIR aside (to DIR.before-rebuild-<time>, kept) and rebuild the replica from the leader\'s checkpoint')
+    .action(async (flags: FollowerFlags, command: Command) => {
       const controller = new AbortController();
       const stop = (): void => controller.abort();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       try {
-        ctx.exit(await runFollower(followerOptions(flags), ctx.io, { signal: controller.signal }));
+        const options = followerOptions(flags, command.getOptionValueSource('token') === 'cli', ctx.io);
+        ctx.exit(await runFollower(options, ctx.io, { signal: controller.signal }));
+      } catch (err) {
+        ctx.exit(reportError(ctx.io, err));
       } finally {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
@@ -193,11 +226,14 @@ export function followerCommand(ctx: SubcommandContext): Command {
     });
 }
 
-function followerOptions(f: FollowerFlags): FollowerRunOptions {
+/** Flags to options; `--token-file` wins over TIDALDB_TOKEN, and is a usage error beside `--token`. */
+function followerOptions(f: FollowerFlags, tokenOnCommandLine: boolean, io: CliIo): FollowerRunOptions {
   const given = Object.entries({ ca: f.tlsCa, cert: f.tlsCert, key: f.tlsKey }).filter(([, file]) => file !== undefined);
   const tls: LinkTls | undefined = given.length > 0 ? Object.fromEntries(given) : undefined;
+  if (f.tokenFile && tokenOnCommandLine) throw new CliError(ExitCode.Usage, 'follower: give --token or --token-file, not both');
+  if (f.tokenFile?.othersCanRead) io.err.write(`warning: --token-file ${f.tokenFile.path} is readable by other users: chmod 600 it\n`);
   return {
-    dir: f.dir, connect: f.connect, peer: f.peer, token: f.token, metrics: f.metrics, statusIntervalMs: f.statusInterval,
-    waitForLeader: f.waitForLeader === true, ...(tls && { tls }),
+    dir: f.dir, connect: f.connect, peer: f.peer, token: f.tokenFile?.token ?? f.token, metrics: f.metrics, statusIntervalMs: f.statusInterval,
+    waitForLeader: f.waitForLeader === true, rebuild: f.rebuild === true, ...(tls && { tls }),
   };
 }

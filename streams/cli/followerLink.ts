@@ -3,7 +3,7 @@
  * first connection, and its connection events as lines.
  */
 import { filter, firstValueFrom, type Observable, take } from 'rxjs';
-import type { TidalDb } from '../../src/index.js';
+import { TidalError, type TidalDb } from '../../src/index.js';
 import type { Transport } from '../transport.js';
 import { TcpTransport } from '../transports/tcpTransport.js';
 import { type CliIo, CliError, errorMessage, ExitCode, oneLine } from './cliIo.js';
@@ -18,6 +18,10 @@ export type LinkEvent =
 export interface FollowerLink extends Transport {
   close(): unknown;
   readonly events$?: Observable<LinkEvent>;
+  /** True while welcomed by the leader (TcpTransport); without it the link counts as always connected. */
+  readonly connected$?: Observable<boolean>;
+  /** How the first connection attempt ended, set once `connect` has resolved (TcpTransport). */
+  readonly firstAttempt?: LinkEvent | null;
 }
 
 /** TLS files, as paths (TcpTransport reads them). */
@@ -54,7 +58,9 @@ export async function loadTcpTransport(): Promise<ConnectTransport> {
 export async function firstConnection(link: FollowerLink, address: string, signal: AbortSignal): Promise<LinkEvent | null> {
   if (!link.events$ || signal.aborted) return null;
   const aborted = new Promise<null>((resolve) => signal.addEventListener('abort', () => resolve(null), { once: true }));
-  const first = firstValueFrom(link.events$.pipe(filter((e) => e.kind !== 'reconnecting'), take(1)), { defaultValue: null });
+  const first = link.firstAttempt
+    ? Promise.resolve(link.firstAttempt)
+    : firstValueFrom(link.events$.pipe(filter((e) => e.kind !== 'reconnecting'), take(1)), { defaultValue: null });
   const outcome = await Promise.race([first, aborted]);
   if (outcome?.kind === 'closed') {
     const reason = oneLine(outcome.error ? errorMessage(outcome.error) : outcome.reason);
@@ -62,6 +68,27 @@ export async function firstConnection(link: FollowerLink, address: string, signa
     throw new CliError(ExitCode.Failure, `follower: cannot connect to ${address}: ${reason.startsWith(`${address}: `) ? reason.slice(address.length + 2) : reason}`);
   }
   return outcome;
+}
+
+/**
+ * The one line for a `connect` that failed: the transport's reason, and for
+ * a misconfiguration (a peer id the leader does not list, one already in
+ * use, an address that is not a tidaldb leader, a token it refuses) what to change.
+ */
+export function connectFailure(address: string, peer: string, err: unknown): CliError {
+  const code = err instanceof TidalError ? err.code : null;
+  const reason = oneLine(errorMessage(err));
+  const fix = code === 'UnknownPeer'
+    ? `; fix: start the leader with --follower ${peer} (or add "${peer}" to its followers), or give this follower the --peer the leader lists`
+    : code === 'PeerInUse'
+      ? `; fix: another follower runs with --peer ${peer}: stop it, or give this one its own --peer (and add it to the leader with --follower)`
+      : code === 'NotTidalDb'
+        ? '; fix: --connect must be the leader\'s replication address (what `tidaldb leader --listen` binds), not its --metrics port or another service'
+        : code === 'AuthFailed'
+          ? '; fix: give the follower and the leader the same token (--token-file, or TIDALDB_TOKEN)'
+          : '';
+  const what = code === 'NotTidalDb' ? `follower: ${reason}` : `follower: cannot connect to ${address}: ${reason}`;
+  return new CliError(ExitCode.Failure, `${what}${fix}`, { cause: err });
 }
 
 /** The line for a connection event. */

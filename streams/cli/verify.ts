@@ -4,10 +4,11 @@
  * sealed) and every checkpoint, and checks the seqnos run on without a gap.
  * Opens nothing for write.
  */
+import * as fs from 'node:fs/promises';
 import { Command } from 'commander';
 import { checkWalDir } from './checkWalDir.js';
 import type { FileCheck } from './checkWalFile.js';
-import { type CliIo, ExitCode, reportError } from './cliIo.js';
+import { type CliIo, CliError, ExitCode, reportError } from './cliIo.js';
 import { count, plural } from './formatTable.js';
 import type { SubcommandContext } from './subcommandContext.js';
 
@@ -16,7 +17,8 @@ import type { SubcommandContext } from './subcommandContext.js';
  *
  * @returns 0 when everything verifies (a torn tail open would cut off is
  * reported and still counts as fine), 1 when something is corrupt or
- * unreadable, 2 when `dir` is missing or not a directory.
+ * unreadable, 2 when `dir` is missing, not a directory, or holds no
+ * segment or checkpoint (empty, or a mistyped path: nothing was verified).
  *
  * @example
  * await verifyDir('/var/lib/tidaldb', io);
@@ -25,10 +27,12 @@ import type { SubcommandContext } from './subcommandContext.js';
 export async function verifyDir(dir: string, io: CliIo): Promise<ExitCode> {
   try {
     const { files, problems } = await checkWalDir(dir);
+    if (files.length === 0) throw await nothingToVerify(dir);
     const first = problems[0];
     if (first !== undefined) {
       const more = problems.length > 1 ? ` (and ${problems.length - 1} more: run tidaldb inspect ${dir})` : '';
-      io.out.write(`CORRUPT: ${first.problem ?? first.file}${more}\n`);
+      io.out.write(`CORRUPT: ${first.problem ?? first.file} (in ${dir})${more}\n`);
+      io.err.write(`${corruptionNextStep(dir)}\n`); // stdout stays the one result line
       return ExitCode.Failure;
     }
     for (const f of files) {
@@ -43,8 +47,24 @@ export async function verifyDir(dir: string, io: CliIo): Promise<ExitCode> {
   }
 }
 
+/**
+ * What to do about a corrupt directory: a replica is rebuilt from its
+ * leader; a leader's history is restored or handed over to a follower.
+ */
+export function corruptionNextStep(dir: string): string {
+  return `next step: if ${dir} is a replica, rebuild it from its leader: tidaldb follower --dir ${dir} --rebuild (with its usual --connect, --peer); `
+    + 'if it is a leader, restore it from a backup or promote a healthy follower (docs/runbook-promotion.md)';
+}
+
+/** A directory with no segment or checkpoint: empty, or not a database directory at all (a mistyped path). */
+async function nothingToVerify(dir: string): Promise<CliError> {
+  const others = (await fs.readdir(dir).catch(() => [])).filter((n) => n !== 'LOCK' && n !== 'LOCK.owner').length;
+  const what = others === 0 ? 'it is empty' : `it holds ${others === 1 ? '1 entry' : `${others} entries`}, none of them a tidaldb segment or checkpoint`;
+  return new CliError(ExitCode.Usage, `${dir}: not a tidaldb database directory: ${what} (nothing verified; check the path: `
+    + 'a database directory holds shard-<n>-seg-<n>.wal files)');
+}
+
 function summary(files: readonly FileCheck[]): string {
-  if (files.length === 0) return 'no segments or checkpoints (nothing to verify)';
   const segments = files.filter((f) => f.kind === 'segment');
   const checkpoints = files.filter((f) => f.kind === 'checkpoint');
   const firsts = segments.map((s) => s.firstSeq).filter((n) => n !== null);
@@ -63,7 +83,8 @@ export function verifyCommand(ctx: SubcommandContext): Command {
       + '(the last one of each shard as the active segment, the others as sealed), verify every BLAKE3 checksum, '
       + 'decode every checkpoint, and check that the seqnos continue without a gap.\n'
       + 'Prints "OK: ..." or the first problem found.\n\n'
-      + 'Exit codes: 0 all intact, 1 corruption found (or a file unreadable), 2 bad usage (missing dir, not a dir).',
+      + 'Exit codes: 0 all intact, 1 corruption found (or a file unreadable), 2 bad usage (missing dir, not a dir, '
+      + 'a dir with no segment or checkpoint: empty or a mistyped path).',
     )
     .argument('<dir>', 'the database directory')
     .action(async (dir: string) => ctx.exit(await verifyDir(dir, ctx.io)));

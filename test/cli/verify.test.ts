@@ -17,12 +17,14 @@ describe('tidaldb verify DIR', () => {
     expect(dirFingerprint(w.dir)).toEqual(before);
   });
 
-  it('a flipped byte in a sealed segment: the first problem, naming file and offset, exit 1', async () => {
+  it('a flipped byte in a sealed segment: the first problem, naming directory, file and offset, and the next step; exit 1', async () => {
     const w = await walDir();
     flipByte(w.dir, w.segments[2]!, 150);
     const io = captureIo();
     expect(await verifyDir(w.dir, io)).toBe(1);
-    expect(io.stdout()).toMatch(new RegExp(`^CORRUPT: ${w.segments[2]}: .*offset \\d+.*\\n$`));
+    expect(io.stdout()).toMatch(new RegExp(`^CORRUPT: ${w.segments[2]}: .*offset \\d+.* \\(in ${w.dir}\\)\\n$`));
+    expect(io.stderr()).toBe(`next step: if ${w.dir} is a replica, rebuild it from its leader: tidaldb follower --dir ${w.dir} --rebuild `
+      + '(with its usual --connect, --peer); if it is a leader, restore it from a backup or promote a healthy follower (docs/runbook-promotion.md)\n');
   });
 
   it('a flipped footer checksum and a damaged checkpoint: the first one, and how many more', async () => {
@@ -33,7 +35,7 @@ describe('tidaldb verify DIR', () => {
     const io = captureIo();
     expect(await verifyDir(w.dir, io)).toBe(1);
     expect(io.stdout()).toBe(`CORRUPT: ${w.segments[0]}: segment checksum mismatch in footer at offset ${fs.statSync(first).size - 56}`
-      + ` (and 1 more: run tidaldb inspect ${w.dir})\n`);
+      + ` (in ${w.dir}) (and 1 more: run tidaldb inspect ${w.dir})\n`);
   });
 
   it('a missing middle segment is a gap: exit 1', async () => {
@@ -42,7 +44,7 @@ describe('tidaldb verify DIR', () => {
     fs.rmSync(path.join(w.dir, w.segments[1]!));
     const io = captureIo();
     expect(await verifyDir(w.dir, io)).toBe(1);
-    expect(io.stdout()).toMatch(new RegExp(`^CORRUPT: ${w.segments[2]}: starts at seqno \\d+ \\(offset 24\\) but the log before it ends at \\d+: a segment is missing\\n$`));
+    expect(io.stdout()).toMatch(new RegExp(`^CORRUPT: ${w.segments[2]}: starts at seqno \\d+ \\(offset 24\\) but the log before it ends at \\d+: a segment is missing \\(in ${w.dir}\\)\\n$`));
   });
 
   it('a torn tail on the active segment is what a crash leaves: a note, exit 0', async () => {
@@ -75,10 +77,22 @@ describe('tidaldb verify DIR', () => {
     expect(io2.stderr()).toBe(`error: ${file}: not a directory\n`);
   });
 
-  it('an empty directory holds nothing to verify', async () => {
+  it('verify on an empty directory exits non-zero: nothing was verified (exit 2, one line)', async () => {
     const dir = tempDir('cli');
     const io = captureIo();
-    expect(await verifyDir(dir, io)).toBe(0);
-    expect(io.stdout()).toBe(`OK: ${dir}: no segments or checkpoints (nothing to verify)\n`);
+    expect(await verifyDir(dir, io)).toBe(2);
+    expect(io.stdout()).toBe('');
+    expect(io.stderr()).toBe(`error: ${dir}: not a tidaldb database directory: it is empty (nothing verified; check the path: `
+      + 'a database directory holds shard-<n>-seg-<n>.wal files)\n');
+  });
+
+  it('verify on a mistyped directory exits non-zero: a missing one, and one that holds other things (exit 2)', async () => {
+    const w = await walDir();
+    const typo = captureIo();
+    expect(await verifyDir(`${w.dir}-typo`, typo)).toBe(2);
+    expect(typo.stderr()).toBe(`error: ${w.dir}-typo: no such directory\n`);
+    const parent = captureIo(); // one level too high: the directory that holds the database directory
+    expect(await verifyDir(path.dirname(w.dir), parent)).toBe(2);
+    expect(parent.stderr()).toMatch(new RegExp(`^error: ${path.dirname(w.dir)}: not a tidaldb database directory: it holds \\d+ entr(y|ies), none of them a tidaldb segment or checkpoint`));
   });
 });
