@@ -107,3 +107,39 @@ export const DEFAULT_MAX_RETAINED_BYTES_IN_MEMORY = 64 * 1024 * 1024;
  * a call holds its whole batch in memory: ~100 MB at this bound.
  */
 export const MAX_WRITE_BATCH = 1_000_000;
+
+/**
+ * 4 segments: the fan-in of a WAL merge. A merge starts when the newer
+ * sealed segments add up to (fan-in − 1) times an older one's bytes, so for
+ * segments of equal size 4 merge into one, 4 of those into one, and so on:
+ * each event is rewritten about log4(maxSegmentBytes / segment size) times
+ * (6 for 3 KiB ship-tick segments and 4 MiB segments), and the segments
+ * still being merged number at most 2 + log_{4/3}(maxSegmentBytes /
+ * MIN_SEALED_SEGMENT_BYTES) (37 at 4 MiB). 2 would halve the file count
+ * and double the rewriting; 8 would double the count for a third less.
+ */
+export const WAL_MERGE_FAN_IN = 4;
+
+/**
+ * 32 segments: the newest sealed segments are never merged. A follower
+ * within 32 ship intervals of its leader (0.64 s at a 20 ms interval) is
+ * shipped each segment as it was sealed, never a merge repeating events it
+ * holds, and small workloads (tests, tools) see their segments as sealed.
+ * It adds 32 to the bound on WAL files (docs/wal-format.md).
+ */
+export const WAL_MERGE_MIN_AGE_SEGMENTS = 32;
+
+/**
+ * 172 bytes: a lower bound on a sealed segment's size (40-byte header
+ * without meta, one 76-byte batch header, 56-byte footer). Used only in the
+ * bound on WAL files, which grows with log(maxSegmentBytes / this).
+ */
+export const MIN_SEALED_SEGMENT_BYTES = 40 + 76 + 56;
+
+/**
+ * 3 attempts: how often a read of a sealed segment is retried when a merge
+ * or retention replaced or removed its file between the lookup and the read.
+ * One retry suffices (the index is current after it); 3 leaves a margin for
+ * back-to-back merges, and bounds the loop if the disk really fails.
+ */
+export const SEGMENT_READ_ATTEMPTS = 3;

@@ -9,13 +9,16 @@
  *   what a crash mid-write leaves, and it was never acknowledged as durable.
  * - An active segment that ends before the checkpoint's seqno is sealed where
  *   it ends (removed if it holds no batch): the next seqno belongs in a new one.
+ * - A sealed segment whose events a later segment holds (a merge cut short
+ *   by a crash left some of its inputs) is not needed: a gap in front of it
+ *   is no gap, and its file is removed in the background once open is done.
  */
 import { Checksum, createHasher } from '../checksum.js';
 import { WalError } from '../errors.js';
 import type { WalEvent } from '../events.js';
 import { decodeSegment, type DecodedSegment, hasIntactBatchFrom } from './decodeSegment.js';
 import { encodeSegmentFooter } from './segmentFooter.js';
-import { decodeSegmentHeader, type SegmentHeader } from './segmentHeader.js';
+import { decodeSegmentHeader, headerMetaKey, type SegmentHeader } from './segmentHeader.js';
 import { segmentFileName, type SegmentStore } from './segmentStore.js';
 import { type ActiveState, Wal, type WalConfig } from './wal.js';
 import type { SealedSegmentInfo } from './walSegmentPayload.js';
@@ -51,11 +54,20 @@ export async function openWal(store: SegmentStore, config: WalConfig, hooks: Ope
   let lastSeq = hooks.afterSeq;
   let eventsReplayed = 0;
   let tornTail: TornTail | null = lostSealTail;
+  const covered: number[] = [];
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!;
     const isLast = i === ids.length - 1;
     const file = segmentFileName(config.shardId, id);
     const bytes = await store.readSegment(id);
+    if (!isLast && startsAfter(bytes, file, lastSeq + 1)) {
+      const coverer = await findCovering(store, config.shardId, ids, i, bytes, lastSeq);
+      if (coverer > i) {
+        covered.push(...ids.slice(i, coverer));
+        i = coverer - 1;
+        continue;
+      }
+    }
     const claimed = isLast ? null : peekFooter(bytes, file);
     if (claimed && claimed.lastSeq <= hooks.afterSeq) {
       // Wholly inside the checkpoint: verify, do not decode.
@@ -64,7 +76,7 @@ export async function openWal(store: SegmentStore, config: WalConfig, hooks: Ope
       hooks.onHeader(header, file);
       sealed.push({
         segmentId: id, firstSeq: header.firstSeq, lastSeq: footer.lastSeq,
-        sealedAtMs: footer.sealedAtMs, byteLength: bytes.length, checksum: Checksum.of(bytes),
+        sealedAtMs: footer.sealedAtMs, byteLength: bytes.length, checksum: Checksum.of(bytes), metaKey: headerMetaKey(bytes),
       });
       continue;
     }
@@ -88,7 +100,7 @@ export async function openWal(store: SegmentStore, config: WalConfig, hooks: Ope
     if (decoded.footer) {
       sealed.push({
         segmentId: id, firstSeq: decoded.header.firstSeq, lastSeq: decoded.lastSeq,
-        sealedAtMs: decoded.footer.sealedAtMs, byteLength: bytes.length, checksum: Checksum.of(bytes),
+        sealedAtMs: decoded.footer.sealedAtMs, byteLength: bytes.length, checksum: Checksum.of(bytes), metaKey: headerMetaKey(bytes),
       });
       continue;
     }
@@ -106,7 +118,8 @@ export async function openWal(store: SegmentStore, config: WalConfig, hooks: Ope
     active = await reopen(store, id, valid, decoded);
   }
   const nextSegmentId = ids.length > 0 ? ids[ids.length - 1]! + 1 : 1;
-  const wal = new Wal(store, config, active, sealed, nextSegmentId, lastSeq);
+  const { kept, dropped } = withoutCovered(sealed);
+  const wal = new Wal(store, config, active, kept, nextSegmentId, lastSeq, [...covered, ...dropped]);
   return { wal, recovery: { segmentsRead: ids.length, eventsReplayed, lastSeq, tornTail } };
 }
 
@@ -133,6 +146,58 @@ async function dropEmptyAfterUnsealed(store: SegmentStore, shardId: number, all:
     end--;
   }
   return { ids: all.slice(0, end), tornTail };
+}
+
+/** True when `bytes` has a readable header starting after seqno `next` (a gap before it, unless something covers it). */
+function startsAfter(bytes: Uint8Array, file: string, next: number): boolean {
+  try {
+    return decodeSegmentHeader(bytes, file).header.firstSeq > next;
+  } catch {
+    return false; // the checks that follow report an unreadable header
+  }
+}
+
+/**
+ * After a gap in front of `ids[from]` (whose bytes are `first`): the index
+ * of a later segment that starts at or before `lastSeq + 1` and claims to
+ * end at or after every segment from `from` up to it, each of which must be
+ * an intact sealed segment. That later segment is checked in full when the
+ * open reaches it (so open fails, removing nothing, if it is not what it
+ * claims); the ones before it are the inputs of a merge a crash cut short.
+ * -1 when there is none: the gap is real.
+ */
+async function findCovering(store: SegmentStore, shardId: number, ids: readonly number[], from: number, first: Uint8Array, lastSeq: number): Promise<number> {
+  let skippedLastSeq = 0;
+  for (let j = from; j < ids.length; j++) {
+    const file = segmentFileName(shardId, ids[j]!);
+    const bytes = j === from ? first : await store.readSegment(ids[j]!);
+    const claimed = peekFooter(bytes, file);
+    if (claimed === null) return -1; // merges write sealed segments only
+    if (!startsAfter(bytes, file, lastSeq + 1)) return claimed.lastSeq >= skippedLastSeq && headerDecodes(bytes, file) ? j : -1;
+    try {
+      skippedLastSeq = Math.max(skippedLastSeq, verifySealed(bytes, file).footer.lastSeq);
+    } catch {
+      return -1;
+    }
+  }
+  return -1;
+}
+
+/** Splits `sealed` (in id order) into the segments to keep and the ids of those a later one covers (all its seqnos). */
+function withoutCovered(sealed: readonly SealedSegmentInfo[]): { kept: SealedSegmentInfo[]; dropped: number[] } {
+  const kept: SealedSegmentInfo[] = [];
+  const dropped: number[] = [];
+  let widest: SealedSegmentInfo | null = null; // the later segment starting earliest
+  for (let i = sealed.length - 1; i >= 0; i--) {
+    const s = sealed[i]!;
+    if (widest && widest.firstSeq <= s.firstSeq && widest.lastSeq >= s.lastSeq) {
+      dropped.push(s.segmentId);
+      continue;
+    }
+    kept.unshift(s);
+    if (!widest || s.firstSeq < widest.firstSeq) widest = s;
+  }
+  return { kept, dropped };
 }
 
 function decodeOrTear(bytes: Uint8Array, file: string, isLast: boolean): DecodedSegment | null {
@@ -184,7 +249,10 @@ async function sealBehindCheckpoint(
     handle.close();
   }
   const bytes = Buffer.concat([valid, footer]);
-  return { segmentId: id, firstSeq: d.header.firstSeq, lastSeq: d.lastSeq, sealedAtMs, byteLength: bytes.length, checksum: Checksum.of(bytes) };
+  return {
+    segmentId: id, firstSeq: d.header.firstSeq, lastSeq: d.lastSeq, sealedAtMs, byteLength: bytes.length,
+    checksum: Checksum.of(bytes), metaKey: headerMetaKey(bytes),
+  };
 }
 
 async function reopen(store: SegmentStore, id: number, bytes: Uint8Array, d: DecodedSegment): Promise<ActiveState> {

@@ -107,6 +107,17 @@ function decodeMeta(raw: unknown, fail: (problem: string) => Error): { regionId:
   return { regionId: regionId as string, halfLives, epoch: (epoch as number) + 0 }; // + 0: -0 reads as 0
 }
 
+/**
+ * The meta block's bytes (region, half-lives, epoch) as a latin1 string: a
+ * cheap key for "written under the same configuration". Two sealed segments
+ * merge only when their keys are equal. `bytes` start with a header that
+ * has been decoded (or was encoded) already.
+ */
+export function headerMetaKey(bytes: Uint8Array): string {
+  const metaLength = view(bytes).getUint32(12, true);
+  return Buffer.from(bytes.buffer, bytes.byteOffset + SEGMENT_HEADER_FIXED_BYTES, metaLength).toString('latin1');
+}
+
 export function view(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -10,8 +10,10 @@ import type { WalEvent } from '../events.js';
 import type { HalfLives } from '../ledger/halfLives.js';
 import { MAX_BATCH_EVENTS } from '../limits.js';
 import { encodeBatch } from './batch.js';
+import { defaultMergePolicy, type MergePolicy } from './planMerge.js';
+import { type MergeStats, SegmentMerger } from './segmentMerger.js';
 import { encodeSegmentFooter } from './segmentFooter.js';
-import { encodeSegmentHeader } from './segmentHeader.js';
+import { encodeSegmentHeader, headerMetaKey } from './segmentHeader.js';
 import type { ActiveSegment, SegmentStore } from './segmentStore.js';
 import { deferred, type Deferred, SyncQueue } from './syncQueue.js';
 import { SealedSegmentIndex, toInfo } from './sealedSegmentIndex.js';
@@ -31,6 +33,12 @@ export interface WalConfig {
   readonly halfLives: () => HalfLives;
   /** Read at each segment's creation: the leadership epoch recorded in its header. */
   readonly epoch: () => number;
+  /**
+   * How small sealed segments are merged (planMerge.ts). Default: the
+   * default policy for a file store (it bounds the number of files), none
+   * in memory (no files to bound); null turns merging off.
+   */
+  readonly merge?: MergePolicy | null;
 }
 
 /** The segment being appended to, with what sealing it needs. */
@@ -62,8 +70,12 @@ export class Wal {
    * and those being sealed. close() releases what a failure left behind.
    */
   private readonly handles = new Set<ActiveSegment>();
+  private readonly merger: SegmentMerger;
 
-  /** @param recoveredSeq the highest seqno open found in the log (or its checkpoint) */
+  /**
+   * @param recoveredSeq the highest seqno open found in the log (or its checkpoint)
+   * @param strays segment files open found covered by later ones: removed in the background
+   */
   constructor(
     private readonly store: SegmentStore,
     private readonly config: WalConfig,
@@ -71,16 +83,38 @@ export class Wal {
     sealed: readonly SealedSegmentInfo[],
     private segmentIdNext: number,
     recoveredSeq: number,
+    strays: readonly number[] = [],
   ) {
     this.written = recoveredSeq;
     if (active) this.handles.add(active.handle);
     this.index = new SealedSegmentIndex(store, config.shardId, config.shipCacheBytes, sealed);
     this.syncs = new SyncQueue((err) => this.fail(err));
+    this.merger = new SegmentMerger({
+      store, index: this.index,
+      policy: config.merge !== undefined ? config.merge : store.kind === 'file' ? defaultMergePolicy(config.maxSegmentBytes) : null,
+      activeId: () => this.active?.handle.segmentId ?? null,
+      fail: (err) => this.fail(err),
+      failed: () => this.failure !== null,
+    });
+    if (strays.length > 0) this.merger.removeLater(strays);
   }
 
   /** Sealed segments, oldest first (descriptors only). */
   get sealedSegments(): readonly SealedSegmentInfo[] {
     return this.index.list;
+  }
+
+  /** What merging small sealed segments has done since open (docs/wal-format.md, "Merging sealed segments"). */
+  get merges(): Readonly<MergeStats> {
+    return this.merger.stats;
+  }
+
+  /**
+   * Resolves once the merges and file removals queued so far have run (they
+   * run in the background after each seal and each stored segment).
+   */
+  mergesSettled(): Promise<void> {
+    return this.merger.settled();
   }
 
   /** Bytes in the active segment (0 when there is none). */
@@ -213,8 +247,12 @@ export class Wal {
       if (this.store.writeSegmentSync(payload.segmentId, payload.bytes)) return of(undefined);
       return from(this.writeSegmentOrUndo(payload));
     }).pipe(map(() => {
-      this.index.record(toInfo(payload), payload.bytes);
+      const info = toInfo(payload);
+      // A leader's merged segment repeats segments stored here: they go (their files in the background).
+      this.merger.removeLater(this.index.dropCoveredBy(info).map((covered) => covered.segmentId));
+      this.index.record(info, payload.bytes);
       this.written = Math.max(this.written, payload.lastSeq);
+      this.merger.wake();
     }));
   }
 
@@ -237,12 +275,12 @@ export class Wal {
    * there is no active one: open numbers the next segment after it.
    */
   async applyRetention(p: { checkpointSeq: number; keepSegments: number; maxRetainedBytes: number; neededAfterSeq: number }): Promise<number> {
-    const minKept = this.active ? 0 : 1;
-    return this.index.removeOldestWhile((oldest, held) => {
+    // Never while a merge runs: both remove files and rewrite the index.
+    return this.merger.exclusive(() => this.index.removeOldestWhile((oldest, held) => {
       if (oldest.lastSeq > p.checkpointSeq) return false;
       if (held > p.maxRetainedBytes) return true;
       return oldest.lastSeq <= p.neededAfterSeq && this.index.list.length > p.keepSegments;
-    }, minKept);
+    }, this.active ? 0 : 1));
   }
 
   /** Makes everything written so far durable. */
@@ -266,6 +304,7 @@ export class Wal {
   async close(): Promise<void> {
     let error: unknown = null;
     try {
+      await this.merger.close();
       if (!this.failure) await this.sync();
     } catch (err) {
       error = err;
@@ -340,7 +379,7 @@ export class Wal {
     const bytes = Buffer.concat(active.chunks);
     const info: SealedSegmentInfo = {
       segmentId: active.handle.segmentId, firstSeq: active.firstSeq, lastSeq: active.lastSeq,
-      sealedAtMs, byteLength: bytes.length, checksum: Checksum.of(bytes),
+      sealedAtMs, byteLength: bytes.length, checksum: Checksum.of(bytes), metaKey: headerMetaKey(bytes),
     };
     if (this.config.durability === 'memory') {
       this.release(active.handle);
@@ -374,6 +413,7 @@ export class Wal {
   private publish(info: SealedSegmentInfo, bytes: Uint8Array): WalSegmentPayload {
     const payload = this.index.record(info, bytes);
     this.sealedSubject.next(payload);
+    this.merger.wake();
     return payload;
   }
 

@@ -23,6 +23,11 @@ export interface SealedSegmentInfo {
   readonly sealedAtMs: number;
   readonly byteLength: number;
   readonly checksum: Checksum;
+  /**
+   * The header's meta bytes (region, half-lives, epoch; see headerMetaKey):
+   * neighbours merge only when these are equal.
+   */
+  readonly metaKey: string;
 }
 
 /** Index of the first segment in `index` (ascending) holding a seqno after `seq`, or -1. */
