@@ -41,3 +41,8 @@ export {
 export { FollowerDb } from '../src/index.js';
 export { serveMetrics, type MetricsServer, type ServeMetricsOptions } from './cli/serveMetrics.js';
 export { ingestSignals, type IngestRejection, type IngestSignalsOptions, DEFAULT_INGEST_MAX_BATCH, DEFAULT_INGEST_MAX_DELAY_MS } from './ingestSignals.js';
+export { WorkerTransport, type WorkerTransportOptions, type WorkerAttachment, DEFAULT_WORKER_CAPACITY } from './transports/workerTransport.js';
+export { WorkerTransportFollower, type WorkerTransportFollowerOptions } from './transports/workerTransportFollower.js';
+export { asTransport, type LeaderEnd, type FollowerEnd } from './transports/workerTransportEnds.js';
+export { CreditWindow } from './transports/workerTransportWindow.js';
+export type { WorkerPort } from './transports/workerTransportMessages.js';
