@@ -44,7 +44,7 @@ describe('known src/ defects found by the simulation (skipped until fixed)', () 
   // segment: the store lands after the promotion (before 9e70032 its file took the id of the new leader's
   // first segment: EEXIST, Failed). The old leader's segment is then in the new leader's log below its own
   // first segment, and a reopen replays the old leader's events over the new leader's acknowledged ones.
-  // Seed 251 with --expose promote-race.
+  // Seed 301 with --expose promote-race.
   known('promote-race: a follower promoted while it stores a segment keeps its own writes across a reopen', async () => {
     const scheduler = new SimScheduler(T0);
     const { segments: [s1, s2] } = await leaderSegments([3, 2]);
@@ -142,7 +142,7 @@ describe('known src/ defects found by the simulation (skipped until fixed)', () 
 
   // KNOWN: unsynced-after-restart. After a process crash mid-seal, the restarted process reads the footer
   // from the page cache and builds on it without an fsync; a power loss before writeback leaves a non-last
-  // segment without its footer and the log cannot be opened. Seed 1678 with --expose unsynced-after-restart.
+  // segment without its footer and the log cannot be opened. Seed 2599 with --expose unsynced-after-restart.
   known('unsynced-after-restart: a power loss after a restart keeps every acknowledged write', async () => {
     const scheduler = new SimScheduler(T0);
     const first = simDisk(scheduler);
@@ -164,7 +164,7 @@ describe('known src/ defects found by the simulation (skipped until fixed)', () 
   });
 
   // The seeds, with only that defect's workaround off.
-  for (const [defect, seed] of [['promote-race', 251], ['promote-checkpoint-race', 105], ['epoch-splice', 95], ['unsynced-after-restart', 1678]] as const) {
+  for (const [defect, seed] of [['promote-race', 301], ['promote-checkpoint-race', 105], ['epoch-splice', 95], ['unsynced-after-restart', 2599]] as const) {
     known(`${defect}: seed ${seed} passes with its workaround off`, async () => {
       const result = await runSimulation({ seed, workarounds: workaroundsExposing([defect]) });
       expect(result.violations, failureReport(result, { expose: [defect] })).toEqual([]);

@@ -61,6 +61,8 @@ export function simConfig(random: () => number, steps = MAX_STEPS): SimConfig {
     maxSegmentBytes: int(1024, 6000),
     ...(random() < 0.4 ? { maxRetainedBytes: int(2000, 20_000) } : {}),
     ...(random() < 0.3 ? { retainSegments: int(0, 3) } : {}),
+    // No ship cache: every segment shipped is read back from the disk (and may be gone to retention).
+    ...(random() < 0.3 ? { shipCacheBytes: 0 } : {}),
   };
   return {
     steps: Math.min(steps, MAX_STEPS),
