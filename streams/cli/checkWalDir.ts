@@ -3,7 +3,9 @@
  * opening anything for write: each shard's segments in log order (all but
  * the last decoded as sealed, the last as active), every checkpoint, and the
  * placement rules between them (header ids equal to the file name, no seqno
- * gap after the newest checkpoint). One file is read at a time.
+ * gap after the newest checkpoint, unless a later segment covers the
+ * segments after the gap: the inputs a merge cut short by a crash left,
+ * which open removes). One file is read at a time.
  */
 import * as fs from 'node:fs/promises';
 import { constants as bufferConstants } from 'node:buffer';
@@ -38,12 +40,19 @@ export async function checkWalDir(dir: string): Promise<DirCheck> {
     const segments = shardFiles.filter((f): f is SegmentFile => f.kind === 'segment');
     const checkpointChecks: CheckpointCheck[] = [];
     for (const f of checkpoints) checkpointChecks.push(checkCheckpointBytes(await readWhole(f.path), f.name, shardId, f.seq));
-    let placement = placementStart(checkpointChecks);
+    const segmentChecks: SegmentCheck[] = [];
     for (const [i, f] of segments.entries()) {
       const mode: SegmentMode = i === segments.length - 1 ? 'active' : 'sealed';
-      const { check } = checkSegmentBytes(await readWhole(f.path), f.name, mode, f);
+      segmentChecks.push(checkSegmentBytes(await readWhole(f.path), f.name, mode, f).check);
+    }
+    let placement = placementStart(checkpointChecks);
+    for (const [i, check] of segmentChecks.entries()) {
+      if (isCovered(check, placement, segmentChecks.slice(i + 1))) {
+        checks.set(check.file, check); // not needed: open skips and removes it
+        continue;
+      }
       const placed = checkPlacement(check, placement);
-      checks.set(f.name, placed);
+      checks.set(check.file, placed);
       placement = placed.lastSeq === null ? null : Math.max(placement ?? 0, placed.lastSeq);
     }
     for (const c of checkpointChecks) checks.set(c.file, c);
@@ -75,6 +84,18 @@ function placementStart(checkpoints: readonly CheckpointCheck[]): number | null 
   const newest = checkpoints[checkpoints.length - 1];
   if (newest === undefined) return 0;
   return newest.status === 'OK' ? newest.seq : null;
+}
+
+/**
+ * True when `check` starts past a gap but a later intact sealed segment
+ * starts in time (at most `prevLastSeq + 1`) and ends at or after it: what
+ * a merge cut short by a crash leaves (docs/wal-format.md, "Merging sealed
+ * segments").
+ */
+function isCovered(check: SegmentCheck, prevLastSeq: number | null, later: readonly SegmentCheck[]): boolean {
+  if (check.status !== 'OK' || check.state !== 'sealed' || check.firstSeq === null || check.lastSeq === null || prevLastSeq === null) return false;
+  if (check.firstSeq <= prevLastSeq + 1) return false;
+  return later.some((c) => c.status === 'OK' && c.state === 'sealed' && c.firstSeq !== null && c.firstSeq <= prevLastSeq + 1 && (c.lastSeq ?? 0) >= check.lastSeq!);
 }
 
 /**
