@@ -8,7 +8,8 @@
  *     keep any of the unlinks that no directory fsync made durable).
  * Open must replay every event once, tolerate the gap a removed input
  * leaves in front of a surviving one (the merge covers it), and remove the
- * covered files; a second open must find the directory tidy.
+ * covered files; a second open must find the directory tidy. `tidaldb
+ * verify` (checkWalDir) must call each such directory intact, as open does.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,6 +18,7 @@ import { TidalDb, WalError } from '../../src/index.js';
 import { decodeSegment } from '../../src/wal/decodeSegment.js';
 import { mergeSegments } from '../../src/wal/mergeSegments.js';
 import { segmentFileName } from '../../src/wal/segmentStore.js';
+import { checkWalDir } from '../../streams/cli/checkWalDir.js';
 import { tempDir } from '../db/tempDirs.js';
 import { snapshotOf, WORKLOAD_DB_OPTIONS, writeNext } from './fixtures/workload.js';
 import { WorkloadReference } from './fixtures/workloadReference.js';
@@ -87,6 +89,7 @@ describe('a merge cut short at any step: open recovers every event and removes w
       it(`${what} (${withCheckpoint ? 'with' : 'no'} checkpoint)`, async () => {
         const { dir, lastSeq } = await tenSegments(withCheckpoint);
         crashMidMerge(dir, first, last, removed);
+        expect((await checkWalDir(dir)).problems).toEqual([]);
         const reference = await WorkloadReference.open();
         try {
           await expectRecovered(dir, lastSeq, reference);
@@ -116,6 +119,7 @@ describe('a merge cut short at any step: open recovers every event and removes w
     const { dir } = await tenSegments(false);
     crashMidMerge(dir, 2, 4, [3]);
     fs.rmSync(file(dir, 6));
+    expect((await checkWalDir(dir)).problems.map((p) => p.file)).toEqual([segmentFileName(0, 7)]);
     await expect(TidalDb.open({ ...WORKLOAD_DB_OPTIONS, dir, wal })).rejects.toThrow(WalError);
     await expect(TidalDb.open({ ...WORKLOAD_DB_OPTIONS, dir, wal })).rejects.toThrow(/seg-0+7\.wal: starts at seqno 31 \(offset 24\) but the log before it ends at 25: a segment is missing/);
   });
@@ -127,6 +131,7 @@ describe('a merge cut short at any step: open recovers every event and removes w
     bytes[bytes.length >> 1]! ^= 0x10;
     fs.writeFileSync(file(dir, 3), bytes);
     const before = segmentIds(dir);
+    expect((await checkWalDir(dir)).problems.map((p) => p.file)).toEqual([segmentFileName(0, 3)]);
     await expect(TidalDb.open({ ...WORKLOAD_DB_OPTIONS, dir, wal })).rejects.toThrow(WalError);
     expect(segmentIds(dir)).toEqual(before);
   });
