@@ -46,3 +46,9 @@ export { WorkerTransportFollower, type WorkerTransportFollowerOptions } from './
 export { asTransport, type LeaderEnd, type FollowerEnd } from './transports/workerTransportEnds.js';
 export { CreditWindow } from './transports/workerTransportWindow.js';
 export type { WorkerPort } from './transports/workerTransportMessages.js';
+export { ReplicaWorker, startReplicaWorker } from './replicaWorker.js';
+export {
+  type ReplicaWorkerOptions, DEFAULT_MAX_IN_FLIGHT_REQUESTS, DEFAULT_START_TIMEOUT_MS, DEFAULT_STOP_TIMEOUT_MS,
+} from './replicaWorkerOptions.js';
+export type { ReplicaDbOptions } from './replicaWorkerMessages.js';
+export { ReplicaWorkerError, type ReplicaWorkerErrorCode } from './replicaWorkerError.js';

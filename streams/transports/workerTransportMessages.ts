@@ -65,8 +65,10 @@ export type ToLeader =
 
 /** A shipment as a message, with the one buffer to transfer (a fresh copy of its bytes). */
 export function encodeShipment(s: Shipment): { message: ToFollower; transfer: ArrayBuffer[] } {
-  const bytes = s.bytes.slice();
-  const checksum = s.checksum.bytes.slice();
+  // new Uint8Array(view) copies into a buffer of its own, of the exact size. Not .slice(): on a Buffer
+  // (which the WAL's bytes are) that is a view, and transferring its buffer detaches the leader's segment.
+  const bytes = new Uint8Array(s.bytes);
+  const checksum = new Uint8Array(s.checksum.bytes);
   const shipment: WireShipment = isCheckpoint(s)
     ? { kind: 'checkpoint', shardId: s.shardId, seq: s.seq, bytes, checksum }
     : {

@@ -14,6 +14,7 @@ import {
   WorkerTransportFollower,
 } from '../../streams/index.js';
 import { memoryFollower, memoryLeader, sealedSegment, stateOf, virtualClock } from './fixtures.js';
+import { decodeShipment, encodeShipment, type WireShipment } from '../../streams/transports/workerTransportMessages.js';
 import { VirtualPort } from './replicaWorkerFixtures/virtualPortPair.js';
 
 describe('CreditWindow', () => {
@@ -53,6 +54,24 @@ describe('CreditWindow', () => {
     window.close(err);
     window.send$(() => undefined).subscribe({ error: (e) => errors.push(e) });
     expect(errors).toEqual([err, err]);
+  });
+});
+
+describe('encodeShipment', () => {
+  it('copies a segment into a buffer of its own before transferring it: the leader\'s bytes (a Buffer, pooled or not) stay whole', async () => {
+    const leader = await memoryLeader(() => 0);
+    for (const n of [3, 2_000]) { // a small segment sits in Buffer's shared pool; a large one has its own ArrayBuffer
+      const segment = await sealedSegment(leader, n);
+      const before = Uint8Array.from(segment.bytes);
+      const { message, transfer } = encodeShipment(segment);
+      expect(transfer[0]!.byteLength).toBe(segment.bytes.byteLength);
+      const received = structuredClone(message, { transfer } as never) as { shipment: WireShipment };
+      expect(Uint8Array.from(segment.bytes)).toEqual(before);
+      const decoded = decodeShipment(received.shipment);
+      expect(decoded).toMatchObject({ segmentId: segment.segmentId, firstSeq: segment.firstSeq, lastSeq: segment.lastSeq });
+      expect(Uint8Array.from(decoded.bytes)).toEqual(before);
+      expect(decoded.checksum.equals(segment.checksum)).toBe(true);
+    }
   });
 });
 
