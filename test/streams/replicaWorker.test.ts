@@ -109,6 +109,29 @@ describe('startReplicaWorker', () => {
     for (const r of replicas) expect(await servedBy(r)).toEqual(expected);
   });
 
+  it('survives a leader restart: the leader reopens its dir and starts a new pipeline on the same WorkerTransport; the worker resumes from its mark', async () => {
+    const dir = tempDir('replica-worker-leader');
+    const workers = new WorkerTransport({ capacity: 4 });
+    cleanup.push(() => workers.close());
+    const open = async () => {
+      const db = await TidalDb.open({ dir, halfLifeMs: HALF_LIVES, wal: { sync: 'none' } });
+      return { db, shipping: startLeader({ db, transport: asTransport(workers), followers: workers.followers$, shipIntervalMs: 10 }) };
+    };
+    let leader = await open();
+    const r1 = await replica({ leader: workers, peer: 'r1' });
+    const before = await write(leader.db, 500);
+    await r1.waitFor(before, WAIT);
+    await leader.shipping.stop();
+    await leader.db.close();
+    leader = await open();
+    cleanup.push(() => leader.db.close(), () => leader.shipping.stop());
+    expect(leader.db.lastSeq).toBe(before);
+    const after = await write(leader.db, 500, 500);
+    await r1.waitFor(after, WAIT);
+    expect(await servedBy(r1)).toEqual(await servedBy(leader.db));
+    expect(await firstValueFrom(r1.state$)).toBe('running');
+  });
+
   it('reads round-trip with typed errors: InvalidInput from a bad query crosses as a TidalError with its code and message', async () => {
     const { db, workers } = await leaderWithWorkers();
     const r1 = await replica({ leader: workers, peer: 'r1' });
