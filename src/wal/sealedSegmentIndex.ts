@@ -15,6 +15,8 @@ export class SealedSegmentIndex {
   private readonly infos: SealedSegmentInfo[] = [];
   private readonly cache = new Map<number, Uint8Array>();
   private cacheBytes = 0;
+  /** Bytes of every segment in `infos`, kept as they change. */
+  private heldBytes = 0;
 
   /** @param cacheLimitBytes bytes of recent segments kept in memory (file-backed stores only) */
   constructor(
@@ -24,6 +26,7 @@ export class SealedSegmentIndex {
     initial: readonly SealedSegmentInfo[],
   ) {
     this.infos.push(...initial);
+    for (const info of initial) this.heldBytes += info.byteLength;
   }
 
   /** Descriptors, oldest first. */
@@ -34,8 +37,9 @@ export class SealedSegmentIndex {
   /** Adds (or replaces the newest with the same id) a segment and caches its bytes. */
   record(info: SealedSegmentInfo, bytes: Uint8Array): WalSegmentPayload {
     const last = this.infos[this.infos.length - 1];
-    if (last && last.segmentId === info.segmentId) this.infos.pop();
+    if (last && last.segmentId === info.segmentId) this.heldBytes -= this.infos.pop()!.byteLength;
     this.infos.push(info);
+    this.heldBytes += info.byteLength;
     if (this.store.kind === 'file') this.cacheBytesOf(info.segmentId, bytes);
     return toPayload(this.shardId, info, bytes);
   }
@@ -76,7 +80,11 @@ export class SealedSegmentIndex {
     const start = this.infos.indexOf(inputs[0]!);
     if (start < 0 || inputs.some((info, k) => this.infos[start + k] !== info)) return false;
     this.infos.splice(start, inputs.length, merged);
-    for (const info of inputs) this.uncache(info.segmentId);
+    this.heldBytes += merged.byteLength;
+    for (const info of inputs) {
+      this.heldBytes -= info.byteLength;
+      this.uncache(info.segmentId);
+    }
     if (this.store.kind === 'file') this.cacheBytesOf(merged.segmentId, bytes);
     return true;
   }
@@ -91,6 +99,7 @@ export class SealedSegmentIndex {
     const dropped: SealedSegmentInfo[] = [];
     for (let last = this.infos.at(-1); last && last.segmentId !== info.segmentId && last.firstSeq >= info.firstSeq && last.lastSeq <= info.lastSeq; last = this.infos.at(-1)) {
       dropped.unshift(this.infos.pop()!);
+      this.heldBytes -= last.byteLength;
       this.uncache(last.segmentId);
     }
     return dropped;
@@ -103,9 +112,7 @@ export class SealedSegmentIndex {
 
   /** Bytes of all sealed segments held. */
   get totalBytes(): number {
-    let total = 0;
-    for (const info of this.infos) total += info.byteLength;
-    return total;
+    return this.heldBytes;
   }
 
   /** Removes the oldest segments while `removable(oldest, bytesHeld)` says so, keeping at least `minKept`. */
@@ -115,6 +122,7 @@ export class SealedSegmentIndex {
     while (this.infos.length > minKept && removable(this.infos[0]!, held)) {
       held -= this.infos[0]!.byteLength;
       const info = this.infos.shift()!;
+      this.heldBytes -= info.byteLength;
       this.uncache(info.segmentId);
       await this.store.removeSegment(info.segmentId);
       removed++;

@@ -104,6 +104,11 @@ export class Wal {
     return this.index.list;
   }
 
+  /** Bytes of the sealed segments held (what retention weighs against `wal.maxRetainedBytes`). */
+  get sealedBytes(): number {
+    return this.index.totalBytes;
+  }
+
   /** What merging small sealed segments has done since open (docs/wal-format.md, "Merging sealed segments"). */
   get merges(): Readonly<MergeStats> {
     return this.merger.stats;

@@ -56,6 +56,7 @@ describe('merging sealed segments keeps the number of WAL files bounded', () => 
       maxFiles = Math.max(maxFiles, files);
       expect(files, `after ${(round + 1) * 20} ticks`).toBeLessThanOrEqual(walFileBound(policy, heldBytes(db)));
       expect(files).toBe(db.wal.sealedSegments.length + (db.wal.activeBytes > 0 ? 1 : 0));
+      expect(db.wal.sealedBytes).toBe(heldBytes(db));
     }
     expect(db.wal.merges.merges).toBeGreaterThan(0);
     expect(maxFiles).toBeLessThan(400 / 3);
@@ -135,6 +136,7 @@ describe('merging sealed segments keeps the number of WAL files bounded', () => 
     const segs = follower.wal.sealedSegments;
     for (let i = 1; i < segs.length; i++) expect(segs[i]!.firstSeq).toBe(segs[i - 1]!.lastSeq + 1);
     expect(segmentFiles(dir)).toHaveLength(segs.length);
+    expect(follower.wal.sealedBytes).toBe(heldBytes(follower));
     const lastSeq = follower.lastSeq;
     await follower.close();
     const reopened = await FollowerDb.open({ ...WORKLOAD_DB_OPTIONS, dir, wal: { sync: 'none' } });
