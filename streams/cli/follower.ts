@@ -10,6 +10,7 @@ import { Command, Option } from 'commander';
 import { interval } from 'rxjs';
 import { FollowerDb, prometheusRegistry, type TidalDb } from '../../src/index.js';
 import { startFollower } from '../segmentReceiver.js';
+import { MIN_TOKEN_BYTES } from '../transports/tcpDefaults.js';
 import { type CliIo, CliError, errorMessage, ExitCode, oneLine, reportError } from './cliIo.js';
 import {
   type ConnectTransport, connectFailure, type FollowerLink, firstConnection, type LinkTls, linkEventLine, loadTcpTransport, reportLinkEvents,
@@ -67,7 +68,11 @@ export async function runFollower(options: FollowerRunOptions, io: CliIo, contex
   const opened: Opened = { db: null, link: null, server: null };
   try {
     const token = options.token;
-    if (!token) throw new CliError(ExitCode.Usage, 'follower: a token is required: pass --token or set TIDALDB_TOKEN');
+    if (!token) throw new CliError(ExitCode.Usage, 'follower: a token is required: pass --token-file, set TIDALDB_TOKEN, or pass --token');
+    if (Buffer.byteLength(token) < MIN_TOKEN_BYTES) {
+      throw new CliError(ExitCode.Usage, `follower: the token is ${Buffer.byteLength(token)} bytes; at least ${MIN_TOKEN_BYTES} are required: `
+        + 'use a random secret (e.g. `openssl rand -hex 16`)');
+    }
     await requireReplicaDir(options.dir);
     const connect = await (context.loadConnect ?? loadTcpTransport)();
     if (options.rebuild) await rebuildFromScratch(options.dir, io);

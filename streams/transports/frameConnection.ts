@@ -4,7 +4,10 @@
  * them down in `close()`; it knows nothing of leaders or followers.
  *
  * - Reads: bytes → {@link FrameDecoder} (size-checked before the body is
- *   read) → {@link decodeMessage} → `onMessage`, one frame at a time.
+ *   read) → {@link FrameOpener} once `secure()` (seq and MAC checked before
+ *   the body is looked at) → {@link decodeMessage} → `onMessage`, one frame at a time.
+ * - Writes: a message's body, framed, and sealed once `secure()`
+ *   ({@link FrameSealer}: seq and MAC; the body itself is not copied).
  *   `pause()` stops both: frames already read stay in the decoder and the
  *   socket stops reading, so the peer's TCP window fills (real backpressure).
  * - Liveness: every `heartbeatMs` it checks that something arrived within
@@ -27,8 +30,9 @@ import { interval, type SchedulerLike, type Subscription, timer } from 'rxjs';
 import { TidalError, WalError } from '../../src/index.js';
 import { describeForeignBytes, FOREIGN_SNIFF_BYTES } from './describeForeignBytes.js';
 import { FrameDecoder } from './frameCodec.js';
-import { MAX_HANDSHAKE_FRAME_BYTES } from './tcpDefaults.js';
-import { decodeMessage, encodeMessage, type TcpMessage } from './tcpMessages.js';
+import { FrameOpener, FrameSealer, SEALED_OVERHEAD_BYTES } from './frameSealer.js';
+import { FRAME_HEADER_BYTES, MAX_HANDSHAKE_FRAME_BYTES } from './tcpDefaults.js';
+import { decodeMessage, encodeBody, type TcpMessage } from './tcpMessages.js';
 
 /** Why a connection closed: a sentence, and the typed error behind it when it was a fault. */
 export interface ConnectionClosed {
@@ -36,12 +40,18 @@ export interface ConnectionClosed {
   readonly error?: Error;
 }
 
-/** Where a sender writes frames; a connection is one. */
+/** Where a sender writes message bodies; a connection is one (it frames, and seals, each). */
 export interface FrameSink {
   /** True while the socket's write buffer is at or above its high-water mark. */
   readonly needsDrain: boolean;
-  /** Writes one frame; false when the buffer is now above its high-water mark (wait for a drain). */
-  sendFrame(frame: Buffer): boolean;
+  /** Writes one frame around `body`; false when the buffer is now above its high-water mark (wait for a drain). */
+  sendBody(body: Uint8Array): boolean;
+}
+
+/** A connection's two frame keys, as this end uses them. */
+export interface SealingKeys {
+  readonly send: Uint8Array;
+  readonly receive: Uint8Array;
 }
 
 /** What a FrameConnection needs: its timing, its frame limit, and whom to tell. */
@@ -73,6 +83,8 @@ export class FrameConnection implements FrameSink {
   private linger: Subscription | null = null;
   private lastHeardMs: number;
   private established = false;
+  private sealer: FrameSealer | null = null;
+  private opener: FrameOpener | null = null;
   private paused = false;
   private pumping = false;
   private ended = false;
@@ -117,15 +129,36 @@ export class FrameConnection implements FrameSink {
     this.decoder.maxFrameBytes = this.options.maxFrameBytes;
   }
 
-  /** Writes `message`; see {@link FrameSink.sendFrame}. Throws InvalidInput when it does not fit in a frame. */
-  send(message: TcpMessage): boolean {
-    const limit = this.established ? this.options.maxFrameBytes : MAX_HANDSHAKE_FRAME_BYTES;
-    return this.sendFrame(encodeMessage(message, limit));
+  /** From the next frame on, both ways: seal what is sent, and open (authenticate) what is received. */
+  secure(keys: SealingKeys): void {
+    this.sealer = new FrameSealer(keys.send);
+    this.opener = new FrameOpener(keys.receive);
   }
 
-  sendFrame(frame: Buffer): boolean {
+  /** Writes `message`; see {@link FrameSink.sendBody}. Throws InvalidInput when it does not fit in a frame. */
+  send(message: TcpMessage): boolean {
+    const limit = this.established ? this.options.maxFrameBytes : MAX_HANDSHAKE_FRAME_BYTES;
+    return this.sendBody(encodeBody(message, limit, this.sealer ? SEALED_OVERHEAD_BYTES : 0));
+  }
+
+  sendBody(body: Uint8Array): boolean {
     if (this.closed) return false;
-    return this.socket.write(frame);
+    return this.write(body);
+  }
+
+  /** Frames (and seals) `body` and writes the pieces as one (corked: a single writev, the body not copied). */
+  private write(body: Uint8Array, end = false): boolean {
+    const pieces = this.sealer ? this.sealer.seal(body) : [lengthPrefix(body.length), body];
+    this.socket.cork();
+    for (const piece of pieces.slice(0, -1)) this.socket.write(piece);
+    const last = pieces[pieces.length - 1]!;
+    if (end) {
+      this.socket.end(last); // end() uncorks
+      return false;
+    }
+    const below = this.socket.write(last);
+    this.socket.uncork();
+    return below;
   }
 
   /** Stops taking frames (and reading the socket) until `resume()`. */
@@ -161,7 +194,7 @@ export class FrameConnection implements FrameSink {
     this.ticks.unsubscribe();
     const code = (error as { code?: unknown }).code;
     const refusal = { t: 'refuse', reason: error.message, ...(typeof code === 'string' && { code }) } as const;
-    this.socket.end(encodeMessage(refusal, MAX_HANDSHAKE_FRAME_BYTES));
+    this.write(encodeBody(refusal, MAX_HANDSHAKE_FRAME_BYTES, SEALED_OVERHEAD_BYTES), true);
     this.linger = timer(this.options.heartbeatMs, this.options.scheduler).subscribe(() => this.socket.destroy());
     this.options.onClose({ reason: `refused: ${error.message}`, error });
   }
@@ -201,8 +234,9 @@ export class FrameConnection implements FrameSink {
   /** The next whole message, or null; a bad frame before the handshake is named for what it looks like. */
   private readMessage(): TcpMessage | null {
     try {
-      const body = this.decoder.next();
-      return body === null ? null : decodeMessage(body);
+      const frame = this.decoder.next();
+      if (frame === null) return null;
+      return decodeMessage(this.opener ? this.opener.open(frame) : frame);
     } catch (err) {
       throw this.established ? err : this.foreign(err as Error);
     }
@@ -240,4 +274,11 @@ export class FrameConnection implements FrameSink {
     }
     if (this.established && !this.socket.writableNeedDrain) this.send({ t: 'heartbeat', atMs: now });
   }
+}
+
+/** The u32 LE length prefix of an unsealed frame. */
+function lengthPrefix(bodyBytes: number): Buffer {
+  const prefix = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+  prefix.writeUInt32LE(bodyBytes, 0);
+  return prefix;
 }

@@ -1,16 +1,17 @@
 /**
- * The handshake, as pure functions: what a follower says first, and what
- * each side checks before it trusts the other.
+ * The handshake's messages and checks, as pure functions (the proofs
+ * themselves are in handshakeProof.ts): what each side says, and what it
+ * checks before it trusts the other.
  *
- *   follower ── hello { v, peer, token, shardId, epoch, appliedSeq } ──▶ leader
- *                    token (constant time), then version, then shard
- *   follower ◀── welcome { v, epoch }  |  refuse { reason } + close ─── leader
- *   follower: leader epoch < mine → refuse + close, reconnect later
+ *   follower ── hello { v, peer, shardId, epoch, appliedSeq, nonce } ──▶ leader   version
+ *   follower ◀── challenge { v, nonce } ────────────────────────────── leader
+ *   follower ── proof { HMAC(key, follower, transcript) } ───────────▶ leader   proof, shard, follower set, peer in use
+ *   follower ◀── welcome { v, epoch, HMAC(key, leader, transcript, epoch) } ─   (or refuse { reason, code } + close)
+ *   follower: the leader's proof, then its epoch (older than mine → refuse + close, reconnect later)
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { TidalError, type TidalDb } from '../../src/index.js';
 import { TCP_PROTOCOL_VERSION } from './tcpDefaults.js';
-import type { HelloMessage, WelcomeMessage } from './tcpMessages.js';
+import type { ChallengeMessage, HelloMessage, OtherVersionMessage, WelcomeMessage } from './tcpMessages.js';
 import type { PeerId } from '../transport.js';
 
 /**
@@ -22,45 +23,42 @@ export function epochOf(db: TidalDb): number {
   return typeof epoch === 'number' && Number.isSafeInteger(epoch) && epoch >= 0 ? epoch : 0;
 }
 
-/** The hello a follower opens with: its name, the shared secret, and where it stands now. */
-export function helloFor(db: TidalDb, peer: PeerId, token: string): HelloMessage {
-  return { t: 'hello', v: TCP_PROTOCOL_VERSION, peer, token, shardId: db.shardId, epoch: epochOf(db), appliedSeq: db.lastSeq };
+/** The hello a follower opens with: its name, where it stands now, and its nonce for this connection. No secret. */
+export function helloFor(db: TidalDb, peer: PeerId, nonce: Uint8Array): HelloMessage {
+  return { t: 'hello', v: TCP_PROTOCOL_VERSION, peer, shardId: db.shardId, epoch: epochOf(db), appliedSeq: db.lastSeq, nonce };
 }
 
-/** The welcome a leader answers a good hello with. */
-export function welcomeFor(db: TidalDb): WelcomeMessage {
-  return { t: 'welcome', v: TCP_PROTOCOL_VERSION, epoch: epochOf(db) };
+/** The leader's answer to a hello of its version: its nonce, and nothing about itself. */
+export function challengeFor(nonce: Uint8Array): ChallengeMessage {
+  return { t: 'challenge', v: TCP_PROTOCOL_VERSION, nonce };
 }
 
-/**
- * True when the two tokens are equal, in time that does not depend on where
- * they differ: both are hashed with SHA-256 first, so `timingSafeEqual`
- * compares equal-length buffers and the length of the secret does not leak either.
- */
-export function tokensMatch(presented: string, expected: string): boolean {
-  const a = createHash('sha256').update(presented, 'utf8').digest();
-  const b = createHash('sha256').update(expected, 'utf8').digest();
-  return timingSafeEqual(a, b);
+/** The welcome a leader answers a good proof with: its epoch, and its proof over the transcript and that epoch. */
+export function welcomeFor(db: TidalDb, proof: Uint8Array): WelcomeMessage {
+  return { t: 'welcome', v: TCP_PROTOCOL_VERSION, epoch: epochOf(db), proof };
 }
 
-/** What the leader checks a hello against. */
+/** A peer of another protocol version: ConfigMismatch naming both versions. */
+export function versionRefusal(m: OtherVersionMessage): TidalError {
+  const them = m.of === 'hello' ? 'a follower' : 'the leader';
+  const us = m.of === 'hello' ? 'this leader' : 'this follower';
+  return new TidalError('ConfigMismatch', `${them} speaks protocol v${m.v}, ${us} v${TCP_PROTOCOL_VERSION}: run the same tidaldb version on both`);
+}
+
+/** What the leader checks a proven hello against. */
 export interface HelloChecks {
-  readonly token: string;
   readonly shardId: number;
   /** The follower set; null or absent: any peer id. */
   readonly followers?: ReadonlySet<PeerId> | null;
 }
 
 /**
- * Why the leader refuses `hello`, or null to welcome it. The token is checked
- * first: a peer without it learns nothing else about the leader (not even
+ * Why the leader refuses a hello whose follower has proved the token, or
+ * null to welcome it. Nothing here is checked before the proof: a peer
+ * without the token learns nothing about the leader (not its shard, not
  * whether its peer id is in the set).
  */
 export function helloRefusal(hello: HelloMessage, leader: HelloChecks): TidalError | null {
-  if (!tokensMatch(hello.token, leader.token)) return new TidalError('InvalidInput', `peer ${JSON.stringify(hello.peer)} presented a bad token`);
-  if (hello.v !== TCP_PROTOCOL_VERSION) {
-    return new TidalError('ConfigMismatch', `peer ${JSON.stringify(hello.peer)} speaks protocol v${hello.v}, this leader v${TCP_PROTOCOL_VERSION}`);
-  }
   if (hello.shardId !== leader.shardId) {
     return new TidalError('ConfigMismatch', `peer ${JSON.stringify(hello.peer)} holds shard ${hello.shardId}, this leader shard ${leader.shardId}`);
   }
@@ -79,11 +77,8 @@ export function unknownPeerRefusal(peer: PeerId, followers: ReadonlySet<PeerId> 
   return new TidalError('UnknownPeer', `peer id ${JSON.stringify(peer)} is not in this leader's follower set (${set})`);
 }
 
-/** Why the follower refuses the leader that sent `welcome`, or null to follow it. */
+/** Why the follower refuses the leader that sent a proven `welcome`, or null to follow it. */
 export function welcomeRefusal(welcome: WelcomeMessage, followerEpoch: number): TidalError | null {
-  if (welcome.v !== TCP_PROTOCOL_VERSION) {
-    return new TidalError('ConfigMismatch', `leader speaks protocol v${welcome.v}, this follower v${TCP_PROTOCOL_VERSION}`);
-  }
   if (welcome.epoch < followerEpoch) {
     return new TidalError('Fenced', `leader is in epoch ${welcome.epoch}, behind this follower's epoch ${followerEpoch}: a deposed leader`);
   }

@@ -41,9 +41,9 @@ export class PeerOutbox {
 
   /**
    * @param capacity segments queued before senders wait, at least 1
-   * @param encode the frame for a segment (throws when it cannot be framed; that send errors)
+   * @param encode the frame body for a segment (throws when it cannot be framed; that send errors); the connection frames and seals it
    */
-  constructor(readonly capacity: number, private readonly encode: (segment: Shipment) => Buffer) {}
+  constructor(readonly capacity: number, private readonly encode: (segment: Shipment) => Uint8Array) {}
 
   /** Segments queued now, not yet written (at most `capacity`). */
   get queued(): number {
@@ -132,14 +132,14 @@ export class PeerOutbox {
   }
 
   private write(sink: FrameSink, entry: OutboxEntry): void {
-    let frame: Buffer;
+    let body: Uint8Array;
     try {
-      frame = this.encode(entry.segment);
+      body = this.encode(entry.segment);
     } catch (err) {
       entry.subscriber.error(err);
       return;
     }
-    if (sink.sendFrame(frame)) accept(entry);
+    if (sink.sendBody(body)) accept(entry);
     else this.inFlight = entry;
   }
 

@@ -3,8 +3,26 @@
  * reason for its value. The wire protocol they bound is in docs/tcp-protocol.md.
  */
 
-/** Version carried in hello and welcome; a peer speaking another one is refused. */
-export const TCP_PROTOCOL_VERSION = 1;
+/**
+ * Version carried in hello, challenge and welcome; a peer speaking another
+ * one is refused with ConfigMismatch naming both. v2 (issue 12): mutual
+ * challenge-response, the token never on the wire; authenticated frames
+ * without TLS. v1 sent the token in its hello.
+ */
+export const TCP_PROTOCOL_VERSION = 2;
+
+/** 32 bytes: each side's random nonce per connection (256 bits: never repeats, never guessed). */
+export const NONCE_BYTES = 32;
+
+/** 32 bytes: a handshake proof is a whole HMAC-SHA-256. */
+export const PROOF_BYTES = 32;
+
+/**
+ * 16 bytes: the shortest token accepted. Each proof lets whoever sees it test
+ * guesses of the token offline, so a token must be a random secret (16 random
+ * bytes are 128 bits; `openssl rand -hex 16` prints 32 characters), not a word.
+ */
+export const MIN_TOKEN_BYTES = 16;
 
 /** Bytes of the length prefix in front of every frame (u32 little-endian). */
 export const FRAME_HEADER_BYTES = 4;

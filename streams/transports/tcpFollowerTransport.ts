@@ -28,7 +28,9 @@ import type { Shipment } from '../shipment.js';
 import type { FollowerFeedback, PeerId, Transport } from '../transport.js';
 import { BoundedChannel } from './boundedChannel.js';
 import { FrameConnection } from './frameConnection.js';
-import { epochOf, helloFor, welcomeRefusal } from './handshake.js';
+import { FollowerHandshake } from './followerHandshake.js';
+import { epochOf, welcomeRefusal } from './handshake.js';
+import { CHANNEL_BINDING_LABEL, deriveAuthKey } from './handshakeProof.js';
 import { reconnectWithBackoff } from './reconnectWithBackoff.js';
 import { resolveConnectOptions, type ResolvedTcpOptions, type TcpConnectOptions, type TcpTransportEvent } from './tcpOptions.js';
 import { checkpointPayload, type RefuseMessage, segmentPayload, statusOf, type TcpMessage } from './tcpMessages.js';
@@ -56,6 +58,8 @@ export class TcpFollowerTransport implements Transport {
   private first: TcpConnectOutcome | null = null;
   private settleFirst!: { resolve: () => void; reject: (err: Error) => void };
   private readonly firstSettled = new Promise<void>((resolve, reject) => (this.settleFirst = { resolve, reject }));
+  /** Derived from the token once; the token itself is not kept. */
+  private readonly authKey: Buffer;
 
   /** Connections opening and closing, and reconnect waits, with reasons. Hot; completes on close. */
   readonly events$: Observable<TcpTransportEvent> = this.eventsSubject.asObservable();
@@ -63,6 +67,7 @@ export class TcpFollowerTransport implements Transport {
   readonly connected$: Observable<boolean> = this.connectedSubject.asObservable();
 
   private constructor(private readonly options: ResolvedConnect) {
+    this.authKey = deriveAuthKey(options.token);
     this.inbox = new BoundedChannel<Shipment>(options.capacity);
     const { random, scheduler } = options;
     this.loop = reconnectWithBackoff(() => this.session$(), {
@@ -181,20 +186,25 @@ export class TcpFollowerTransport implements Transport {
         : net.connect({ host, port });
       const conn: FrameConnection = new FrameConnection(socket, `${host}:${port}`, {
         heartbeatMs, deadAfterMs, maxFrameBytes, scheduler, peerRole: 'leader',
-        onMessage: (m) => this.onLeaderMessage(conn, m, () => {
+        onMessage: (m) => this.onLeaderMessage(conn, handshake, m, () => {
           stable = timer(deadAfterMs, scheduler).subscribe(() => subscriber.next());
         }),
         onClose: (closed) => {
           if (this.conn === conn) this.conn = null;
           if (!this.closed && this.connectedSubject.value) this.connectedSubject.next(false);
-          this.report({ kind: 'closed', peer: this.options.peer, remote: conn.remote, ...closed });
-          subscriber.error(closed.error ?? new TidalError('Closed', closed.reason));
+          const error = tlsAuthFailure(closed.error) ?? closed.error;
+          if (error instanceof TidalError && error.code === 'AuthFailed') this.options.db.metrics.inc(`replication.authFailures.${authFailureReason(error, closed.error)}`);
+          this.report({ kind: 'closed', peer: this.options.peer, remote: conn.remote, reason: closed.reason, ...(error && { error }) });
+          subscriber.error(error ?? new TidalError('Closed', closed.reason));
         },
       });
-      this.conn = conn;
-      socket.once(this.options.tls ? 'secureConnect' : 'connect', () => {
-        conn.send(helloFor(this.options.db, this.options.peer, this.options.token));
+      const { db, peer, tls: withTls } = this.options;
+      const handshake = new FollowerHandshake(conn, {
+        db, peer, authKey: this.authKey, sealFrames: !withTls,
+        channelBinding: () => (socket instanceof tls.TLSSocket ? socket.exportKeyingMaterial(32, CHANNEL_BINDING_LABEL, Buffer.alloc(0)) : new Uint8Array(0)),
       });
+      this.conn = conn;
+      socket.once(withTls ? 'secureConnect' : 'connect', () => handshake.start());
       return () => {
         stable?.unsubscribe();
         conn.close('the transport is closed');
@@ -202,8 +212,8 @@ export class TcpFollowerTransport implements Transport {
     });
   }
 
-  private onLeaderMessage(conn: FrameConnection, m: TcpMessage, welcomed: () => void): void {
-    if (!conn.isEstablished) return this.onHandshakeReply(conn, m, welcomed);
+  private onLeaderMessage(conn: FrameConnection, handshake: FollowerHandshake, m: TcpMessage, welcomed: () => void): void {
+    if (!conn.isEstablished) return this.onHandshakeReply(conn, handshake, m, welcomed);
     if (m.t === 'segment' || m.t === 'checkpoint') {
       const shipment = m.t === 'segment' ? segmentPayload(m) : checkpointPayload(m);
       this.inbox.send$(shipment).subscribe(); // room is guaranteed: the connection pauses when full
@@ -217,15 +227,16 @@ export class TcpFollowerTransport implements Transport {
     }
   }
 
-  private onHandshakeReply(conn: FrameConnection, m: TcpMessage, welcomed: () => void): void {
+  private onHandshakeReply(conn: FrameConnection, handshake: FollowerHandshake, m: TcpMessage, welcomed: () => void): void {
     if (m.t === 'refuse') return conn.close(`leader refused this follower: ${m.reason}`, refusalError(m));
-    if (m.t !== 'welcome') throw new TidalError('InvalidInput', `expected a welcome or a refusal first, got a '${m.t}' message`);
-    const refusal = welcomeRefusal(m, epochOf(this.options.db));
+    const welcome = handshake.onMessage(m); // throws AuthFailed for a leader that cannot prove the token
+    if (welcome === null) return;
+    const refusal = welcomeRefusal(welcome, epochOf(this.options.db));
     if (refusal) return conn.refuse(refusal);
     conn.establish();
     if (this.inbox.size >= this.inbox.capacity) conn.pause();
     this.connectedSubject.next(true);
-    this.report({ kind: 'connected', peer: this.options.peer, remote: conn.remote, epoch: m.epoch });
+    this.report({ kind: 'connected', peer: this.options.peer, remote: conn.remote, epoch: welcome.epoch });
     welcomed();
   }
 
@@ -245,6 +256,19 @@ export class TcpFollowerTransport implements Transport {
       throw new TidalError('InvalidInput', `${method}(${JSON.stringify(peer)}): this TCP transport is follower ${JSON.stringify(this.options.peer)}`);
     }
   }
+}
+
+/** TLS failures that are failed authentications (an untrusted, expired or misnamed certificate; the leader refusing ours), as AuthFailed; else null. */
+function tlsAuthFailure(error: Error | undefined): TidalError | null {
+  const code = (error?.cause as { code?: unknown } | undefined)?.code;
+  if (typeof code !== 'string' || !/CERT|_CA$|UNKNOWN_CA|ALTNAME/.test(code)) return null;
+  return new TidalError('AuthFailed', `TLS: ${error!.message} (${code})`, { cause: error });
+}
+
+/** The reason a follower counts an AuthFailed under: the leader's proof failed, the leader refused ours, or TLS. */
+function authFailureReason(error: TidalError, original: Error | undefined): 'leaderProof' | 'refused' | 'tls' {
+  if (original !== error) return 'tls';
+  return error.message.startsWith('leader refused this follower') ? 'refused' : 'leaderProof';
 }
 
 /** The error a leader's refusal stands for: its code where it sent a known one, else InvalidInput. */

@@ -1,7 +1,9 @@
 /**
  * TcpLeaderTransport: the leader's end of the TCP transport (from
- * `TcpTransport.listen`). It accepts follower connections, checks each
- * hello before it sends a byte, and then, per follower:
+ * `TcpTransport.listen`). It accepts follower connections, runs the
+ * mutual challenge-response handshake on each (leaderHandshake.ts: the
+ * follower proves it knows the token before the leader says anything about
+ * itself, then the leader proves it too), and then, per follower:
  *
  *   send$(peer, segment) ─▶ PeerOutbox (capacity, socket backpressure) ─▶ segment frames
  *   sendStatus(peer, …)  ─▶ status frame (lossy: skipped while the socket is backed up)
@@ -21,10 +23,13 @@ import type { Shipment } from '../shipment.js';
 import { errorCode } from '../internal/errorCode.js';
 import type { FollowerFeedback, PeerId, Transport } from '../transport.js';
 import { type ConnectionClosed, FrameConnection } from './frameConnection.js';
-import { helloRefusal, welcomeFor } from './handshake.js';
+import { epochOf, helloRefusal } from './handshake.js';
+import { CHANNEL_BINDING_LABEL, deriveAuthKey } from './handshakeProof.js';
+import { LeaderHandshake } from './leaderHandshake.js';
 import { PeerOutbox } from './peerOutbox.js';
+import { SEALED_OVERHEAD_BYTES } from './frameSealer.js';
 import { resolveListenOptions, type ResolvedListenOptions, type TcpListenOptions, type TcpTransportEvent } from './tcpOptions.js';
-import { encodeMessage, shipmentMessage, type TcpMessage } from './tcpMessages.js';
+import { encodeBody, type HelloMessage, shipmentMessage, type TcpMessage } from './tcpMessages.js';
 
 type ResolvedListen = ResolvedListenOptions;
 
@@ -40,20 +45,25 @@ export class TcpLeaderTransport implements Transport {
   private readonly feedbackSubject = new Subject<FollowerFeedback>();
   private readonly eventsSubject = new Subject<TcpTransportEvent>();
   private closing: Promise<void> | null = null;
+  /** Derived from the token once; the token itself is not kept. */
+  private readonly authKey: Buffer;
 
   /** Connections opening and closing, with reasons. Hot; completes on close. */
   readonly events$: Observable<TcpTransportEvent> = this.eventsSubject.asObservable();
 
   private constructor(private readonly server: net.Server, private readonly options: ResolvedListen) {
+    this.authKey = deriveAuthKey(options.token);
     server.maxConnections = options.maxConnections;
     server.on('connection', (socket: net.Socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });
     server.on(options.tls ? 'secureConnection' : 'connection', (socket: net.Socket) => this.accept(socket));
-    server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => this.report({
-      kind: 'closed', peer: null, remote: remoteOf(socket), reason: `TLS handshake failed: ${err.message}`, error: err,
-    }));
+    server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
+      // A follower certificate refused (signed by another CA, expired, missing under mutual TLS) is a failed authentication.
+      options.db.metrics.inc('replication.authFailures.tls');
+      this.report({ kind: 'closed', peer: null, remote: remoteOf(socket), reason: `TLS handshake failed: ${err.message}`, error: err });
+    });
     // After listen, a server error (e.g. EMFILE on accept) is reported, not thrown: the connections it holds go on.
     server.on('error', (err: Error) => this.report({
       kind: 'closed', peer: null, remote: `${options.host}:listener`, reason: `listener error: ${err.message}`,
@@ -91,6 +101,11 @@ export class TcpLeaderTransport implements Transport {
   /** The address actually bound, e.g. '127.0.0.1'. */
   get address(): string {
     return (this.server.address() as net.AddressInfo).address;
+  }
+
+  /** What an operator should know about this listener's security, e.g. that it listens off loopback without TLS (print them at start). */
+  get warnings(): readonly string[] {
+    return this.options.warnings;
   }
 
   /** Followers connected (handshaken) now. */
@@ -152,34 +167,30 @@ export class TcpLeaderTransport implements Transport {
 
   private accept(socket: net.Socket): void {
     if (this.closing) return void socket.destroy();
-    const { heartbeatMs, deadAfterMs, maxFrameBytes, scheduler } = this.options;
+    const { heartbeatMs, deadAfterMs, maxFrameBytes, scheduler, db, followers } = this.options;
     let peer: PeerId | null = null;
     const conn: FrameConnection = new FrameConnection(socket, remoteOf(socket), {
       heartbeatMs, deadAfterMs, maxFrameBytes, scheduler, peerRole: 'follower',
       onMessage: (m) => {
-        if (peer === null) peer = this.onHello(conn, m);
-        else this.onFollowerMessage(peer, conn, m);
+        if (peer !== null) return this.onFollowerMessage(peer, conn, m);
+        const hello = handshake.onMessage(m);
+        if (hello) peer = this.onWelcomed(conn, hello);
       },
       onClose: (closed) => this.onClosed(conn, peer, closed),
       onDrain: () => peer !== null && this.outboxes.get(peer)?.drained(conn),
     });
+    const handshake = new LeaderHandshake(conn, {
+      db, authKey: this.authKey, channelBinding: channelBindingOf(socket), sealFrames: !(socket instanceof tls.TLSSocket),
+      refusalOf: (hello) => helloRefusal(hello, { shardId: db.shardId, followers }) ?? this.inUseRefusal(hello.peer),
+      onAuthFailure: (reason) => db.metrics.inc(`replication.authFailures.${reason}`),
+    });
     this.connections.add(conn);
   }
 
-  /** Checks the hello before anything is sent; welcomes it (returning its peer id) or refuses it (null). */
-  private onHello(conn: FrameConnection, m: TcpMessage): PeerId | null {
-    if (m.t !== 'hello') throw new TidalError('InvalidInput', `expected a hello first, got a '${m.t}' message`);
-    const { token, db, followers } = this.options;
-    const refusal = helloRefusal(m, { token, shardId: db.shardId, followers }) ?? this.inUseRefusal(m.peer);
-    if (refusal) {
-      conn.refuse(refusal);
-      return null;
-    }
-    const welcome = welcomeFor(this.options.db);
-    conn.establish();
-    conn.send(welcome);
+  /** A follower proved itself and was welcomed: it holds its peer id from now on; returns that id. */
+  private onWelcomed(conn: FrameConnection, m: HelloMessage): PeerId {
     this.peers.set(m.peer, conn);
-    this.report({ kind: 'connected', peer: m.peer, remote: conn.remote, epoch: welcome.epoch });
+    this.report({ kind: 'connected', peer: m.peer, remote: conn.remote, epoch: epochOf(this.options.db) });
     // What was queued and still continues from the follower's mark goes out on the new connection. Only
     // when it does not reach the end of the queue (something was lost in transit) does the shipper ship
     // again from the mark ('resend'): asking for both delivered the queued segments twice.
@@ -233,7 +244,8 @@ export class TcpLeaderTransport implements Transport {
     let outbox = this.outboxes.get(peer);
     if (!outbox) {
       const { capacity, maxFrameBytes } = this.options;
-      outbox = new PeerOutbox(capacity, (s) => encodeMessage(shipmentMessage(s), maxFrameBytes));
+      // The body limit leaves room for sealing, whether or not this connection seals (24 bytes of 64 MiB).
+      outbox = new PeerOutbox(capacity, (s) => encodeBody(shipmentMessage(s), maxFrameBytes, SEALED_OVERHEAD_BYTES));
       if (this.closing) outbox.close(new TidalError('Closed', 'the TCP transport is closed'));
       this.outboxes.set(peer, outbox);
     }
@@ -246,6 +258,11 @@ export class TcpLeaderTransport implements Transport {
     else if (event.kind === 'closed' && event.error) this.options.db.metrics.inc(`replication.connectionsClosed.${errorCode(event.error)}`);
     this.eventsSubject.next(event);
   }
+}
+
+/** TLS exported keying material (RFC 5705) for the handshake transcript; empty without TLS. */
+export function channelBindingOf(socket: net.Socket): Uint8Array {
+  return socket instanceof tls.TLSSocket ? socket.exportKeyingMaterial(32, CHANNEL_BINDING_LABEL, Buffer.alloc(0)) : new Uint8Array(0);
 }
 
 function remoteOf(socket: net.Socket): string {

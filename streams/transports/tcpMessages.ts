@@ -8,21 +8,33 @@
 import { Packr } from 'msgpackr';
 import { Checksum, WalError, type LeaderStatus, type WalSegmentPayload } from '../../src/index.js';
 import { type CheckpointShipment, isCheckpoint, type Shipment } from '../shipment.js';
+import { TidalError } from '../../src/index.js';
 import { encodeFrame } from './frameCodec.js';
-import { MAX_PEER_ID_BYTES, MAX_TOKEN_BYTES } from './tcpDefaults.js';
+import { MAX_PEER_ID_BYTES, NONCE_BYTES, PROOF_BYTES, TCP_PROTOCOL_VERSION } from './tcpDefaults.js';
 
-/** Follower → leader, first frame: who I am, my secret, my shard, epoch and mark. */
+/** Follower → leader, first frame: who I am, my shard, epoch and mark, and my nonce. No secret. */
 export interface HelloMessage {
   readonly t: 'hello';
   readonly v: number;
   readonly peer: string;
-  readonly token: string;
   readonly shardId: number;
   readonly epoch: number;
   readonly appliedSeq: number;
+  /** 32 random bytes, fresh for this connection. */
+  readonly nonce: Uint8Array;
 }
-/** Leader → follower, the answer to a good hello. */
-export interface WelcomeMessage { readonly t: 'welcome'; readonly v: number; readonly epoch: number }
+/** Leader → follower, the answer to a hello: the leader's nonce. Nothing else about the leader. */
+export interface ChallengeMessage { readonly t: 'challenge'; readonly v: number; readonly nonce: Uint8Array }
+/** Follower → leader: HMAC over the transcript, proving the follower knows the token (handshakeProof.ts). */
+export interface ProofMessage { readonly t: 'proof'; readonly proof: Uint8Array }
+/** Leader → follower, the answer to a good proof: the leader's epoch, and its own proof over the transcript and that epoch. */
+export interface WelcomeMessage { readonly t: 'welcome'; readonly v: number; readonly epoch: number; readonly proof: Uint8Array }
+/**
+ * A hello, challenge or welcome of another protocol version, as read: only
+ * its version (the rest is that version's business; a v1 hello carries its
+ * token in clear, which is never read). Never sent.
+ */
+export interface OtherVersionMessage { readonly t: 'otherVersion'; readonly of: 'hello' | 'challenge' | 'welcome'; readonly v: number }
 /**
  * Either side, last frame before it closes: why, and the error code the
  * refused side should raise (e.g. 'UnknownPeer'); a refusal from an older
@@ -65,16 +77,32 @@ export interface HeartbeatMessage { readonly t: 'heartbeat'; readonly atMs: numb
 
 /** Every message of the protocol, tagged by `t`. */
 export type TcpMessage =
-  | HelloMessage | WelcomeMessage | RefuseMessage | SegmentMessage | CheckpointMessage | FeedbackMessage | StatusMessage | HeartbeatMessage;
+  | HelloMessage | ChallengeMessage | ProofMessage | WelcomeMessage | OtherVersionMessage | RefuseMessage
+  | SegmentMessage | CheckpointMessage | FeedbackMessage | StatusMessage | HeartbeatMessage;
 
 /** 1 KiB: a refusal reason is one sentence; a longer one is cut, not refused. */
 const MAX_REASON_CHARS = 1024;
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
 
-/** The frame (length prefix + msgpack body) carrying `message`. */
+/** The frame (length prefix + msgpack body) carrying `message`, unsealed (a handshake frame, or any frame over TLS). */
 export function encodeMessage(message: TcpMessage, maxFrameBytes: number): Buffer {
-  return encodeFrame(packr.pack(message), maxFrameBytes);
+  return encodeFrame(encodeBody(message, maxFrameBytes), maxFrameBytes);
+}
+
+/**
+ * The msgpack body of `message`, for a connection to frame (and seal).
+ * @param overheadBytes what sealing adds to the body in the frame (SEALED_OVERHEAD_BYTES), or 0
+ * @throws TidalError InvalidInput when the frame would be larger than `maxFrameBytes` (the peer would refuse it)
+ */
+export function encodeBody(message: TcpMessage, maxFrameBytes: number, overheadBytes = 0): Uint8Array {
+  if (message.t === 'otherVersion') throw new TidalError('InvalidInput', 'an otherVersion message is only ever decoded, never sent');
+  const body = packr.pack(message);
+  if (body.length + overheadBytes > maxFrameBytes) {
+    const sealing = overheadBytes > 0 ? `, with ${overheadBytes} bytes of seq and MAC` : '';
+    throw new TidalError('InvalidInput', `frame body of ${body.length} bytes is outside 1..maxFrameBytes (${maxFrameBytes}${sealing})`);
+  }
+  return body;
 }
 
 /** The frame message for a shipment: a segment or a checkpoint, the checksum as its 32 raw bytes. */
@@ -116,12 +144,24 @@ export function decodeMessage(body: Uint8Array): TcpMessage {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw corrupt('frame body is not a map');
   const m = value as Record<string, unknown>;
   switch (m['t']) {
-    case 'hello':
+    case 'hello': {
+      const v = count(m, 'v');
+      if (v !== TCP_PROTOCOL_VERSION) return { t: 'otherVersion', of: 'hello', v };
       return {
-        t: 'hello', v: count(m, 'v'), peer: text(m, 'peer', MAX_PEER_ID_BYTES), token: text(m, 'token', MAX_TOKEN_BYTES),
-        shardId: count(m, 'shardId'), epoch: count(m, 'epoch'), appliedSeq: count(m, 'appliedSeq'),
+        t: 'hello', v, peer: text(m, 'peer', MAX_PEER_ID_BYTES),
+        shardId: count(m, 'shardId'), epoch: count(m, 'epoch'), appliedSeq: count(m, 'appliedSeq'), nonce: binary(m, 'nonce', NONCE_BYTES),
       };
-    case 'welcome': return { t: 'welcome', v: count(m, 'v'), epoch: count(m, 'epoch') };
+    }
+    case 'challenge': {
+      const v = count(m, 'v');
+      return v === TCP_PROTOCOL_VERSION ? { t: 'challenge', v, nonce: binary(m, 'nonce', NONCE_BYTES) } : { t: 'otherVersion', of: 'challenge', v };
+    }
+    case 'proof': return { t: 'proof', proof: binary(m, 'proof', PROOF_BYTES) };
+    case 'welcome': {
+      const v = count(m, 'v');
+      if (v !== TCP_PROTOCOL_VERSION) return { t: 'otherVersion', of: 'welcome', v };
+      return { t: 'welcome', v, epoch: count(m, 'epoch'), proof: binary(m, 'proof', PROOF_BYTES) };
+    }
     case 'refuse': return refuseOf(m);
     case 'segment': return {
       t: 'segment', shardId: count(m, 'shardId'), segmentId: count(m, 'segmentId'), firstSeq: count(m, 'firstSeq'),
@@ -159,15 +199,16 @@ function finite(m: Record<string, unknown>, field: string): number {
 function text(m: Record<string, unknown>, field: string, maxBytes: number): string {
   const v = m[field];
   if (typeof v !== 'string' || v.length === 0 || Buffer.byteLength(v) > maxBytes) {
-    const got = field === 'token' ? `a ${typeof v}` : show(v); // never echo a secret into a report
-    throw corrupt(`${label(m)}.${field} must be a non-empty string of at most ${maxBytes} bytes, got ${got}`);
+    throw corrupt(`${label(m)}.${field} must be a non-empty string of at most ${maxBytes} bytes, got ${show(v)}`);
   }
   return v;
 }
 
-function binary(m: Record<string, unknown>, field: string): Uint8Array {
+/** A bin field; with `exactBytes`, of exactly that length (a nonce, a proof). */
+function binary(m: Record<string, unknown>, field: string, exactBytes?: number): Uint8Array {
   const v = m[field];
   if (!(v instanceof Uint8Array)) throw corrupt(`${label(m)}.${field} must be binary, got ${show(v)}`);
+  if (exactBytes !== undefined && v.length !== exactBytes) throw corrupt(`${label(m)}.${field} must be ${exactBytes} bytes, got ${v.length}`);
   return v;
 }
 

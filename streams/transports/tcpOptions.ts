@@ -5,13 +5,18 @@ import { integerOption, invalidOption, rejectUnknownOptions, TidalError, type Ti
 import type { PeerId } from '../transport.js';
 import {
   DEAD_AFTER_HEARTBEATS, DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_FRAME_BYTES, DEFAULT_TCP_CAPACITY,
-  DEFAULT_TCP_HOST, MAX_FRAME_BYTES_LIMIT, MAX_HANDSHAKE_FRAME_BYTES, MAX_PEER_ID_BYTES, MAX_TOKEN_BYTES,
+  DEFAULT_TCP_HOST, MAX_FRAME_BYTES_LIMIT, MAX_HANDSHAKE_FRAME_BYTES, MAX_PEER_ID_BYTES, MAX_TOKEN_BYTES, MIN_TOKEN_BYTES,
 } from './tcpDefaults.js';
+import { isLoopbackHost } from './isLoopbackHost.js';
 
 /** A PEM file: its path, or its bytes. */
 export type PemSource = string | Buffer;
 
-/** TLS (node:tls). Without it the link, token included, travels in clear: keep it on loopback or a trusted network. */
+/**
+ * TLS (node:tls). Without it the frames are authenticated (nobody can inject
+ * or alter one) but travel in clear: anyone on the path can read the data.
+ * The token itself never travels either way.
+ */
 export interface TcpTlsOptions {
   /** Certificate chain. Required to listen; on a follower, presented to the leader with `key` (mutual TLS). */
   readonly cert?: PemSource;
@@ -31,7 +36,10 @@ interface TcpOptionsBase {
   readonly host?: string;
   /** Leader: the port to bind (0: any free one, read it from `transport.port`). Follower: the leader's port. */
   readonly port: number;
-  /** The shared secret a follower presents in its hello (at most 4 KiB). */
+  /**
+   * The shared secret both ends prove they know (it never crosses the wire):
+   * 16 bytes to 4 KiB; make it random (`openssl rand -hex 16`).
+   */
   readonly token: string;
   readonly tls?: TcpTlsOptions;
   /** Leader: the leader database (its shard and epoch). Follower: the follower database (its shard, epoch and mark). */
@@ -59,6 +67,12 @@ export interface TcpListenOptions extends TcpOptionsBase {
    * welcomed (and one the shipper does not know is shipped nothing).
    */
   readonly followers?: readonly PeerId[];
+  /**
+   * Allow listening on an address other machines can reach without TLS. The
+   * data then travels in clear (frames are still authenticated); the
+   * listener's `warnings` say so. Default false: such a listen is refused.
+   */
+  readonly insecure?: boolean;
 }
 
 /** Options of `TcpTransport.connect` (a follower). */
@@ -100,7 +114,7 @@ export interface ResolvedTcpOptions {
 }
 
 const BASE_KEYS = ['host', 'port', 'token', 'tls', 'db', 'capacity', 'maxFrameBytes', 'heartbeatMs', 'deadAfterMs', 'scheduler'];
-const LISTEN_KEYS = new Set([...BASE_KEYS, 'maxConnections', 'followers']);
+const LISTEN_KEYS = new Set([...BASE_KEYS, 'maxConnections', 'followers', 'insecure']);
 const CONNECT_KEYS = new Set([...BASE_KEYS, 'peer', 'random']);
 const TLS_KEYS = new Set(['cert', 'key', 'ca']);
 
@@ -109,15 +123,25 @@ export interface ResolvedListenOptions extends ResolvedTcpOptions {
   readonly maxConnections: number;
   /** The follower set, or null to welcome any peer id. */
   readonly followers: ReadonlySet<PeerId> | null;
+  /** What an operator should know about this listener's security (for the leader to print at start). */
+  readonly warnings: readonly string[];
 }
 
 export async function resolveListenOptions(o: TcpListenOptions): Promise<ResolvedListenOptions> {
   const base = await resolveBase(o, LISTEN_KEYS, 0, 'leader');
   if (base.tls && (!base.tls.cert || !base.tls.key)) throw invalid('tls needs cert and key to listen');
+  if (o.insecure !== undefined && typeof o.insecure !== 'boolean') throw invalid(`insecure must be a boolean, got ${String(o.insecure)}`);
+  const exposed = !base.tls && !isLoopbackHost(base.host);
+  if (exposed && o.insecure !== true) {
+    throw invalid(`listening on ${base.host} without TLS would let anyone on the network path read the replicated data: `
+      + 'pass tls: { cert, key } (tidaldb leader --tls-cert/--tls-key), or insecure: true (--insecure) on a network you trust');
+  }
   return {
     ...base,
     maxConnections: integer('maxConnections', o.maxConnections ?? DEFAULT_MAX_CONNECTIONS, 1, 65_535),
     followers: o.followers === undefined ? null : followerSet(o.followers),
+    warnings: exposed ? [`listening on ${base.host} without TLS (insecure): frames are authenticated but the data travels in clear, `
+      + 'readable by anyone on the network path; use TLS (--tls-cert, --tls-key) off a trusted network'] : [],
   };
 }
 
@@ -146,8 +170,9 @@ async function resolveBase(o: TcpOptionsBase, keys: Set<string>, minPort: number
   rejectUnknown(o, keys, 'option');
   const host = o.host ?? DEFAULT_TCP_HOST;
   if (typeof host !== 'string' || host.length === 0) throw invalid(`host must be a non-empty string, got ${String(host)}`);
-  if (typeof o.token !== 'string' || o.token.length === 0 || Buffer.byteLength(o.token) > MAX_TOKEN_BYTES) {
-    throw invalid(`token must be a non-empty string of at most ${MAX_TOKEN_BYTES} bytes`);
+  if (typeof o.token !== 'string' || Buffer.byteLength(o.token) > MAX_TOKEN_BYTES) throw invalid(`token must be a string of at most ${MAX_TOKEN_BYTES} bytes`);
+  if (Buffer.byteLength(o.token) < MIN_TOKEN_BYTES) {
+    throw invalid(`token must be at least ${MIN_TOKEN_BYTES} bytes, got ${Buffer.byteLength(o.token)}: use a random secret (e.g. \`openssl rand -hex 16\`)`);
   }
   if (typeof o.db?.isFollower !== 'function') throw invalid('db must be a TidalDb');
   if (o.db.isFollower() !== (role === 'follower')) {

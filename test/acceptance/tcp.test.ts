@@ -37,7 +37,7 @@ describe('TcpTransport runs startLeader/startFollower unchanged: full replicatio
   });
 });
 
-describe('A wrong token is refused before any segment leaves the leader, while the good follower keeps being served', () => {
+describe('A wrong token is refused (AuthFailed) before any segment leaves the leader, while the good follower keeps being served', () => {
   it('refuses the impostor on every attempt and ships it nothing', async () => {
     const leader = await TidalDb.open({ halfLifeMs: HALF_LIVES });
     const listener = await TcpTransport.listen({ port: 0, token: TOKEN, db: leader, heartbeatMs: HEARTBEAT_MS });
@@ -50,31 +50,30 @@ describe('A wrong token is refused before any segment leaves the leader, while t
     const goodLink = await TcpTransport.connect({ port: listener.port, peer: 'good', token: TOKEN, db: good, heartbeatMs: HEARTBEAT_MS });
     const goodHandle = startFollower({ db: good, transport: goodLink, peer: 'good', feedbackIntervalMs: 50 });
     const impostor = await FollowerDb.open();
-    const badLink = await TcpTransport.connect({ port: listener.port, peer: 'impostor', token: 'guess', db: impostor, heartbeatMs: HEARTBEAT_MS });
-    const badHandle = startFollower({ db: impostor, transport: badLink, peer: 'impostor', feedbackIntervalMs: 50 });
-    const badEvents: TcpTransportEvent[] = [];
-    badLink.events$.subscribe((e) => badEvents.push(e));
 
     await writeItems(leader, 50);
     const last = await writeSignals(leader, 1_000);
+    for (let attempt = 0; attempt < 2; attempt++) { // protocol v2: the impostor proves nothing, and connect says so
+      await expect(TcpTransport.connect({ port: listener.port, peer: 'impostor', token: 'a-guess-at-the-token', db: impostor, heartbeatMs: HEARTBEAT_MS }))
+        .rejects.toMatchObject({ code: 'AuthFailed', message: 'leader refused this follower: peer "impostor" could not prove it knows the token' });
+    }
     await good.waitFor(last, { timeoutMs: 10_000 });
-    await until(() => badEvents.filter((e) => e.kind === 'closed').length >= 2, 5_000, 'the impostor to be refused twice');
 
     expect(snapshotOf(good)).toEqual(snapshotOf(leader));
     expect(impostor.lastSeq).toBe(0);
     expect(shipped.filter((e) => e.peer === 'impostor')).toEqual([]);
     expect(shipped.some((e) => e.peer === 'good')).toBe(true);
     expect(listener.connectedPeers).toEqual(['good']);
-    expect(badEvents.filter((e) => e.kind === 'connected')).toEqual([]);
-    expect(badEvents.find((e) => e.kind === 'closed')).toMatchObject({ reason: expect.stringMatching(/leader refused this follower: .*bad token/) });
+    expect(events.filter((e) => e.kind === 'connected' && e.peer === 'impostor')).toEqual([]);
     expect(events.filter((e) => e.kind === 'closed' && e.peer === 'good')).toEqual([]);
-    // and the metrics say so: refusals by reason on the leader, reconnect attempts on the impostor
-    expect(leader.metrics.snapshot().counters['replication.connectionsClosed.InvalidInput']).toBeGreaterThanOrEqual(2);
+    // and the metrics say so: failed authentications by reason on the leader, and on the impostor
+    expect(leader.metrics.snapshot().counters['replication.connectionsClosed.AuthFailed']).toBe(2);
+    expect(leader.metrics.snapshot().counters['replication.authFailures.badProof']).toBe(2);
     expect(leader.metrics.snapshot().counters['replication.connections']).toBeGreaterThanOrEqual(1);
-    expect(impostor.metrics.snapshot().counters['replication.reconnects']).toBeGreaterThanOrEqual(1);
+    expect(impostor.metrics.snapshot().counters['replication.authFailures.refused']).toBe(2);
 
-    shipping.stop(); goodHandle.stop(); badHandle.stop();
-    await Promise.all([goodLink.close(), badLink.close(), listener.close()]);
+    shipping.stop(); goodHandle.stop();
+    await Promise.all([goodLink.close(), listener.close()]);
     await Promise.all([leader.close(), good.close(), impostor.close()]);
   });
 });

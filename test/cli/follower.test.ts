@@ -13,7 +13,7 @@ import { InProcessTransport, type LeaderHandle, startLeader, TcpTransport, type 
 import { tempDir } from '../db/tempDirs.js';
 import { captureIo, type CapturedIo } from './captureIo.js';
 
-const TOKEN = 'cli-test-token';
+const TOKEN = 'cli-test-token-0123';
 const cleanups: Array<() => unknown> = [];
 
 afterEach(async () => {
@@ -124,14 +124,15 @@ describe('tidaldb follower', () => {
     expect(io.stderr()).toMatch(new RegExp(`^error: follower: cannot connect to 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED.*\\n$`));
   });
 
-  it('a token the leader refuses: exit 1 with the leader\'s reason', async () => {
+  it('a token the leader refuses: exit 1 with the leader\'s reason (AuthFailed) and the fix', async () => {
     const leader = await leaderWriting(1);
     const listener = await TcpTransport.listen({ port: 0, token: TOKEN, db: leader });
     cleanups.push(() => listener.close());
     const io = captureIo();
-    const code = await runFollower({ dir: tempDir('cli'), connect: { host: '127.0.0.1', port: listener.port }, peer: 'r1', token: 'wrong' }, io, { signal: new AbortController().signal });
+    const code = await runFollower({ dir: tempDir('cli'), connect: { host: '127.0.0.1', port: listener.port }, peer: 'r1', token: 'wrong-token-0123456' }, io, { signal: new AbortController().signal });
     expect(code).toBe(1);
-    expect(io.stderr()).toMatch(/^error: follower: cannot connect to 127\.0\.0\.1:\d+: .*refused.*\n$/);
+    expect(io.stderr()).toBe(`error: follower: cannot connect to 127.0.0.1:${listener.port}: leader refused this follower: peer "r1" could not prove it knows the token; `
+      + 'fix: give the follower and the leader the same token (--token-file, or TIDALDB_TOKEN)\n');
   });
 
   it('usage errors: no token, --dir a file, a dir under a missing parent (exit 2, one line)', async () => {
@@ -139,7 +140,10 @@ describe('tidaldb follower', () => {
     const connect = { host: '127.0.0.1', port: 1 };
     const noToken = captureIo();
     expect(await runFollower({ dir: tempDir('cli'), connect, peer: 'r1', token: undefined }, noToken, { signal })).toBe(2);
-    expect(noToken.stderr()).toBe('error: follower: a token is required: pass --token or set TIDALDB_TOKEN\n');
+    expect(noToken.stderr()).toBe('error: follower: a token is required: pass --token-file, set TIDALDB_TOKEN, or pass --token\n');
+    const shortToken = captureIo();
+    expect(await runFollower({ dir: tempDir('cli'), connect, peer: 'r1', token: 'secret' }, shortToken, { signal })).toBe(2);
+    expect(shortToken.stderr()).toBe('error: follower: the token is 6 bytes; at least 16 are required: use a random secret (e.g. `openssl rand -hex 16`)\n');
     const file = path.join(tempDir('cli'), 'file');
     fs.writeFileSync(file, '');
     const notDir = captureIo();

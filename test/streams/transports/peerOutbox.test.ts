@@ -12,8 +12,8 @@ class FakeSink implements FrameSink {
   get needsDrain(): boolean {
     return this.buffered >= this.highWaterFrames;
   }
-  sendFrame(frame: Buffer): boolean {
-    this.written.push(frame.readUInt32LE(0));
+  sendBody(body: Uint8Array): boolean {
+    this.written.push(Buffer.from(body).readUInt32LE(0));
     this.buffered++;
     return !this.needsDrain;
   }
@@ -26,7 +26,7 @@ class FakeSink implements FrameSink {
 const seg = (firstSeq: number, lastSeq = firstSeq): WalSegmentPayload => ({
   shardId: 0, segmentId: firstSeq, firstSeq, lastSeq, sealedAtMs: 0, bytes: new Uint8Array(0), checksum: Checksum.of(new Uint8Array(0)),
 });
-/** The "frame" is just the segment's firstSeq, so tests can read what was written. */
+/** The "body" is just the segment's firstSeq, so tests can read what was written. */
 const encode = (s: Shipment) => {
   const b = Buffer.alloc(4);
   b.writeUInt32LE(isCheckpoint(s) ? 0 : s.firstSeq);

@@ -1,10 +1,12 @@
 /** Helpers for TCP transport tests: raw sockets that misbehave on purpose, and waiting on events. */
+import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
 import { filter, firstValueFrom, type Observable, timeout } from 'rxjs';
 import { FrameDecoder } from '../../../streams/transports/frameCodec.js';
 import { decodeMessage, encodeMessage, type TcpMessage } from '../../../streams/transports/tcpMessages.js';
 import type { TcpTransportEvent } from '../../../streams/index.js';
 
+/** 16 bytes: the shortest token TcpTransport accepts. */
 export const TOKEN = 'tidal-test-token';
 /** Fast heartbeats so dead peers are found in under half a second, with room for a loaded machine's event-loop stalls. */
 /** Quick enough for tests, slack enough that a loaded CI machine (event-loop stalls of a few hundred ms) never trips it. */
@@ -40,8 +42,9 @@ export async function rawClient(port: number): Promise<RawClient> {
   };
 }
 
-export function hello(peer: string, token = TOKEN, appliedSeq = 0): TcpMessage {
-  return { t: 'hello', v: 1, peer, token, shardId: 0, epoch: 0, appliedSeq };
+/** A protocol v2 hello with a fresh nonce (it carries no token: the proof comes after the challenge). */
+export function hello(peer: string, appliedSeq = 0): TcpMessage {
+  return { t: 'hello', v: 2, peer, shardId: 0, epoch: 0, appliedSeq, nonce: randomBytes(32) };
 }
 
 /** The first event matching `predicate`, within `ms`. */
