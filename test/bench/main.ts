@@ -13,6 +13,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_ONLY, BENCH_SCALE } from './benchConfig.js';
+import { boundedMemory } from './boundedMemory.js';
 import { ingest } from './ingest.js';
 import { lag } from './lag.js';
 import { memory } from './memory.js';
@@ -20,6 +21,7 @@ import { queries } from './queries.js';
 import { recovery } from './recovery.js';
 import { redisBaseline } from './redisBaseline.js';
 import { replication } from './replication.js';
+import { replicaWorkers } from './replicaWorkers.js';
 import { type BenchResult, formatTable, goalMet } from './stats.js';
 import { tcpReplication } from './tcpReplication.js';
 
@@ -28,7 +30,9 @@ const BENCHMARKS: ReadonlyArray<readonly [string, () => Promise<BenchResult[]>]>
   ['recovery', recovery],
   ['queries', queries],
   ['memory', memory],
+  ['boundedMemory', boundedMemory],
   ['replication', replication],
+  ['workers', replicaWorkers],
   ['lag', lag],
   ['tcp', tcpReplication],
   ['redis', redisBaseline],
