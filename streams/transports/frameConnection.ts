@@ -118,6 +118,11 @@ export class FrameConnection implements FrameSink {
     return this.socket.writableNeedDrain;
   }
 
+  /** True until the first byte arrives. */
+  get heardNothing(): boolean {
+    return this.head.length === 0;
+  }
+
   /** ms since anything was last received (or since the connection opened). */
   get silentMs(): number {
     return this.options.scheduler.now() - this.lastHeardMs;

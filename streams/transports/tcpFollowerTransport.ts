@@ -180,6 +180,7 @@ export class TcpFollowerTransport implements Transport {
   private session$(): Observable<void> {
     return new Observable<void>((subscriber) => {
       let stable: Subscription | null = null;
+      let tlsUp = false;
       const { host, port, heartbeatMs, deadAfterMs, maxFrameBytes, scheduler } = this.options;
       const socket = this.options.tls
         ? tls.connect({ host, port, ...this.options.tls, minVersion: 'TLSv1.2' })
@@ -192,7 +193,10 @@ export class TcpFollowerTransport implements Transport {
         onClose: (closed) => {
           if (this.conn === conn) this.conn = null;
           if (!this.closed && this.connectedSubject.value) this.connectedSubject.next(false);
-          const error = tlsAuthFailure(closed.error) ?? closed.error;
+          // A leader that ends a mutual-TLS connection without a word once our certificate went out has refused it (Node's TLS
+          // server checks a client certificate after the handshake and just closes; only a missing one gets a TLS alert).
+          const refusedCertificate = tlsUp && conn.heardNothing && !closed.error && this.options.tls?.cert !== undefined;
+          const error = tlsAuthFailure(closed.error) ?? (refusedCertificate ? certificateRefused(conn.remote) : closed.error);
           if (error instanceof TidalError && error.code === 'AuthFailed') this.options.db.metrics.inc(`replication.authFailures.${authFailureReason(error, closed.error)}`);
           this.report({ kind: 'closed', peer: this.options.peer, remote: conn.remote, reason: closed.reason, ...(error && { error }) });
           subscriber.error(error ?? new TidalError('Closed', closed.reason));
@@ -204,7 +208,10 @@ export class TcpFollowerTransport implements Transport {
         channelBinding: () => (socket instanceof tls.TLSSocket ? socket.exportKeyingMaterial(32, CHANNEL_BINDING_LABEL, Buffer.alloc(0)) : new Uint8Array(0)),
       });
       this.conn = conn;
-      socket.once(withTls ? 'secureConnect' : 'connect', () => handshake.start());
+      socket.once(withTls ? 'secureConnect' : 'connect', () => {
+        tlsUp = withTls !== null;
+        handshake.start();
+      });
       return () => {
         stable?.unsubscribe();
         conn.close('the transport is closed');
@@ -263,6 +270,11 @@ function tlsAuthFailure(error: Error | undefined): TidalError | null {
   const code = (error?.cause as { code?: unknown } | undefined)?.code;
   if (typeof code !== 'string' || !/CERT|_CA$|UNKNOWN_CA|ALTNAME/.test(code)) return null;
   return new TidalError('AuthFailed', `TLS: ${error!.message} (${code})`, { cause: error });
+}
+
+function certificateRefused(remote: string): TidalError {
+  return new TidalError('AuthFailed', `TLS: ${remote} closed the connection without answering the hello: it refused this follower's `
+    + 'certificate (signed by a CA it does not trust, or expired; the leader\'s log says which)');
 }
 
 /** The reason a follower counts an AuthFailed under: the leader's proof failed, the leader refused ours, or TLS. */

@@ -62,7 +62,8 @@ export class TcpLeaderTransport implements Transport {
     server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
       // A follower certificate refused (signed by another CA, expired, missing under mutual TLS) is a failed authentication.
       options.db.metrics.inc('replication.authFailures.tls');
-      this.report({ kind: 'closed', peer: null, remote: remoteOf(socket), reason: `TLS handshake failed: ${err.message}`, error: err });
+      const refused = socket.authorizationError ? `the follower's certificate was refused (${String(socket.authorizationError)})` : err.message;
+      this.report({ kind: 'closed', peer: null, remote: remoteOf(socket), reason: `TLS handshake failed: ${refused}`, error: err });
     });
     // After listen, a server error (e.g. EMFILE on accept) is reported, not thrown: the connections it holds go on.
     server.on('error', (err: Error) => this.report({

@@ -33,8 +33,8 @@ export interface FakeLeaderLink {
 }
 
 export interface FakeLeaderOptions {
-  /** The token it proves with; another one makes it a rogue leader. Default the tests' TOKEN. */
-  readonly token?: string;
+  /** The token it proves with, or one per connection (numbered from 0); another one makes it a rogue leader. Default the tests' TOKEN. */
+  readonly token?: string | ((connection: number) => string);
   readonly epoch?: number;
   /** What it does once it has sent its welcome. Default: nothing (a leader that falls silent). */
   readonly afterWelcome?: (link: FakeLeaderLink) => void;
@@ -54,7 +54,7 @@ export interface FakeLeader {
 
 /** A leader that speaks the handshake by hand: see FakeLeaderOptions. */
 export async function fakeLeader(options: FakeLeaderOptions = {}): Promise<FakeLeader> {
-  const authKey = deriveAuthKey(options.token ?? TOKEN);
+  const tokenOf = typeof options.token === 'function' ? options.token : () => (options.token as string | undefined) ?? TOKEN;
   const epoch = options.epoch ?? 0;
   const sockets = new Set<net.Socket>();
   const links: FakeLeaderLink[] = [];
@@ -64,6 +64,7 @@ export async function fakeLeader(options: FakeLeaderOptions = {}): Promise<FakeL
     sockets.add(socket);
     socket.on('error', () => {});
     const bytes: Buffer[] = [];
+    const authKey = deriveAuthKey(tokenOf(received.length));
     received.push(bytes);
     const written: Buffer[] = [];
     const write = (frame: Buffer) => {
