@@ -35,7 +35,12 @@ export interface MergeStats {
   segmentsMerged: number;
   /** Bytes written by merges. */
   bytesWritten: number;
-  /** Merges abandoned or files not removed after an I/O error (each retried later). */
+  /**
+   * Merges abandoned, or files not removed, after an I/O error (merges are
+   * retried at the next seal, merge inputs and covered files by the next
+   * pass; a file retention failed to remove between checkpoints stays until
+   * the next open lists it again, covered by a checkpoint).
+   */
   failures: number;
   /** The last such error, or null. */
   lastError: WalError | null;
@@ -146,6 +151,11 @@ export class SegmentMerger {
     if (now !== null && last.checksum.matches(now)) return this.abandon(err);
     this.deps.fail(new WalError('Io', `merging sealed segments into segment ${last.segmentId} failed after its file may have been replaced: ${(err as Error).message}`, { cause: err }));
     return false;
+  }
+
+  /** Counts a failure of background work outside a merge (retention between checkpoints). */
+  noteFailure(err: unknown): void {
+    this.abandon(err);
   }
 
   private abandon(err: unknown): false {

@@ -33,6 +33,8 @@ export interface WalConfig {
   readonly halfLives: () => HalfLives;
   /** Read at each segment's creation: the leadership epoch recorded in its header. */
   readonly epoch: () => number;
+  /** Read at each segment's creation: the first seqno of that epoch, recorded in its header. */
+  readonly epochStartSeq: () => number;
   /**
    * How small sealed segments are merged (planMerge.ts). Default: the
    * default policy for a file store (it bounds the number of files), none
@@ -71,6 +73,8 @@ export class Wal {
    */
   private readonly handles = new Set<ActiveSegment>();
   private readonly merger: SegmentMerger;
+  /** The byte cap the last retention applied, and the checkpoint it ran after; null: none (or no cap). */
+  private byteCap: { checkpointSeq: number; maxRetainedBytes: number } | null = null;
 
   /**
    * @param recoveredSeq the highest seqno open found in the log (or its checkpoint)
@@ -257,7 +261,7 @@ export class Wal {
       this.merger.removeLater(this.index.dropCoveredBy(info).map((covered) => covered.segmentId));
       this.index.record(info, payload.bytes);
       this.written = Math.max(this.written, payload.lastSeq);
-      this.merger.wake();
+      this.afterNewSegment();
     }));
   }
 
@@ -278,8 +282,14 @@ export class Wal {
    * or while no follower needs it (all acked past `neededAfterSeq`) and more
    * than `keepSegments` remain. The newest segment file always stays when
    * there is no active one: open numbers the next segment after it.
+   *
+   * The byte cap also holds between checkpoints: after each later seal or
+   * stored segment, segments this checkpoint covers go, oldest first, while
+   * the sealed bytes exceed `maxRetainedBytes`. (Segments no checkpoint
+   * covers yet are never dropped: what one interval seals is on top.)
    */
   async applyRetention(p: { checkpointSeq: number; keepSegments: number; maxRetainedBytes: number; neededAfterSeq: number }): Promise<number> {
+    this.byteCap = Number.isFinite(p.maxRetainedBytes) ? { checkpointSeq: p.checkpointSeq, maxRetainedBytes: p.maxRetainedBytes } : null;
     // Never while a merge runs: both remove files and rewrite the index.
     return this.merger.exclusive(() => this.index.removeOldestWhile((oldest, held) => {
       if (oldest.lastSeq > p.checkpointSeq) return false;
@@ -364,6 +374,7 @@ export class Wal {
       regionId: this.config.regionId,
       halfLives: this.config.halfLives(),
       epoch: this.config.epoch(),
+      epochStartSeq: this.config.epochStartSeq(),
     });
     const handle = this.store.createActive(this.segmentIdNext++, header);
     this.handles.add(handle);
@@ -418,8 +429,19 @@ export class Wal {
   private publish(info: SealedSegmentInfo, bytes: Uint8Array): WalSegmentPayload {
     const payload = this.index.record(info, bytes);
     this.sealedSubject.next(payload);
-    this.merger.wake();
+    this.afterNewSegment();
     return payload;
+  }
+
+  /** After a seal or a stored segment: queue merges, and keep the byte cap of the last retention. */
+  private afterNewSegment(): void {
+    this.merger.wake();
+    const cap = this.byteCap;
+    const oldest = this.index.list[0];
+    if (!cap || this.index.totalBytes <= cap.maxRetainedBytes || !oldest || oldest.lastSeq > cap.checkpointSeq) return;
+    void this.merger.exclusive(() => this.index.removeOldestWhile(
+      (s, held) => s.lastSeq <= cap.checkpointSeq && held > cap.maxRetainedBytes, this.active ? 0 : 1,
+    )).catch((err: unknown) => this.merger.noteFailure(err));
   }
 
   private fail(err: unknown): void {
