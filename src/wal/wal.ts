@@ -75,6 +75,7 @@ export class Wal {
   private readonly merger: SegmentMerger;
   /** The byte cap the last retention applied, and the checkpoint it ran after; null: none (or no cap). */
   private byteCap: { checkpointSeq: number; maxRetainedBytes: number } | null = null;
+  private newBytes = 0;
 
   /**
    * @param recoveredSeq the highest seqno open found in the log (or its checkpoint)
@@ -111,6 +112,16 @@ export class Wal {
   /** Bytes of the sealed segments held (what retention weighs against `wal.maxRetainedBytes`). */
   get sealedBytes(): number {
     return this.index.totalBytes;
+  }
+
+  /**
+   * Bytes sealed here or stored from a leader since retention last ran (at
+   * the last checkpoint): what no checkpoint covers yet, so no retention
+   * can drop. A database that checkpoints once this passes half of
+   * `wal.maxRetainedBytes` keeps the sealed bytes under the cap.
+   */
+  get bytesSinceRetention(): number {
+    return this.newBytes;
   }
 
   /** What merging small sealed segments has done since open (docs/wal-format.md, "Merging sealed segments"). */
@@ -261,7 +272,7 @@ export class Wal {
       this.merger.removeLater(this.index.dropCoveredBy(info).map((covered) => covered.segmentId));
       this.index.record(info, payload.bytes);
       this.written = Math.max(this.written, payload.lastSeq);
-      this.afterNewSegment();
+      this.afterNewSegment(info.byteLength);
     }));
   }
 
@@ -290,6 +301,9 @@ export class Wal {
    */
   async applyRetention(p: { checkpointSeq: number; keepSegments: number; maxRetainedBytes: number; neededAfterSeq: number }): Promise<number> {
     this.byteCap = Number.isFinite(p.maxRetainedBytes) ? { checkpointSeq: p.checkpointSeq, maxRetainedBytes: p.maxRetainedBytes } : null;
+    this.newBytes = 0; // what the checkpoint does not cover (sealed while it was written) still counts
+    const list = this.index.list;
+    for (let i = list.length - 1; i >= 0 && list[i]!.lastSeq > p.checkpointSeq; i--) this.newBytes += list[i]!.byteLength;
     // Never while a merge runs: both remove files and rewrite the index.
     return this.merger.exclusive(() => this.index.removeOldestWhile((oldest, held) => {
       if (oldest.lastSeq > p.checkpointSeq) return false;
@@ -429,12 +443,13 @@ export class Wal {
   private publish(info: SealedSegmentInfo, bytes: Uint8Array): WalSegmentPayload {
     const payload = this.index.record(info, bytes);
     this.sealedSubject.next(payload);
-    this.afterNewSegment();
+    this.afterNewSegment(info.byteLength);
     return payload;
   }
 
   /** After a seal or a stored segment: queue merges, and keep the byte cap of the last retention. */
-  private afterNewSegment(): void {
+  private afterNewSegment(bytes: number): void {
+    this.newBytes += bytes;
     this.merger.wake();
     const cap = this.byteCap;
     const oldest = this.index.list[0];

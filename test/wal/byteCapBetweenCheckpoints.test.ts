@@ -3,7 +3,8 @@
  * each later seal (or stored segment) drops the oldest segments that
  * checkpoint covers while the sealed bytes exceed the cap, rather than
  * waiting for the next checkpoint. Segments no checkpoint covers are never
- * dropped (a reopen or a bootstrapping follower needs them).
+ * dropped (a reopen or a bootstrapping follower needs them);
+ * `wal.bytesSinceRetention` counts them, for a checkpoint to be triggered.
  */
 import { describe, expect, it } from 'vitest';
 import { TidalDb } from '../../src/index.js';
@@ -24,14 +25,17 @@ describe('the byte cap of retention holds between checkpoints', () => {
       const db = await TidalDb.open({ dir: where === 'file' ? tempDir('bytecap') : undefined, wal: { maxRetainedBytes: CAP, sync: 'none' } });
       db.retainFrom(0); // a follower that acked nothing: only the cap lets segments go
       await writeAndSeal(db, 60, 100);
+      expect(db.wal.bytesSinceRetention).toBe(db.wal.sealedBytes);
       const checkpointSeq = await db.checkpoint();
       expect(db.wal.sealedBytes).toBeLessThanOrEqual(CAP);
+      expect(db.wal.bytesSinceRetention).toBe(0);
       for (let round = 0; round < 10; round++) {
         await writeAndSeal(db, 1, 100);
         await db.wal.mergesSettled();
         const uncovered = db.wal.sealedSegments.filter((s) => s.lastSeq > checkpointSeq).reduce((n, s) => n + s.byteLength, 0);
         expect(db.wal.sealedBytes, `after ${round + 1} more seals`).toBeLessThanOrEqual(Math.max(CAP, uncovered));
         expect(db.wal.sealedSegments.some((s) => s.lastSeq > checkpointSeq)).toBe(true);
+        expect(db.wal.bytesSinceRetention).toBe(uncovered);
       }
       // Uncovered segments alone now exceed the cap: every covered one is gone, no uncovered one is.
       expect(db.wal.sealedSegments[0]!.firstSeq).toBe(checkpointSeq + 1);
