@@ -40,17 +40,22 @@ export function checkSegmentIdAfter(lastStoredId: number, payload: WalSegmentPay
 
 /**
  * Fencing: refuses (`Fenced`) a segment from an older epoch than this node
- * has seen, and (`Diverged`) one from a newer epoch that starts at or below
- * the high-water mark: the events this node holds there came from the old
- * leader and the new one does not have them.
+ * has seen, and (`Diverged`) one from a newer epoch when this node holds
+ * events at or past that epoch's first seqno (or past the segment's start):
+ * those came from the old leader and the new one does not have them.
  */
 export function checkEpoch(state: DbState, payload: WalSegmentPayload, decoded: DecodedSegment): void {
-  const { epoch, firstSeq } = decoded.header;
+  const { epoch, firstSeq, epochStartSeq } = decoded.header;
   if (epoch < state.epoch) {
     throw new TidalError('Fenced', `segment ${payload.segmentId} was written in epoch ${epoch}, but this node has seen epoch ${state.epoch}: its leader has been replaced`);
   }
   if (epoch > state.epoch && firstSeq <= state.appliedSeq) {
     throw new TidalError('Diverged', `segment ${payload.segmentId} starts epoch ${epoch} at seqno ${firstSeq}, but this node applied up to ${state.appliedSeq} in epoch ${state.epoch}: it holds events the new leader does not; rebuild it from the new leader`);
+  }
+  // Epoch `epoch` began at epochStartSeq: an older epoch's event at or past it is one the new leader never had,
+  // even when this segment itself starts after this node's mark.
+  if (epoch > state.epoch && epochStartSeq > 0 && state.appliedSeq >= epochStartSeq) {
+    throw new TidalError('Diverged', `segment ${payload.segmentId} is from epoch ${epoch}, which began at seqno ${epochStartSeq}, but this node applied up to ${state.appliedSeq} in epoch ${state.epoch}: its seqnos ${epochStartSeq}..${state.appliedSeq} came from the old leader; rebuild it from the new leader`);
   }
 }
 

@@ -47,6 +47,8 @@ interface CheckpointBody {
   readonly ledger: Array<[string, number, ReadonlyArray<readonly [string, number, number]>]>;
   readonly items: ItemTuple[];
   readonly epoch: number;
+  /** The first seqno of `epoch` (absent reads as 0: not recorded). */
+  readonly epochStartSeq: number;
   /** The segment id its writer's log continues from (absent reads as 1). */
   readonly nextSegmentId: number;
 }
@@ -60,6 +62,7 @@ export function encodeCheckpoint(state: DbState, shardId: number, regionId: stri
     ledger: state.ledger.snapshot().map(([type, t]) => [type, t.halfLifeMs, t.masses]),
     items: [...state.items.all()].map((i) => [i.id, i.text, i.fields]),
     epoch: state.epoch,
+    epochStartSeq: state.epochStartSeq,
     nextSegmentId,
   };
   const bytes = packr.pack(body);

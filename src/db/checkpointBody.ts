@@ -20,6 +20,8 @@ export function stateFromBody(raw: unknown, fail: Fail): DbState {
   const halfLives = halfLivesOf(body.halfLives, fail);
   const epoch = body.epoch ?? 0;
   if (!Number.isSafeInteger(epoch) || (epoch as number) < 0) throw fail(`epoch must be a non-negative integer, got ${describe(epoch)}`);
+  const epochStartSeq = body.epochStartSeq ?? 0;
+  if (!Number.isSafeInteger(epochStartSeq) || (epochStartSeq as number) < 0) throw fail(`epochStartSeq must be an integer >= 0, got ${describe(epochStartSeq)}`);
   const nextSegmentId = body.nextSegmentId ?? 1;
   if (!Number.isSafeInteger(nextSegmentId) || (nextSegmentId as number) < 1) throw fail(`nextSegmentId must be an integer >= 1, got ${describe(nextSegmentId)}`);
   const ledger = ledgerOf(body.ledger, halfLives, fail);
@@ -27,6 +29,7 @@ export function stateFromBody(raw: unknown, fail: Fail): DbState {
   const state = new DbState(halfLives);
   state.epoch = (epoch as number) + 0; // + 0: -0 reads as 0
   state.nextSegmentId = nextSegmentId as number;
+  state.epochStartSeq = (epochStartSeq as number) + 0;
   state.ledger.restore(ledger);
   for (const [id, text, fields] of items) state.items.put({ id, text, fields });
   return state;

@@ -16,6 +16,8 @@ export class DbState {
   appliedSeq = 0;
   /** Highest leadership epoch seen in the data (segment headers, checkpoints, promote()). */
   epoch = 0;
+  /** The first seqno of `epoch` (1 for epoch 0; the promotion point + 1 after one); 0 when not recorded. */
+  epochStartSeq = 1;
   /**
    * The segment id the log continues from, as the checkpoint this state came
    * from recorded it (1 otherwise): ids only grow across the nodes of a shard.

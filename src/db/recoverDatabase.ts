@@ -32,6 +32,8 @@ export async function recoverDatabase(opts: ResolvedOptions, liveState: () => Db
   const store: SegmentStore = opts.store ?? (opts.dir === null
     ? new MemorySegmentStore()
     : await FileSegmentStore.open(opts.dir, opts.shardId, opts.durability === 'fsync'));
+  // What a crashed predecessor left in the page cache is made durable before anything is built on it.
+  if (opts.durability === 'fsync') await store.syncAll?.();
   const state = await loadLatestCheckpoint(store, opts.shardId, opts.halfLives);
   const checkpointSeq = state.appliedSeq;
   const current = () => liveState() ?? state;
@@ -40,10 +42,12 @@ export async function recoverDatabase(opts: ResolvedOptions, liveState: () => Db
     durability: opts.durability, shipCacheBytes: opts.shipCacheBytes, clock: opts.clock,
     halfLives: () => current().requireHalfLives(),
     epoch: () => current().epoch,
+    epochStartSeq: () => current().epochStartSeq,
   }, {
     afterSeq: checkpointSeq,
     onHeader: (h, file) => {
       state.agreeHalfLives(h.halfLives, file);
+      if (h.epoch > state.epoch) state.epochStartSeq = h.epochStartSeq;
       state.epoch = Math.max(state.epoch, h.epoch);
     },
     apply: (e) => void applyWalEvent(state, e),

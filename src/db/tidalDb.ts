@@ -3,7 +3,7 @@
  * write-ahead log. A leader takes writes; a follower (role 'follower')
  * refuses them and applies segments shipped from a leader.
  */
-import { defer, firstValueFrom, from, map, type Observable, of, type SchedulerLike, Subject } from 'rxjs';
+import { defer, firstValueFrom, from, lastValueFrom, map, type Observable, of, ReplaySubject, type SchedulerLike, Subject } from 'rxjs';
 import { TidalError, WalError } from '../errors.js';
 import type { WalEvent } from '../events.js';
 import { MetricsState } from '../metrics.js';
@@ -41,6 +41,10 @@ export class TidalDb {
   private closed = false;
   /** Set when this node cannot tell what its disk holds (see installCheckpoint): every call but close() fails with it. */
   private fatal: TidalError | null = null;
+  /** Applies and checkpoint installs under way (see runToCompletion): promote() waits for them. */
+  private readonly inFlight = new Set<Promise<void>>();
+  /** The tail of the checkpoint queue (see writeCheckpoint). */
+  private checkpointQueue: Promise<void> = Promise.resolve();
   private role: 'leader' | 'follower';
   /** Followers still need segments after this seqno (a replication slot); Infinity: none known. */
   private retainAfterSeq = Infinity;
@@ -219,13 +223,32 @@ export class TidalDb {
       const where = `segment ${owned.segmentId}`;
       if (this.state.halfLives !== null) this.state.agreeHalfLives(decoded.header.halfLives, where);
       // Durable first, then applied, then acknowledged: an ack never runs ahead of the data.
-      // Every check is above: from here on the apply cannot fail half-way.
-      return this.wal.storeSealed$(owned).pipe(map(() => {
+      // Every check is above: from here on the apply cannot fail half-way, and once the store
+      // has started it runs to the apply even if the caller unsubscribes (promote() waits for it).
+      return this.runToCompletion(this.wal.storeSealed$(owned).pipe(map(() => {
         this.state.agreeHalfLives(decoded.header.halfLives, where);
+        if (decoded.header.epoch > this.state.epoch) this.state.epochStartSeq = decoded.header.epochStartSeq;
         this.state.epoch = decoded.header.epoch;
         return this.counted(applyDecodedSegment(this.state, owned, decoded));
-      }));
+      })));
     });
+  }
+
+  /**
+   * Runs `work$` to its end whatever the subscriber does, replaying its
+   * outcome: a store that landed is always applied (a stopped receiver must
+   * not leave a stored, unapplied segment under a promotion). Tracked until
+   * it settles. Synchronous work stays synchronous.
+   */
+  private runToCompletion<T>(work$: Observable<T>): Observable<T> {
+    const outcome = new ReplaySubject<T>(1);
+    work$.subscribe(outcome);
+    if (!outcome.isStopped) {
+      const settled: Promise<void> = lastValueFrom(outcome).then(() => {}, () => {});
+      this.inFlight.add(settled);
+      void settled.then(() => this.inFlight.delete(settled));
+    }
+    return outcome.asObservable();
   }
 
   /** Resolves once `seq` is applied here; rejects with `Timeout` after `timeoutMs`, or `Closed`. */
@@ -270,9 +293,13 @@ export class TidalDb {
   async promote(): Promise<number> {
     this.checkOpen();
     if (!this.isFollower()) throw new TidalError('InvalidInput', 'promote() is for followers: this database is already a leader');
-    const before = { halfLives: this.state.halfLives, epoch: this.state.epoch };
+    // An apply or install in flight (its receiver was stopped for the promotion) lands first, in the old epoch.
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+    this.checkOpen();
+    const before = { halfLives: this.state.halfLives, epoch: this.state.epoch, epochStartSeq: this.state.epochStartSeq };
     this.state.halfLives ??= defaultHalfLives();
     this.state.epoch += 1;
+    this.state.epochStartSeq = this.state.appliedSeq + 1;
     this.role = 'leader';
     try {
       await this.writeCheckpoint();
@@ -280,6 +307,7 @@ export class TidalDb {
       // Not durable: still the follower it was (a reopen finds no new epoch unless the checkpoint landed after all).
       this.state.halfLives = before.halfLives;
       this.state.epoch = before.epoch;
+      this.state.epochStartSeq = before.epochStartSeq;
       this.role = 'follower';
       throw err;
     }
@@ -318,7 +346,11 @@ export class TidalDb {
     const owned = bytes.slice();
     const restored = verifyShippedCheckpoint(owned, this.state, this.opts.shardId);
     if (!restored) return false;
-    if (!(await storeShippedCheckpoint(this.store, restored.appliedSeq, owned))) {
+    const stored = storeShippedCheckpoint(this.store, restored.appliedSeq, owned);
+    const settled = stored.then(() => {}, () => {});
+    this.inFlight.add(settled);
+    void settled.then(() => this.inFlight.delete(settled));
+    if (!(await stored)) {
       // Storing failed and so did removing it: whether it landed only a reopen can tell. Fail closed until then.
       this.fatal = new TidalError('Failed', `installing the checkpoint at seqno ${restored.appliedSeq} failed and it may or may not be on disk: reopen the database to recover its durable state`);
       throw this.fatal;
@@ -390,7 +422,18 @@ export class TidalDb {
     return from(Promise.all(groups).then(() => seq, (err: unknown) => { throw failed(err); }));
   }
 
-  private async writeCheckpoint(): Promise<number> {
+  /**
+   * Checkpoints run one at a time, in call order: two at one seqno (a
+   * periodic one and promote()'s) must land in the order they were taken,
+   * or the older epoch's could be the one a restart finds.
+   */
+  private writeCheckpoint(): Promise<number> {
+    const run = this.checkpointQueue.then(() => this.writeCheckpointNow());
+    this.checkpointQueue = run.then(() => {}, () => {});
+    return run;
+  }
+
+  private async writeCheckpointNow(): Promise<number> {
     // Capture the state now (every event up to seq is in the WAL once flushed), then make the WAL
     // durable up to seq: a checkpoint must never be ahead of the log it stands for.
     this.wal.flushPending();

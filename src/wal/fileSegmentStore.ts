@@ -108,6 +108,33 @@ export class FileSegmentStore implements SegmentStore {
 
   async close(): Promise<void> {}
 
+  /**
+   * Makes every segment and checkpoint file durable, then the directory.
+   * After a crash the page cache may hold a footer or a batch that never
+   * reached the disk: open reads them back and builds on them, so it syncs
+   * them first (bounded: the WAL file count is bounded, see wal-format.md).
+   */
+  async syncAll(): Promise<void> {
+    if (!this.fsyncEnabled) return;
+    const names = await io(`listing ${this.dir}`, () => fs.promises.readdir(this.dir));
+    const ours = names.filter((n) => {
+      const seg = parseSegmentFileName(n);
+      const ckpt = parseCheckpointFileName(n);
+      return (seg !== null && seg.shardId === this.shardId) || (ckpt !== null && ckpt.shardId === this.shardId);
+    });
+    for (const name of ours) {
+      await io(`fsync of ${this.file(name)}`, async () => {
+        const handle = await fs.promises.open(this.file(name), 'r+');
+        try {
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+      });
+    }
+    await this.syncDir();
+  }
+
   /** Write to a temp name, fsync, rename over the final name, fsync the directory. */
   private async writeAtomically(name: string, bytes: Uint8Array): Promise<void> {
     const final = this.file(name);

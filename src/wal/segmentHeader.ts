@@ -10,8 +10,8 @@
  *       16    8 segment id, u64 LE
  *       24    8 first seqno, u64 LE
  *       32    8 created at, ms since epoch, f64 LE
- *       40    M meta: msgpack { r: region id, h: { d: default half-life ms, t: { type: ms } }, e: epoch }
- *              (`e` absent reads as epoch 0)
+ *       40    M meta: msgpack { r: region id, h: { d: default half-life ms, t: { type: ms } }, e: epoch, b: epoch's first seqno }
+ *              (`e` absent reads as epoch 0, `b` absent as 0: not recorded)
  *
  * See docs/wal-format.md.
  */
@@ -40,10 +40,16 @@ export interface SegmentHeader {
   readonly halfLives: HalfLives;
   /** Leadership epoch of the leader that wrote it (see promote()); older epochs are fenced off. */
   readonly epoch: number;
+  /**
+   * The first seqno of its epoch (the promotion point + 1; 1 for epoch 0):
+   * a follower holding an older epoch's event at or past it has diverged.
+   * 0 when not recorded (segments written before it was).
+   */
+  readonly epochStartSeq: number;
 }
 
 export function encodeSegmentHeader(h: SegmentHeader): Uint8Array {
-  const meta = metaPackr.pack({ r: h.regionId, h: { d: h.halfLives.defaultMs, t: Object.fromEntries(h.halfLives.byType) }, e: h.epoch });
+  const meta = metaPackr.pack({ r: h.regionId, h: { d: h.halfLives.defaultMs, t: Object.fromEntries(h.halfLives.byType) }, e: h.epoch, b: h.epochStartSeq });
   const out = new Uint8Array(SEGMENT_HEADER_FIXED_BYTES + meta.length);
   const v = new DataView(out.buffer);
   writeMagic(out, 0, SEGMENT_MAGIC);
@@ -88,13 +94,14 @@ export function decodeSegmentHeader(bytes: Uint8Array, where: string): { header:
       regionId: meta.regionId,
       halfLives: meta.halfLives,
       epoch: meta.epoch,
+      epochStartSeq: meta.epochStartSeq,
     },
     length: SEGMENT_HEADER_FIXED_BYTES + metaLen,
   };
 }
 
 /** The meta block's content, every field checked: region, half-lives, epoch. */
-function decodeMeta(raw: unknown, fail: (problem: string) => Error): { regionId: string; halfLives: HalfLives; epoch: number } {
+function decodeMeta(raw: unknown, fail: (problem: string) => Error): { regionId: string; halfLives: HalfLives; epoch: number; epochStartSeq: number } {
   if (!(raw instanceof Map)) throw fail('not a map');
   const regionId: unknown = raw.get('r');
   const regionProblem = nameProblem('region id', regionId, MAX_REGION_BYTES);
@@ -104,7 +111,10 @@ function decodeMeta(raw: unknown, fail: (problem: string) => Error): { regionId:
   const halfLives = halfLivesFromEntries((h.get('t') as Map<unknown, unknown>).entries(), fail, h.get('d'));
   const epoch: unknown = raw.get('e') ?? 0;
   if (!Number.isSafeInteger(epoch) || (epoch as number) < 0) throw fail(`epoch (e) must be a non-negative integer, got ${describe(epoch)}`);
-  return { regionId: regionId as string, halfLives, epoch: (epoch as number) + 0 }; // + 0: -0 reads as 0
+  const epochStartSeq: unknown = raw.get('b') ?? 0;
+  if (!Number.isSafeInteger(epochStartSeq) || (epochStartSeq as number) < 0) throw fail(`epoch start (b) must be a non-negative integer, got ${describe(epochStartSeq)}`);
+  // + 0: -0 reads as 0
+  return { regionId: regionId as string, halfLives, epoch: (epoch as number) + 0, epochStartSeq: (epochStartSeq as number) + 0 };
 }
 
 /**

@@ -29,6 +29,13 @@ export interface SegmentStore {
   /** Writes a checkpoint atomically: temp file, fsync, rename, fsync dir. */
   writeCheckpoint(seq: number, bytes: Uint8Array): Promise<void>;
   removeCheckpoint(seq: number): Promise<void>;
+  /**
+   * Makes every file present durable. Open calls it before reading the log:
+   * after a crash, what the page cache holds may not be on disk, and the
+   * database must not build on bytes a power loss would take back.
+   * Optional: a store without it (memory) has nothing to sync.
+   */
+  syncAll?(): Promise<void>;
   close(): Promise<void>;
 }
 
