@@ -1,0 +1,166 @@
+/**
+ * Read replicas in worker threads (issue 9): an in-memory leader in the
+ * main thread ships to 1 and to 4 in-memory replica workers
+ * (startReplicaWorker over a WorkerTransport, capacity 64, shipIntervalMs
+ * 10, feedbackIntervalMs 100), the same workload as replication.ts: 64
+ * concurrent writers write N = 500,000 signals (scaled) over 100k items;
+ * the clock runs from the first write until every worker's
+ * `waitFor(lastSeq)` resolved. Every worker must then answer retrieve as
+ * the leader does, or the benchmark throws.
+ *
+ *   Four replica workers            goal ≥ 550,000 signals/s: the Redis-native figure
+ *                                   (primary to replica, measured on this machine in issue 9)
+ *   One replica worker              informational (the in-process row's "a replica worker counts")
+ *   A replica worker's retrieve     goal p99 ≤ 100 µs: 20,000 sequential retrieve({ signal: 'view',
+ *     round trip                    limit: 10 }) round trips (scaled, after 2,000 warm-up ones) on a
+ *                                   converged worker, each timed from the call to its answer
+ *   ... while the main thread ingests   informational: the same, while this thread writes one
+ *                                   signalBatch of 100 per event-loop turn
+ *
+ * The worker script is dist/streams/replicaWorkerMain.js: the default, as
+ * `npm run bench` builds dist/ first.
+ */
+import { TidalDb } from '../../src/index.js';
+import { asTransport, type ReplicaWorker, startLeader, startReplicaWorker, WorkerTransport } from '../../streams/index.js';
+import { repeats, scaled } from './benchConfig.js';
+import { replicaWorkersHandoff } from './replicaWorkersHandoff.js';
+import { type BenchResult, median, medianRun, summarize } from './stats.js';
+import { itemIds, rng, runWriters, secondsSince, WRITERS, yieldToEventLoop } from './workload.js';
+
+const WAIT_TIMEOUT_MS = 120_000;
+const SHIP_INTERVAL_MS = 10;
+const FEEDBACK_INTERVAL_MS = 100;
+const CHANNEL_CAPACITY = 64;
+/** The Redis-native convergence rate on this machine (issue 9: primary plus replica, redis-benchmark -P 1000). */
+const REDIS_NATIVE_PER_SEC = 550_000;
+const ROUND_TRIP_GOAL_US = 100;
+/** Signals written per event-loop turn while round trips are measured under ingest. */
+const INGEST_BATCH = 100;
+
+interface ConvergenceRun {
+  readonly signalsPerSec: number;
+  readonly writeSeconds: number;
+  readonly totalSeconds: number;
+  readonly roundTripUs: { readonly p50: number; readonly p99: number; readonly max: number } | null;
+  readonly busyRoundTripUs: { readonly p50: number; readonly p99: number; readonly ingestPerSec: number } | null;
+}
+
+export async function replicaWorkers(): Promise<BenchResult[]> {
+  const n = scaled(500_000, 1000);
+  const items = scaled(100_000, 100);
+  const calls = scaled(20_000, 2000);
+  const results: BenchResult[] = [];
+  for (const workerCount of [4, 1]) {
+    const runs: ConvergenceRun[] = [];
+    for (let r = 0; r < repeats(3); r++) runs.push(await convergenceRun(n, items, workerCount, workerCount === 1 ? calls : 0));
+    const run = medianRun(runs, (x) => x.signalsPerSec);
+    results.push({
+      benchmark: workerCount === 4 ? 'Four replica workers, to converged' : '  One replica worker, to converged',
+      measured: run.signalsPerSec, unit: 'signals/s', goal: workerCount === 4 ? { op: '>=', value: REDIS_NATIVE_PER_SEC } : null,
+      details: { signals: n, items, workers: workerCount, ...run, runs: runs.map((x) => x.signalsPerSec) },
+    });
+    if (workerCount === 1) results.push(...roundTripRows(runs, calls));
+  }
+  results.push(...(await replicaWorkersHandoff()));
+  return results;
+}
+
+function roundTripRows(runs: readonly ConvergenceRun[], calls: number): BenchResult[] {
+  const idle = runs.map((r) => r.roundTripUs!);
+  const busy = runs.map((r) => r.busyRoundTripUs!);
+  const run = medianRun(idle, (x) => x.p99);
+  return [
+    {
+      benchmark: 'A replica worker\'s retrieve round trip p99', measured: run.p99, unit: 'µs', goal: { op: '<=', value: ROUND_TRIP_GOAL_US },
+      details: { calls, ...run, runs: idle },
+    },
+    { benchmark: '  retrieve round trip p50', measured: run.p50, unit: 'µs', goal: null },
+    { benchmark: '  retrieve round trip p99 while the main thread ingests', measured: median(busy.map((b) => b.p99)), unit: 'µs', goal: null, details: { runs: busy } },
+    { benchmark: '  retrieve round trip p50 while the main thread ingests', measured: median(busy.map((b) => b.p50)), unit: 'µs', goal: null },
+    { benchmark: '    main-thread ingest meanwhile (signalBatch of 100 per turn)', measured: median(busy.map((b) => b.ingestPerSec)), unit: 'signals/s', goal: null },
+  ];
+}
+
+async function convergenceRun(n: number, items: number, workerCount: number, calls: number): Promise<ConvergenceRun> {
+  globalThis.gc?.();
+  const ids = itemIds(items);
+  const random = rng(23);
+  const pick = Uint32Array.from({ length: n }, () => Math.floor(random() * items));
+  const db = await TidalDb.open();
+  const workers = new WorkerTransport({ capacity: CHANNEL_CAPACITY });
+  const shipping = startLeader({ db, transport: asTransport(workers), followers: workers.followers$, shipIntervalMs: SHIP_INTERVAL_MS });
+  const replicas: ReplicaWorker[] = [];
+  const baseMs = Date.now();
+  try {
+    for (let i = 0; i < workerCount; i++) {
+      replicas.push(await startReplicaWorker({ leader: workers, peer: `w${i + 1}`, feedbackIntervalMs: FEEDBACK_INTERVAL_MS }));
+    }
+    const t0 = performance.now();
+    await runWriters(WRITERS, n, (i) => db.signal({ itemId: ids[pick[i]!]!, type: 'view', at: baseMs + i }));
+    const writeSeconds = secondsSince(t0);
+    const lastSeq = db.lastSeq;
+    await Promise.all(replicas.map((r) => r.waitFor(lastSeq, { timeoutMs: WAIT_TIMEOUT_MS })));
+    const totalSeconds = secondsSince(t0);
+    await verifyConverged(db, replicas, baseMs + n);
+    const roundTripUs = calls > 0 ? await roundTrips(replicas[0]!, calls) : null;
+    const busyRoundTripUs = calls > 0 ? await roundTripsWhileIngesting(db, replicas[0]!, ids, calls) : null;
+    return { signalsPerSec: n / totalSeconds, writeSeconds, totalSeconds, roundTripUs, busyRoundTripUs };
+  } finally {
+    await Promise.all(replicas.map((r) => r.stop()));
+    await shipping.stop();
+    workers.close();
+    await db.close();
+  }
+}
+
+/** Sequential round trips, after 10% warm-up ones: p50, p99 and max in µs. */
+async function roundTrips(replica: ReplicaWorker, calls: number): Promise<{ p50: number; p99: number; max: number }> {
+  const warmup = Math.ceil(calls / 10);
+  const samplesMs: number[] = [];
+  for (let i = 0; i < warmup + calls; i++) {
+    const t = performance.now();
+    await replica.retrieve({ signal: 'view', limit: 10 });
+    if (i >= warmup) samplesMs.push(performance.now() - t);
+  }
+  const s = summarize(samplesMs);
+  return { p50: s.p50Ms * 1000, p99: s.p99Ms * 1000, max: s.maxMs * 1000 };
+}
+
+/**
+ * The same, while this thread ingests: one `signalBatch` of 100 signals per
+ * event-loop turn (as a server taking writes off its sockets would), so an
+ * answer waits at most one turn of ingest to be read here. Resolves with
+ * the ingest rate kept up meanwhile.
+ */
+async function roundTripsWhileIngesting(
+  db: TidalDb, replica: ReplicaWorker, ids: readonly string[], calls: number,
+): Promise<{ p50: number; p99: number; ingestPerSec: number }> {
+  let writing = true;
+  let written = 0;
+  const baseMs = Date.now();
+  const ingest = async (): Promise<void> => {
+    while (writing) {
+      const batch = Array.from({ length: INGEST_BATCH }, (_, i) => ({ itemId: ids[(written + i) % ids.length]!, type: 'view', at: baseMs }));
+      await db.signalBatch(batch);
+      written += INGEST_BATCH;
+      await yieldToEventLoop();
+    }
+  };
+  const t0 = performance.now();
+  const ingesting = ingest();
+  try {
+    const { p50, p99 } = await roundTrips(replica, calls);
+    return { p50, p99, ingestPerSec: written / secondsSince(t0) };
+  } finally {
+    writing = false;
+    await ingesting;
+  }
+}
+
+async function verifyConverged(leader: TidalDb, replicas: readonly ReplicaWorker[], atMs: number): Promise<void> {
+  const expected = JSON.stringify(leader.retrieve({ signal: 'view', limit: 100, at: atMs }));
+  for (const r of replicas) {
+    const actual = JSON.stringify(await r.retrieve({ signal: 'view', limit: 100, at: atMs }));
+    if (actual !== expected) throw new Error(`replica workers: ${r.peer} retrieve differs from the leader's:\n  leader  ${expected.slice(0, 300)}\n  replica ${actual.slice(0, 300)}`);
+  }
+}
