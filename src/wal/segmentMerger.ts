@@ -21,7 +21,7 @@
  * which is durable: the log stops, as for a failed fsync of a seal.
  */
 import { WalError } from '../errors.js';
-import { mergeSegments } from './mergeSegments.js';
+import { type MergedSegment, mergeSegments } from './mergeSegments.js';
 import { type MergePolicy, planMerge } from './planMerge.js';
 import type { SealedSegmentIndex } from './sealedSegmentIndex.js';
 import type { SegmentStore } from './segmentStore.js';
@@ -130,7 +130,7 @@ export class SegmentMerger {
     try {
       await this.deps.store.writeSegment(last.segmentId, merged.bytes);
     } catch (err) {
-      return this.afterFailedWrite(last, err);
+      return this.afterFailedWrite(inputs, merged, err);
     }
     this.stats.bytesWritten += merged.bytes.length;
     // Not replaced: a covering segment dropped the run meanwhile, and its files (this one too) are strays already.
@@ -144,11 +144,15 @@ export class SegmentMerger {
   /**
    * After writeSegment failed: if the last input's file still holds the
    * input, the rename never happened and the merge is only abandoned.
-   * Otherwise the directory holds the merge, perhaps not durably: stop.
+   * Otherwise the directory holds the merge, perhaps not durably: stop (the
+   * index then lists the merge if that is what the file holds now, so reads
+   * until the reopen match the file).
    */
-  private async afterFailedWrite(last: SealedSegmentInfo, err: unknown): Promise<boolean> {
+  private async afterFailedWrite(inputs: readonly SealedSegmentInfo[], merged: MergedSegment, err: unknown): Promise<boolean> {
+    const last = inputs[inputs.length - 1]!;
     const now = await this.deps.store.readSegment(last.segmentId).catch(() => null);
     if (now !== null && last.checksum.matches(now)) return this.abandon(err);
+    if (now !== null && merged.info.checksum.matches(now)) this.deps.index.replaceRun(inputs, merged.info, merged.bytes);
     this.deps.fail(new WalError('Io', `merging sealed segments into segment ${last.segmentId} failed after its file may have been replaced: ${(err as Error).message}`, { cause: err }));
     return false;
   }
