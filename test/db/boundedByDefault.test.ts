@@ -67,4 +67,21 @@ describe('with no retention options the log stays bounded while followers keep u
     expect(held).toBeLessThanOrEqual(20_000);
     expect(db.wal.sealedSegments.length).toBeGreaterThan(0);
   });
+
+  it('a writer that never checkpoints: a checkpoint runs by itself once half the cap is sealed, so the sealed bytes stay under the cap', async () => {
+    const cap = 256 * 1024;
+    const db = await TidalDb.open({ wal: { maxRetainedBytes: cap, maxSegmentBytes: 16 * 1024 } });
+    let maxHeld = 0;
+    for (let round = 0; round < 60; round++) {
+      await db.signalBatch(Array.from({ length: 1000 }, (_, i) => ({ itemId: `i${i % 200}`, type: 'view' })));
+      await db.wal.seal();
+      await new Promise((resolve) => setImmediate(resolve)); // let a triggered checkpoint run
+      maxHeld = Math.max(maxHeld, db.wal.sealedSegments.reduce((n, s) => n + s.byteLength, 0));
+    }
+    const snapshot = db.metrics.snapshot();
+    expect(snapshot.gauges['checkpoints.byBytes']).toBeGreaterThan(0);
+    expect(snapshot.gauges['checkpoints.failures']).toBe(0);
+    expect(maxHeld).toBeLessThanOrEqual(cap);
+    await db.close();
+  });
 });
