@@ -23,7 +23,7 @@ export interface Cluster {
 
 /** Over TCP on loopback: the leader listens on a free port and each follower connects with its own transport. */
 export interface TcpClusterOptions {
-  /** Default 'harness-token'. */
+  /** Default 'harness-token-0123' (a token is at least 16 bytes). */
   token?: string;
   /** Default 250 ms: a dead peer is found within a second, and a loaded machine does not trip it. */
   heartbeatMs?: number;
@@ -64,7 +64,7 @@ export async function startCluster(opts: {
 }
 
 async function tcpTransports(leader: TidalDb, followers: TidalDb[], peers: string[], tcp: TcpClusterOptions) {
-  const token = tcp.token ?? 'harness-token';
+  const token = tcp.token ?? 'harness-token-0123';
   const heartbeatMs = tcp.heartbeatMs ?? 250;
   const listener = await TcpTransport.listen({ port: 0, token, db: leader, heartbeatMs });
   const links = await Promise.all(followers.map((db, i) => TcpTransport.connect({ port: listener.port, peer: peers[i]!, token, db, heartbeatMs })));

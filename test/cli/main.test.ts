@@ -92,14 +92,14 @@ describe('the tidaldb executable', () => {
     const leader = await TidalDb.open({ halfLifeMs: { view: 3_600_000 } });
     cleanups.push(() => leader.close());
     for (let i = 0; i < 30; i++) await leader.signal({ itemId: `s${i % 4}`, type: 'view' });
-    const listener = await TcpTransport.listen({ port: 0, token: 'spawn-token', db: leader });
+    const listener = await TcpTransport.listen({ port: 0, token: 'spawn-token-0123456', db: leader });
     cleanups.push(() => listener.close());
     const shipping = startLeader({ db: leader, transport: listener, followers: ['spawned'], shipIntervalMs: 50 });
     cleanups.push(() => shipping.stop());
 
     const child = spawn(process.execPath, [
       main, 'follower', '--dir', tempDir('cli'), '--connect', `127.0.0.1:${listener.port}`, '--peer', 'spawned', '--status-interval', '100',
-    ], { env: { ...process.env, TIDALDB_TOKEN: 'spawn-token' } });
+    ], { env: { ...process.env, TIDALDB_TOKEN: 'spawn-token-0123456' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -114,7 +114,7 @@ describe('the tidaldb executable', () => {
   });
 
   it('follower: a refused connection exits 1 with one line', async () => {
-    const run = await tidaldb(['follower', '--dir', tempDir('cli'), '--connect', '127.0.0.1:1', '--token', 't']);
+    const run = await tidaldb(['follower', '--dir', tempDir('cli'), '--connect', '127.0.0.1:1', '--token', 'a-token-of-16-bytes-or-more']);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^error: follower: cannot connect to 127\.0\.0\.1:1: [^\n]*\n$/);
   });

@@ -58,7 +58,7 @@ function checkUse(m: TcpMessage): void {
   if (m.t === 'segment') outcomeOf('segmentPayload', () => segmentPayload(m));
   if (m.t === 'checkpoint') outcomeOf('checkpointPayload', () => checkpointPayload(m));
   if (m.t === 'hello') {
-    const refusal = outcomeOf('helloRefusal', () => helloRefusal(m, { token: 'a shared secret', shardId: 0 }));
+    const refusal = outcomeOf('helloRefusal', () => helloRefusal(m, { shardId: 0 }));
     expect(refusal.ok, 'helloRefusal threw instead of returning its refusal').toBe(true);
   }
   if (m.t === 'welcome') {

@@ -7,7 +7,7 @@
  */
 import { TidalDb } from '../../src/index.js';
 import { checkpointShipment } from '../../streams/shipment.js';
-import { helloFor, welcomeFor } from '../../streams/transports/handshake.js';
+import { challengeFor, helloFor, welcomeFor } from '../../streams/transports/handshake.js';
 import { shipmentMessage, type TcpMessage } from '../../streams/transports/tcpMessages.js';
 import type { RealLog } from './realLog.js';
 import { T0_MS } from './realLog.js';
@@ -16,8 +16,10 @@ export async function realMessages(log: RealLog): Promise<TcpMessage[]> {
   const db = await TidalDb.open({ role: 'follower' });
   try {
     return [
-      helloFor(db, 'replica-1', 'a shared secret'),
-      welcomeFor(db),
+      helloFor(db, 'replica-1', new Uint8Array(32).fill(7)),
+      challengeFor(new Uint8Array(32).fill(9)),
+      { t: 'proof', proof: new Uint8Array(32).fill(1) },
+      welcomeFor(db, new Uint8Array(32).fill(2)),
       { t: 'refuse', reason: 'bad token' },
       shipmentMessage(log.segments[1]!),
       shipmentMessage(checkpointShipment(0, log.checkpoint.seq, log.checkpoint.bytes)),

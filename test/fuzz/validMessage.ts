@@ -15,11 +15,18 @@ const text = (minBytes: number, maxBytes: number): Check => (v) =>
   isWellFormedString(v) && Buffer.byteLength(v) >= minBytes && Buffer.byteLength(v) <= maxBytes;
 const oneOf = (...values: string[]): Check => (v) => typeof v === 'string' && values.includes(v);
 
+const exactly = (n: number): Check => (v) => v instanceof Uint8Array && v.length === n;
+const optional = (check: Check): Check => (v) => v === undefined || check(v);
+
+/** Protocol v2 (docs/tcp-protocol.md): nonces and proofs are 32 bytes; no token ever crosses the wire. */
 const FIELDS: Record<string, Record<string, Check>> = {
-  hello: { v: count, peer: text(1, 255), token: text(1, 4096), shardId: count, epoch: count, appliedSeq: count },
-  welcome: { v: count, epoch: count },
+  hello: { v: count, peer: text(1, 255), shardId: count, epoch: count, appliedSeq: count, nonce: exactly(32) },
+  challenge: { v: count, nonce: exactly(32) },
+  proof: { proof: exactly(32) },
+  welcome: { v: count, epoch: count, proof: exactly(32) },
+  otherVersion: { of: oneOf('hello', 'challenge', 'welcome'), v: count },
   // "cut to 1024 chars", and still well-formed
-  refuse: { reason: (v) => isWellFormedString(v) && v.length <= 1024 },
+  refuse: { reason: (v) => isWellFormedString(v) && v.length <= 1024, code: optional((v) => typeof v === 'string') },
   segment: { shardId: count, segmentId: count, firstSeq: count, lastSeq: count, sealedAtMs: finite, bytes, checksum: bytes },
   checkpoint: { shardId: count, seq: count, bytes, checksum: bytes },
   feedback: { kind: oneOf('ack', 'resend'), appliedSeq: count, receivedSeq: count, atMs: finite },
