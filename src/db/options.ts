@@ -57,6 +57,13 @@ export interface WalOptions {
   maxRetainedBytes?: number;
   /** Bytes of recently sealed segments kept in memory for shipping (file-backed only). Default 64 MiB. */
   shipCacheBytes?: number;
+  /**
+   * Checkpoint (and so run retention) by itself once this many sealed bytes
+   * are not covered by a checkpoint. Default half of `maxRetainedBytes`, so
+   * the sealed bytes stay under the cap however fast the writer; Infinity
+   * turns it off (checkpoints only when asked, or on the pipelines' timer).
+   */
+  checkpointAfterBytes?: number;
 }
 
 /** Options after defaults and validation. */
@@ -72,6 +79,7 @@ export interface ResolvedOptions {
   readonly retainSegments: number;
   readonly maxRetainedBytes: number;
   readonly shipCacheBytes: number;
+  readonly checkpointAfterBytes: number;
   readonly clock: () => number;
   /** How far ahead of the clock a signal's `at` may be, ms. */
   readonly maxFutureMs: number;
@@ -80,7 +88,7 @@ export interface ResolvedOptions {
 }
 
 const TOP_KEYS = new Set(['dir', 'shardId', 'regionId', 'role', 'halfLifeMs', 'wal', 'clock', 'store', 'maxFutureMs']);
-const WAL_KEYS = new Set(['maxSegmentBytes', 'sync', 'retainSegments', 'maxRetainedBytes', 'shipCacheBytes']);
+const WAL_KEYS = new Set(['maxSegmentBytes', 'sync', 'retainSegments', 'maxRetainedBytes', 'shipCacheBytes', 'checkpointAfterBytes']);
 
 export function resolveOptions(opts: TidalDbOptions = {}): ResolvedOptions {
   if (typeof opts !== 'object' || opts === null) throw invalid(`options must be an object, got ${String(opts)}`);
@@ -104,6 +112,7 @@ export function resolveOptions(opts: TidalDbOptions = {}): ResolvedOptions {
   }
   if (store !== null && dir !== null) throw invalid('give dir or store, not both');
   const onDisk = dir !== null || store?.kind === 'file';
+  const maxRetainedBytes = retainedBytesOption(wal.maxRetainedBytes, onDisk);
   return {
     dir,
     shardId: integer('shardId', opts.shardId ?? 0, 0, 0xffff_ffff),
@@ -113,8 +122,10 @@ export function resolveOptions(opts: TidalDbOptions = {}): ResolvedOptions {
     maxSegmentBytes: integer('wal.maxSegmentBytes', wal.maxSegmentBytes ?? DEFAULT_MAX_SEGMENT_BYTES, MIN_SEGMENT_BYTES, 2 ** 31),
     durability: onDisk ? sync : 'memory',
     retainSegments: wal.retainSegments === undefined ? 0 : integer('wal.retainSegments', wal.retainSegments, 0, 2 ** 31),
-    maxRetainedBytes: retainedBytesOption(wal.maxRetainedBytes, onDisk),
+    maxRetainedBytes,
     shipCacheBytes: integer('wal.shipCacheBytes', wal.shipCacheBytes ?? DEFAULT_SHIP_CACHE_BYTES, 0, 2 ** 40),
+    checkpointAfterBytes: wal.checkpointAfterBytes === undefined ? maxRetainedBytes / 2
+      : wal.checkpointAfterBytes === Infinity ? Infinity : integer('wal.checkpointAfterBytes', wal.checkpointAfterBytes, 1, 2 ** 50),
     clock: opts.clock ?? Date.now,
     maxFutureMs: integer('maxFutureMs', opts.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS, 0, MAX_ABS_AT_MS),
     store,

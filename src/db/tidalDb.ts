@@ -90,10 +90,10 @@ export class TidalDb {
     this.bytesWatch = this.wal.sealed$.subscribe(() => this.checkpointIfBytesDue());
   }
 
-  /** A checkpoint (and so retention) once the bytes no checkpoint covers pass half the cap; one at a time. */
+  /** A checkpoint (and so retention) once the bytes no checkpoint covers pass `wal.checkpointAfterBytes` (half the cap); one at a time. */
   private checkpointIfBytesDue(): void {
     if (this.bytesCheckpointRunning || this.closed || this.fatal || this.wal.failed || this.state.halfLives === null) return;
-    if (!(this.wal.bytesSinceRetention > this.opts.maxRetainedBytes / 2)) return;
+    if (!(this.wal.bytesSinceRetention > this.opts.checkpointAfterBytes)) return;
     this.bytesCheckpointRunning = true;
     this.counts.checkpointsByBytes++;
     void this.writeCheckpoint().catch(() => this.counts.checkpointFailures++).finally(() => (this.bytesCheckpointRunning = false));

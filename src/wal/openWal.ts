@@ -17,8 +17,8 @@ import { Checksum, createHasher } from '../checksum.js';
 import { WalError } from '../errors.js';
 import type { WalEvent } from '../events.js';
 import { decodeSegment, type DecodedSegment, hasIntactBatchFrom } from './decodeSegment.js';
-import { encodeSegmentFooter } from './segmentFooter.js';
-import { decodeSegmentHeader, headerMetaKey, type SegmentHeader } from './segmentHeader.js';
+import { encodeSegmentFooter, FOOTER_BYTES, FOOTER_MAGIC } from './segmentFooter.js';
+import { decodeSegmentHeader, hasMagic, headerMetaKey, type SegmentHeader } from './segmentHeader.js';
 import { segmentFileName, type SegmentStore } from './segmentStore.js';
 import { type ActiveState, Wal, type WalConfig } from './wal.js';
 import type { SealedSegmentInfo } from './walSegmentPayload.js';
@@ -48,7 +48,7 @@ export interface OpenWalHooks {
 }
 
 export async function openWal(store: SegmentStore, config: WalConfig, hooks: OpenWalHooks): Promise<{ wal: Wal; recovery: WalRecovery }> {
-  const { ids, tornTail: lostSealTail } = await dropEmptyAfterUnsealed(store, config.shardId, await store.listSegments());
+  const { ids, tornTail: lostSealTail } = await dropAfterUnsealed(store, config.shardId, await store.listSegments());
   const sealed: SealedSegmentInfo[] = [];
   let active: ActiveState | null = null;
   let lastSeq = hooks.afterSeq;
@@ -126,26 +126,63 @@ export async function openWal(store: SegmentStore, config: WalConfig, hooks: Ope
 /**
  * A crash during a seal (power loss) can leave the sealed segment without a
  * durable footer while the next segment's file already exists. That next
- * segment then holds nothing durable: its batches are synced only after the
- * seal's fsync, and an acknowledgement waits for that sync. Trailing
- * segments with no intact batch that follow an unsealed one are therefore
- * removed (and reported), and the unsealed one is recovered as the active
- * segment. Anything else stays as it is, for the checks that follow.
+ * segment then holds nothing acknowledged under fsync, even if the kernel
+ * wrote some of its batches back: its batches are synced only after the
+ * seal's fsync, and an acknowledgement waits for that sync. So when the
+ * last segment follows one with no footer (cut at a batch boundary or inside
+ * the footer, as a lost footer write leaves it), has none itself, and
+ * continues its seqnos, it is removed (and reported), and the unsealed one is
+ * recovered as the active segment. Anything else (a footer present but
+ * damaged, data further on, a seqno gap) stays for the checks that follow,
+ * which refuse it as Corruption: only this shape is what a crash mid-seal
+ * leaves. (Under sync 'none' no write was promised durable.)
  */
-async function dropEmptyAfterUnsealed(store: SegmentStore, shardId: number, all: number[]): Promise<{ ids: number[]; tornTail: TornTail | null }> {
-  let end = all.length;
-  let tornTail: TornTail | null = null;
-  while (end >= 2) {
-    const lastFile = segmentFileName(shardId, all[end - 1]!);
-    const last = await store.readSegment(all[end - 1]!);
-    if (hasIntactBatchFrom(last, 0)) break;
-    const before = await store.readSegment(all[end - 2]!);
-    if (peekFooter(before, segmentFileName(shardId, all[end - 2]!)) !== null) break;
-    await store.removeSegment(all[end - 1]!);
-    tornTail = { file: lastFile, offset: 0, discardedBytes: last.length, reason: 'created before the previous segment\'s seal was durable; it held no intact batch' };
-    end--;
+async function dropAfterUnsealed(store: SegmentStore, shardId: number, all: number[]): Promise<{ ids: number[]; tornTail: TornTail | null }> {
+  if (all.length < 2) return { ids: all, tornTail: null };
+  const lastId = all[all.length - 1]!;
+  const last = await store.readSegment(lastId);
+  if (hasFooterMagicAtEnd(last)) return { ids: all, tornTail: null };
+  const beforeId = all[all.length - 2]!;
+  const before = await store.readSegment(beforeId);
+  const unsealedEnd = cleanUnsealedEnd(before, segmentFileName(shardId, beforeId));
+  if (unsealedEnd === null || !startsAt(last, segmentFileName(shardId, lastId), unsealedEnd + 1)) return { ids: all, tornTail: null };
+  await store.removeSegment(lastId);
+  const file = segmentFileName(shardId, lastId);
+  const reason = `created before segment ${beforeId}'s seal was durable (its footer never reached the disk): it held nothing acknowledged`;
+  return { ids: all.slice(0, -1), tornTail: { file, offset: 0, discardedBytes: last.length, reason } };
+}
+
+/**
+ * The last seqno of `bytes` when it is a segment whose footer never became
+ * durable: every batch intact, then nothing or the start of a footer.
+ * Null for anything else (damage, or a footer present).
+ */
+function cleanUnsealedEnd(bytes: Uint8Array, file: string): number | null {
+  if (hasFooterMagicAtEnd(bytes)) return null;
+  let decoded: DecodedSegment;
+  try {
+    decoded = decodeSegment(bytes, file, 'active');
+  } catch {
+    return null;
   }
-  return { ids: all.slice(0, end), tornTail };
+  const rest = bytes.subarray(decoded.validLength);
+  const footerStart = Buffer.from(FOOTER_MAGIC, 'latin1').subarray(0, Math.min(rest.length, 4));
+  if (rest.length >= FOOTER_BYTES || !Buffer.from(rest.subarray(0, footerStart.length)).equals(footerStart)) return null;
+  return decoded.lastSeq;
+}
+
+/** True when `bytes` has a readable header whose first seqno is `seq`. */
+function startsAt(bytes: Uint8Array, file: string, seq: number): boolean {
+  try {
+    return decodeSegmentHeader(bytes, file).header.firstSeq === seq;
+  } catch {
+    return false;
+  }
+}
+
+/** True when the last FOOTER_BYTES of `bytes` start with the footer magic: a footer is there, intact or not. */
+function hasFooterMagicAtEnd(bytes: Uint8Array): boolean {
+  return bytes.length >= FOOTER_BYTES && hasMagic(bytes, bytes.length - FOOTER_BYTES, FOOTER_MAGIC);
 }
 
 /** True when `bytes` has a readable header starting after seqno `next` (a gap before it, unless something covers it). */

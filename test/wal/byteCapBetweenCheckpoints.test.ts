@@ -22,7 +22,7 @@ async function writeAndSeal(db: TidalDb, segments: number, perSegment: number): 
 describe('the byte cap of retention holds between checkpoints', () => {
   for (const where of ['memory', 'file'] as const) {
     it(`seals after a checkpoint drop the covered segments past maxRetainedBytes at once (${where})`, async () => {
-      const db = await TidalDb.open({ dir: where === 'file' ? tempDir('bytecap') : undefined, wal: { maxRetainedBytes: CAP, sync: 'none' } });
+      const db = await TidalDb.open({ dir: where === 'file' ? tempDir('bytecap') : undefined, wal: { maxRetainedBytes: CAP, sync: 'none', checkpointAfterBytes: Infinity } }); // checkpoints only when asked
       db.retainFrom(0); // a follower that acked nothing: only the cap lets segments go
       await writeAndSeal(db, 60, 100);
       expect(db.wal.bytesSinceRetention).toBe(db.wal.sealedBytes);

@@ -16,6 +16,7 @@ import { TidalDb, WalError } from '../../src/index.js';
 import { decodeCheckpoint } from '../../src/db/checkpoint.js';
 import { decodeSegment } from '../../src/wal/decodeSegment.js';
 import { encodeSegmentHeader } from '../../src/wal/segmentHeader.js';
+import { FOOTER_BYTES } from '../../src/wal/segmentFooter.js';
 import { checkpointFileName, segmentFileName } from '../../src/wal/segmentStore.js';
 import type { WalOptions } from '../../src/db/options.js';
 import { snapshotOf, WORKLOAD_CLOCK_MS, WORKLOAD_HALF_LIFE_MS, writeNext } from './fixtures/workload.js';
@@ -247,6 +248,23 @@ describe('a torn tail in the active segment', () => {
       expect(db.lastSeq).toBe(10);
       expect(db.recovery.tornTail).toMatchObject({ file: segmentFileName(0, 2), offset: 0 });
       expect(names(dir, '.wal')).toEqual([segmentFileName(0, 1)]);
+      await continuesAfterRecovery(dir, db, 10);
+    });
+
+    it('a lost footer with the next segment\'s batch written back (its fsync never ran): that segment goes, the unsealed one continues', async () => {
+      const dir = tempDir();
+      let db = await open(dir);
+      await writeBatches(db, 2, 5); // segment 1: seqnos 1..10
+      await db.wal.seal();
+      await writeBatches(db, 1, 5); // segment 2: seqnos 11..15, its batch on disk
+      await db.close();
+      deleteCheckpoints(dir);
+      const first = path.join(dir, segmentFileName(0, 1));
+      fs.truncateSync(first, fs.statSync(first).size - FOOTER_BYTES); // the seal's footer never reached the disk
+      db = await open(dir);
+      expect(db.lastSeq).toBe(10);
+      expect(db.recovery.tornTail).toMatchObject({ file: segmentFileName(0, 2), offset: 0 });
+      expect(db.recovery.tornTail!.reason).toMatch(/seal was durable/);
       await continuesAfterRecovery(dir, db, 10);
     });
 
