@@ -118,14 +118,14 @@ function partition(cluster: SimCluster, random: () => number, healIn: (steps: nu
  */
 function promote(cluster: SimCluster, random: () => number, healIn: (steps: number) => void): FaultEffect {
   const newest = Math.max(...cluster.logs.keys());
-  const { promoteIdleReceiver, promoteQuiescentDisk } = cluster.workarounds;
-  const ready = (n: SimNode) => (!promoteIdleReceiver || !cluster.network.isBusy(n.id)) && (!promoteQuiescentDisk || n.disk.checkpointWritesInFlight === 0);
-  const candidates = cluster.upNodes((n) => n.role === 'follower' && !n.diverged && n.db!.epoch === newest && !cluster.logs.has(newest + 1) && ready(n));
+  // One promotion at a time: a second one started before the first resolved would take the same new epoch.
+  if ([...cluster.nodes.values()].some((n) => n.state === 'promoting' || n.abandonedEpoch !== null)) return null;
+  const candidates = cluster.upNodes((n) => n.role === 'follower' && !n.diverged && n.db!.epoch === newest && !cluster.logs.has(newest + 1));
   const best = candidates.sort((a, b) => b.db!.lastSeq - a.db!.lastSeq)[0];
   if (!best) return null;
   const split = cluster.network.partitioned ? 'already partitioned' : partition(cluster, random, healIn, best);
-  // Its periodic checkpoint may be in flight as it is promoted (receiver.stop() does not wait for it).
-  if (!promoteQuiescentDisk && random() < 0.5) void best.db!.checkpoint().catch(() => {});
+  // Its periodic checkpoint may be in flight as it is promoted (promote-checkpoint-race, fixed in 9d8e534).
+  if (random() < 0.5) void best.db!.checkpoint().catch(() => {});
   cluster.promote(best);
   return `${best.id} at ${best.db!.lastSeq} (${split})`;
 }

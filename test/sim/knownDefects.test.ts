@@ -1,10 +1,9 @@
 /**
- * Minimal repros of the src/ defects the simulation found (knownDefects.ts).
- * src/ belongs to other engineers (validation, the ledger, the decoders and
- * applySegment are being rewritten; wal.ts I/O failure handling has its own
- * owner), so each stays skipped until its fix lands (SIM_KNOWN=1 runs them):
- * then make it a plain `it`, and turn the simulation's workaround off
- * (ALL_WORKAROUNDS). Each test asserts the correct behaviour, and fails today.
+ * Minimal repros of the src/ defects the simulation found. Each asserts the
+ * correct behaviour. The fixed ones are plain regression tests; a known one
+ * (knownDefects.ts) is skipped until its fix lands, since src/ belongs to
+ * other engineers (SIM_KNOWN=1 runs it): then make it a plain `it`, and
+ * drop its workaround from knownDefects.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { FollowerDb, TidalDb, type WalSegmentPayload } from '../../src/index.js';
@@ -39,13 +38,14 @@ async function leaderSegments(counts: readonly number[]): Promise<{ leader: Tida
 /** Skipped until fixed; SIM_KNOWN=1 runs them (to see whether a fix landed). */
 const known = process.env.SIM_KNOWN === '1' ? it : it.skip;
 
-describe('known src/ defects found by the simulation (skipped until fixed)', () => {
-  // KNOWN: promote-race. The runbook's `receiver.stop(); await promote()` while the receiver is storing a
-  // segment: the store lands after the promotion (before 9e70032 its file took the id of the new leader's
-  // first segment: EEXIST, Failed). The old leader's segment is then in the new leader's log below its own
-  // first segment, and a reopen replays the old leader's events over the new leader's acknowledged ones.
-  // Seed 301 with --expose promote-race.
-  known('promote-race: a follower promoted while it stores a segment keeps its own writes across a reopen', async () => {
+describe('src/ defects found by the simulation (the known ones skipped until fixed)', () => {
+  // FIXED: promote-race. The runbook's `receiver.stop(); await promote()` while the receiver was storing a
+  // segment: the store landed after the promotion (before 9e70032 its file took the id of the new leader's
+  // first segment: EEXIST, Failed), so the old leader's segment sat in the new leader's log below its own
+  // first segment, and a reopen replayed the old leader's events over the new leader's acknowledged ones.
+  // Now an apply that has started runs to its end even if its receiver unsubscribes, and promote() waits
+  // for it: the segment lands in the old epoch, before the promotion point. Seed 269 with --expose promote-race.
+  it('promote-race: a follower promoted while it stores a segment keeps its own writes across a reopen', async () => {
     const scheduler = new SimScheduler(T0);
     const { segments: [s1, s2] } = await leaderSegments([3, 2]);
     const transport = new InProcessTransport({ capacity: 4 });
@@ -56,26 +56,28 @@ describe('known src/ defects found by the simulation (skipped until fixed)', () 
     await scheduler.runUntil(T0 + 50);
     expect(replica.lastSeq).toBe(3);
     await transport.sendSegment('f1', s2!); // taken at once; its file write takes 5 virtual ms
-    receiver.stop();
+    void receiver.stop();
     const promoted = replica.promote();
     await scheduler.runUntil(T0 + 100);
     expect(await promoted).toBe(1);
+    expect(replica.lastSeq).toBe(5); // the segment in flight landed first, in the old epoch
     const write = replica.signal({ itemId: 'new', type: 'view', at: scheduler.now() });
     replica.wal.flushPending();
     await scheduler.runUntil(T0 + 200);
-    await expect(write).resolves.toBe(4);
-    // Its log on disk is its own history: the old leader's segment, stored after the promotion, is not in it.
+    await expect(write).resolves.toBe(6);
+    // Its log on disk is its own history: the reopen reads exactly what the live node served.
     const reopened = await openDriven(scheduler, () => TidalDb.open({ store: disk.afterRestart(), halfLifeMs: HALF_LIFE_MS, clock: () => scheduler.now() }));
     expect(reopened.epoch).toBe(1);
-    expect(reopened.readDecayScore('new', 'view', T0)).toBeCloseTo(1, 3);
-    expect(reopened.readDecayScore('old-0', 'view', T0)).toBe(1); // seqno 1 only, not the old leader's seqno 4
+    expect(reopened.lastSeq).toBe(6);
+    for (const id of ['new', 'old-0', 'old-1', 'old-2']) expect(reopened.readDecayScore(id, 'view', T0 + 200)).toBe(replica.readDecayScore(id, 'view', T0 + 200));
   });
 
-  // KNOWN: promote-checkpoint-race. promote() while a checkpoint of the follower is being written (the
+  // FIXED: promote-checkpoint-race. promote() while a checkpoint of the follower was being written (the
   // receiver's periodic one, which receiver.stop() does not wait for): both are checkpoints at the same seqno,
-  // and the old-epoch one can land last. A restart before the new leader's first segment is durable brings it
-  // back in the old epoch, a second leader of it. Seed 105 with --expose promote-checkpoint-race.
-  known('promote-checkpoint-race: a checkpoint in flight at promote() cannot take the promotion back', async () => {
+  // and the old-epoch one could land last. A restart before the new leader's first segment was durable brought
+  // it back in the old epoch, a second leader of it. Checkpoints now run one at a time, in call order.
+  // Seed 11 with --expose promote-checkpoint-race.
+  it('promote-checkpoint-race: a checkpoint in flight at promote() cannot take the promotion back', async () => {
     const scheduler = new SimScheduler(T0);
     // fsync latencies in the order the disk asks: the segment's store, the periodic checkpoint (slow), the promotion's (fast).
     const latencies = [0.5, 0.99, 0];
@@ -96,11 +98,11 @@ describe('known src/ defects found by the simulation (skipped until fixed)', () 
     expect(restarted.epoch).toBe(1);
   });
 
-  // KNOWN: epoch-splice. checkEpoch refuses a newer epoch's segment only when it overlaps the follower's
-  // mark; segments do not record where their epoch began, so a follower holding the old leader's events past
-  // the promotion point takes the new leader's next segment and serves a history no leader wrote (G1).
-  // Seed 95 with --expose epoch-splice.
-  known('epoch-splice: a follower holding the old leader\'s events past the promotion point refuses the new epoch', async () => {
+  // FIXED: epoch-splice. checkEpoch refused a newer epoch's segment only when it overlapped the follower's
+  // mark; segments did not record where their epoch began, so a follower holding the old leader's events past
+  // the promotion point took the new leader's next segment and served a history no leader wrote (G1). Segment
+  // headers (meta key b) and checkpoints now record the epoch's first seqno. Seed 9 with --expose epoch-splice.
+  it('epoch-splice: a follower holding the old leader\'s events past the promotion point refuses the new epoch', async () => {
     const { leader, segments: [s1] } = await leaderSegments([5]);
     const promoted = await FollowerDb.open({ clock: () => T0 });
     const other = await FollowerDb.open({ clock: () => T0 });
@@ -140,10 +142,11 @@ describe('known src/ defects found by the simulation (skipped until fixed)', () 
     expect(reopened.lastSeq).toBeGreaterThanOrEqual(Math.max(...acked));
   });
 
-  // KNOWN: unsynced-after-restart. After a process crash mid-seal, the restarted process reads the footer
-  // from the page cache and builds on it without an fsync; a power loss before writeback leaves a non-last
-  // segment without its footer and the log cannot be opened. Seed 2599 with --expose unsynced-after-restart.
-  known('unsynced-after-restart: a power loss after a restart keeps every acknowledged write', async () => {
+  // FIXED: unsynced-after-restart. After a process crash mid-seal, the restarted process read the footer
+  // from the page cache and built on it without an fsync; a power loss before writeback left a non-last
+  // segment without its footer and the log could not be opened. Open now syncs every file first
+  // (SegmentStore.syncAll, 9d8e534; SimDisk has it too). Seed 2599 of an earlier configuration.
+  it('unsynced-after-restart: a power loss after a restart keeps every acknowledged write', async () => {
     const scheduler = new SimScheduler(T0);
     const first = simDisk(scheduler);
     const open = (disk: SimDisk) => openDriven(scheduler, () => TidalDb.open({ store: disk, halfLifeMs: HALF_LIFE_MS, clock: () => scheduler.now() }));
@@ -163,8 +166,54 @@ describe('known src/ defects found by the simulation (skipped until fixed)', () 
     expect(afterPowerLoss.lastSeq).toBeGreaterThanOrEqual(acked);
   });
 
-  // The seeds, with only that defect's workaround off.
-  for (const [defect, seed] of [['promote-race', 301], ['promote-checkpoint-race', 105], ['epoch-splice', 95], ['unsynced-after-restart', 2599]] as const) {
+  // KNOWN: unsealed-writeback. A power loss mid-seal loses the footer (its fsync had not completed) while the
+  // kernel had written back a batch of the next segment, which the WAL opened at once. Nothing in it was
+  // acknowledged (its fsync waits for the seal's), but recovery only drops a trailing segment after an unsealed
+  // one if it holds no intact batch: open refuses the log. Seed 307 with --expose unsealed-writeback.
+  known('unsealed-writeback: a power loss mid-seal keeps every acknowledged write reachable', async () => {
+    const scheduler = new SimScheduler(T0);
+    let draw: () => number = () => 0;
+    const first = simDisk(scheduler, () => draw());
+    const open = (disk: SimDisk) => openDriven(scheduler, () => TidalDb.open({ store: disk, halfLifeMs: HALF_LIFE_MS, clock: () => scheduler.now() }));
+    const db = await open(first);
+    const acked = db.signal({ itemId: 'a', type: 'view', at: T0 });
+    db.wal.flushPending();
+    await scheduler.runUntil(T0 + 50);
+    expect(await acked).toBe(1);
+    void db.wal.seal().catch(() => {}); // the footer is appended; its fsync takes 5 ms
+    void db.signal({ itemId: 'b', type: 'view', at: T0 }).catch(() => {}); // segment 2, batch appended, never synced
+    db.wal.flushPending();
+    // The power goes: segment 1 loses its unsynced footer, segment 2's entry and batch made it to the platter.
+    const draws = [0.1, 0.1, 0.4];
+    draw = () => draws.shift() ?? 0;
+    const reopened = await open(first.afterPowerLoss());
+    expect(reopened.lastSeq).toBeGreaterThanOrEqual(1);
+  });
+
+  // KNOWN: epoch-skip-splice. Segments record where their own epoch began, and a follower holding older-epoch
+  // events at or past that point refuses them; one that missed an epoch in between still splices: it holds
+  // epoch 0's events past where epoch 1 forked, and epoch 2 (forked from epoch 1 later) begins right after its
+  // mark. Seed 731 with --expose epoch-skip-splice.
+  known('epoch-skip-splice: a follower that missed an epoch refuses a later one it has diverged from', async () => {
+    const write = (db: TidalDb, itemId: string, n: number) => {
+      for (let i = 0; i < n; i++) void db.signal({ itemId, type: 'view', at: T0 });
+    };
+    const { leader, segments: [s1] } = await leaderSegments([5]);
+    const [first, second, behind] = await Promise.all([0, 1, 2].map(() => FollowerDb.open({ clock: () => T0 })));
+    for (const f of [first!, second!, behind!]) await f.applySegment(s1!);
+    await first!.promote(); // epoch 1 from seqno 6
+    write(leader, 'old-leader', 2); // seqnos 6..7 in epoch 0
+    await behind!.applySegment((await leader.wal.seal())!);
+    write(first!, 'epoch-1', 2); // seqnos 6..7 in epoch 1
+    await second!.applySegment((await first!.wal.seal())!);
+    await second!.promote(); // epoch 2 from seqno 8
+    write(second!, 'epoch-2', 2); // seqnos 8..9
+    const next = (await second!.wal.seal())!;
+    await expect(behind!.applySegment(next)).rejects.toMatchObject({ code: 'Diverged' });
+  });
+
+  // The seeds that show a known defect, with only its workaround off.
+  for (const [defect, seed] of [['unsealed-writeback', 307], ['epoch-skip-splice', 731]] as const) {
     known(`${defect}: seed ${seed} passes with its workaround off`, async () => {
       const result = await runSimulation({ seed, workarounds: workaroundsExposing([defect]) });
       expect(result.violations, failureReport(result, { expose: [defect] })).toEqual([]);

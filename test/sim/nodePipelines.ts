@@ -55,8 +55,8 @@ export function startNodePipeline(node: SimNode, db: TidalDb, deps: PipelineDeps
 
 /** Stops `node`'s pipeline (every timer and subscription), keeping its link's fault counts. */
 export function stopNodePipeline(node: SimNode): void {
-  node.shipper?.stop();
-  node.receiver?.stop();
+  void node.shipper?.stop();
+  void node.receiver?.stop();
   if (node.link) {
     for (const key of Object.keys(node.linkFaults) as (keyof SimNode['linkFaults'])[]) node.linkFaults[key] += node.link.counts[key];
   }

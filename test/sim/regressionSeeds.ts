@@ -32,4 +32,10 @@ export const REGRESSION_SEEDS: readonly RegressionSeed[] = [
   { seed: 103, why: 'G1: a crash in promote() after its checkpoint was durable brought the node back in an epoch with no log (the epoch exists from the promotion\'s start)' },
   { seed: 142, why: 'G1: as seed 103' },
   { seed: 194, why: 'G1: a rebuilt follower diverged again through the deposed leader (the past-fork check runs on every apply and checkpoint install)' },
+  { seed: 9, why: 'G1: epoch-splice (fixed in 9d8e534: segments record where their epoch began)' },
+  { seed: 11, why: 'G4: promote-checkpoint-race, a periodic checkpoint in flight took the promotion back (fixed in 9d8e534: checkpoints run one at a time)' },
+  { seed: 218, why: 'G4: two promotions in flight at once took the same new epoch (the operator promotes one node at a time; the epoch\'s log exists once promote() resolves, at its mark)' },
+  { seed: 269, why: 'G1: promote-race, a segment stored after the promotion sat below the new leader\'s first (fixed in 9d8e534: promote() waits for applies in flight)' },
+  { seed: 307, why: 'open: unsealed-writeback, a footer lost mid-seal while the next segment\'s batch was written back (KNOWN; the workaround writes back in order)' },
+  { seed: 2599, why: 'open: unsynced-after-restart, a footer read from the page cache after a process crash (fixed in 9d8e534: open syncs every file first; SimDisk.syncAll)' },
 ];

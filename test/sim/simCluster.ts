@@ -70,7 +70,7 @@ export class SimCluster {
     this.pipelines = {
       scheduler, config, network: this.network, checker: this.checker, trace,
       linkFault: linkFaultPlan(() => this.linkRates, random.link, this.checker.genuine),
-      onApplied: (node) => this.stopIfPastFork(node),
+      onApplied: (node) => this.stopIfOffLineage(node),
     };
     this.logs.set(0, new ReferenceLog(0, queryAtMs));
     const ids = ['n0', ...Array.from({ length: config.followers }, (_, i) => `n${i + 1}`)];
@@ -95,7 +95,6 @@ export class SimCluster {
     this.trace.add(`crash ${node.id} ${mode}: ${why}`);
     if (counted) this.stats.crashes++;
     this.stop(node);
-    if (mode === 'process' && this.workarounds.writebackAfterProcessCrash) node.disk.volume.writeBack();
     node.disk = mode === 'power' ? node.disk.afterPowerLoss(this.diskEnv(node)) : node.disk.afterRestart(this.diskEnv(node));
     node.state = 'down';
     node.downSteps = 1 + Math.floor(this.random.plan() * 6);
@@ -124,43 +123,43 @@ export class SimCluster {
 
   /**
    * Promotes `node` (an up follower of the newest epoch): stops its
-   * receiver and calls promote(). The new epoch's reference log (its prefix)
-   * exists from here on, since the new epoch is durable before promote()
-   * resolves; once it resolves, the node leads. If it crashes or fails
-   * first, the operator wipes it and the epoch is dropped.
+   * receiver and calls promote(), which first lets an apply in flight land.
+   * Once it resolves, the node leads a new epoch whose reference log is the
+   * old one's prefix at its mark. If it crashes or fails first, the operator
+   * wipes it and the epoch is dropped (its promotion may have been durable).
    */
   promote(node: SimNode): void {
     const db = node.db!;
     const fromEpoch = db.epoch;
     const toEpoch = fromEpoch + 1;
     this.trace.add(`promote ${node.id} from epoch ${fromEpoch} at ${db.lastSeq}`);
-    node.receiver?.stop();
+    void node.receiver?.stop();
     node.receiver = null;
     this.checker.forget(node.id);
     node.state = 'promoting';
     node.abandonedEpoch = toEpoch;
-    this.logs.set(toEpoch, this.logs.get(fromEpoch)!.fork(toEpoch, db.lastSeq));
     const incarnation = node.incarnation;
     db.promote().then((epoch) => {
       if (node.incarnation !== incarnation) return;
       if (epoch !== toEpoch) this.checker.violate('engine', node.id, `promote() from epoch ${fromEpoch} returned epoch ${epoch}`);
+      this.logs.set(epoch, this.logs.get(fromEpoch)!.fork(epoch, db.lastSeq));
+      this.trace.add(`promoted ${node.id} to epoch ${epoch} at ${db.lastSeq}`);
       for (const other of this.nodes.values()) if (other.role === 'leader' && other !== node) other.deposed = true;
       Object.assign(node, { role: 'leader', epoch, state: 'up', abandonedEpoch: null });
       this.stats.promotions++;
       node.followers$.next(this.followerIds(node));
       startNodePipeline(node, db, this.pipelines);
-      for (const other of this.nodes.values()) this.stopIfPastFork(other);
+      for (const other of this.nodes.values()) this.stopIfOffLineage(other);
     }, (err: Error) => {
       if (node.incarnation === incarnation) this.crash(node, 'process', `promote failed: ${err.message}`);
     });
   }
 
-  /** A promotion that did not finish: the node is wiped and its epoch forgotten (nobody else can hold it). */
+  /** A promotion that did not finish: the node is wiped (nobody else can hold its new epoch). */
   abandonPromotion(node: SimNode): void {
     const epoch = node.abandonedEpoch!;
     node.abandonedEpoch = null;
     this.rebuild(node, `promotion to epoch ${epoch} interrupted`);
-    this.logs.delete(epoch);
   }
 
   /** Wipes `node` and starts it as an empty follower of the current leader (a diverged follower, a deposed leader). */
@@ -189,17 +188,20 @@ export class SimCluster {
   }
 
   /**
-   * The epoch-splice workaround (knownDefects.ts): a follower whose mark has
-   * passed the point where the next epoch forked from its own has diverged;
-   * its receiver stops at once and the operator rebuilds it.
+   * The epoch-skip-splice workaround (knownDefects.ts): a follower whose mark
+   * has passed the point where the newest epoch's lineage left its own
+   * epoch has diverged; its receiver stops at once and the operator
+   * rebuilds it.
    */
-  private stopIfPastFork(node: SimNode): void {
-    if (!this.workarounds.rebuildPastFork || node.role !== 'follower' || !node.isUp || node.diverged) return;
-    const next = this.logs.get(node.db!.epoch + 1);
-    if (!next || node.db!.lastSeq <= next.forkSeq) return;
-    this.trace.add(`diverged ${node.id}: at ${node.db!.lastSeq} in epoch ${node.db!.epoch}, past epoch ${next.epoch}'s start at ${next.forkSeq}`);
+  private stopIfOffLineage(node: SimNode): void {
+    if (!this.workarounds.rebuildOffLineage || node.role !== 'follower' || !node.isUp || node.diverged) return;
+    const { epoch, lastSeq } = node.db!;
+    let common = Infinity;
+    for (let e = epoch + 1; this.logs.has(e); e++) common = Math.min(common, this.logs.get(e)!.forkSeq);
+    if (lastSeq <= common) return;
+    this.trace.add(`diverged ${node.id}: at ${lastSeq} in epoch ${epoch}, past ${common} where the newest epoch's lineage left it`);
     node.diverged = true;
-    node.receiver?.stop();
+    void node.receiver?.stop();
   }
 
   private followerIds(leader: SimNode): string[] {
@@ -219,7 +221,7 @@ export class SimCluster {
       node.epoch = db.epoch;
       if (node.role === 'leader') this.logs.get(db.epoch)?.truncate(db.lastSeq);
       startNodePipeline(node, db, this.pipelines);
-      this.stopIfPastFork(node);
+      this.stopIfOffLineage(node);
     }, (err: { code?: string; message?: string }) => {
       if (node.incarnation !== incarnation) return;
       this.trace.add(`open of ${node.id} failed: ${err.code} ${err.message}`);
@@ -245,6 +247,7 @@ export class SimCluster {
   private diskEnv(node: SimNode | null, id = node?.id ?? '?'): SimDiskEnv {
     return {
       scheduler: this.scheduler, random: this.random.disk, shardId: 0, syncMs: this.config.syncMs,
+      orderedWriteback: this.workarounds.orderedWriteback,
       log: this.trace.verbose ? (line) => this.trace.note(`disk ${id} ${line}`) : null,
       onCrashPoint: (what) => {
         this.trace.add(`crash point ${id}: ${what}`);

@@ -66,10 +66,10 @@ export function simConfig(random: () => number, steps = MAX_STEPS): SimConfig {
   };
   return {
     steps: Math.min(steps, MAX_STEPS),
-    followers: random() < 0.6 ? 2 : 3,
-    stepMs: [10, int(60, 200)],
-    shipIntervalMs: int(80, 400),
-    feedbackIntervalMs: int(100, 500),
+    followers: random() < 0.7 ? 2 : 3,
+    stepMs: [5, int(40, 150)],
+    shipIntervalMs: int(150, 600),
+    feedbackIntervalMs: int(200, 600),
     retransmitAfterMs: int(600, 3000),
     checkpointIntervalMs: random() < 0.2 ? 0 : int(1000, 8000),
     wal,

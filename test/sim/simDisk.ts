@@ -30,6 +30,8 @@ export interface SimDiskEnv {
   readonly syncMs: readonly [number, number];
   /** Told when an armed crash point is reached; the node must be crashed at once. */
   readonly onCrashPoint: (what: string) => void;
+  /** At a power loss, a file that lost unsynced bytes takes every later file's with it (knownDefects.ts). */
+  readonly orderedWriteback?: boolean;
   /** Told of every operation (verbose traces), or null. */
   readonly log: ((line: string) => void) | null;
 }
@@ -43,18 +45,11 @@ export class SimDisk implements SegmentStore {
   /** The faults armed on this disk (armEio, failNextSync, armCrash, disarm), and its operation count. */
   readonly faults = new DiskFaults();
   private dead = false;
-  /** Checkpoint writes started and not finished. */
-  private checkpointWrites = 0;
 
   constructor(readonly volume: SimVolume, private readonly env: SimDiskEnv) {}
 
   get isDead(): boolean {
     return this.dead;
-  }
-
-  /** Checkpoint writes started and not finished (not counting those of a dead process). */
-  get checkpointWritesInFlight(): number {
-    return this.checkpointWrites;
   }
 
   /** This process is gone: nothing it started completes. */
@@ -65,7 +60,7 @@ export class SimDisk implements SegmentStore {
   /** The disk the next incarnation sees after a power loss. */
   afterPowerLoss(env: SimDiskEnv = this.env): SimDisk {
     this.kill();
-    return new SimDisk(this.volume.afterPowerLoss(this.env.random), env);
+    return new SimDisk(this.volume.afterPowerLoss(this.env.random, { orderedWriteback: this.env.orderedWriteback }), env);
   }
 
   /** The disk the next incarnation sees after this process exited (the page cache survives). */
@@ -142,6 +137,18 @@ export class SimDisk implements SegmentStore {
     return this.remove(checkpointFileName(this.env.shardId, seq));
   }
 
+  /** fsync of every file, then of the directory (what open does first, after a crash): one latency for all. */
+  async syncAll(): Promise<void> {
+    const entry = this.enter('sync', 'every file');
+    if (!runs(entry)) return NEVER;
+    const points = this.volume.names().map((name) => [this.volume.get(name)!, this.volume.get(name)!.syncPoint()] as const);
+    await this.wait(this.syncLatency());
+    this.faults.checkSync('fsync of every file');
+    for (const [file, point] of points) file.makeDurable(point);
+    this.volume.syncDir();
+    if (entry === 'crashAfter') return this.crash('sync', 'every file');
+  }
+
   async close(): Promise<void> {}
 
   /** Appends to an active segment (SimActiveSegment's write(2)). */
@@ -187,14 +194,8 @@ export class SimDisk implements SegmentStore {
     const entry = this.enter('write', name);
     if (!runs(entry)) return NEVER;
     const file = SimFile.durableWith(Uint8Array.from(bytes));
-    const isCheckpoint = parseCheckpointFileName(name) !== null;
-    if (isCheckpoint) this.checkpointWrites++;
-    try {
-      await this.wait(this.syncLatency());
-      this.faults.checkSync(`writing ${name}.tmp`);
-    } finally {
-      if (isCheckpoint) this.checkpointWrites--;
-    }
+    await this.wait(this.syncLatency());
+    this.faults.checkSync(`writing ${name}.tmp`);
     this.volume.link(name, file);
     this.volume.syncDir();
     if (entry === 'crashAfter') return this.crash('write', name);

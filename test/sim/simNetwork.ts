@@ -44,8 +44,6 @@ export class SimNetwork {
   private readonly statusTo = new Map<PeerId, Subject<LeaderStatus>>();
   private readonly lastArrival = new Map<string, number>();
   private readonly up = new Set<PeerId>();
-  /** Nodes whose receiver holds a shipment it has not finished with (it pulls the next one when done). */
-  private readonly busy = new Set<PeerId>();
   private groupOf: Map<PeerId, number> | null = null;
 
   constructor(private readonly env: SimNetworkEnv, private readonly observer: NetworkObserver) {}
@@ -62,7 +60,6 @@ export class SimNetwork {
       return;
     }
     this.up.delete(node);
-    this.busy.delete(node);
     this.inboxes.get(node)?.close(new TidalError('Closed', `${node} is down`));
     this.inboxes.delete(node);
   }
@@ -109,19 +106,10 @@ export class SimNetwork {
   }
 
   receive$(node: PeerId): Observable<Shipment> {
-    return defer(() => {
-      this.busy.delete(node);
-      return this.inbox(node).receive$();
-    }).pipe(tap((s) => {
+    return defer(() => this.inbox(node).receive$()).pipe(tap((s) => {
       this.stats.segmentsDelivered++;
-      this.busy.add(node);
       this.observer.onDeliver(node, s);
     }));
-  }
-
-  /** Whether `node`'s receiver is still processing the last shipment it took. */
-  isBusy(node: PeerId): boolean {
-    return this.busy.has(node);
   }
 
   sendFeedback(from: PeerId, feedback: FollowerFeedback): void {

@@ -39,6 +39,13 @@ const FULL_CHECK_EVERY_STEPS = 10;
 const SETTLE_MS = 60_000;
 /** The settling runs in slices of this many ms, the operator acting between them. */
 const SETTLE_SLICE_MS = 500;
+/**
+ * While settling, the clients write this many events a slice for this long:
+ * a partition of up to 28 steps leaves an old-epoch follower at most ~100
+ * writes ahead of the new leader, and 40 s of 2 writes a slice is 160.
+ */
+const SETTLE_WRITES_PER_SLICE = 2;
+const SETTLE_WRITES_MS = 40_000;
 
 export interface SimOptions {
   readonly seed: number;
@@ -138,17 +145,22 @@ function workload(cluster: SimCluster, random: () => number): string {
 
 /**
  * Heals everything, stops the faults, and gives the cluster SETTLE_MS of
- * virtual time to converge: every follower up, in the leader's epoch, at
- * its lastSeq (liveness; G1 then says the states are equal).
+ * virtual time to converge: every follower up at the leader's lastSeq,
+ * holding its history (liveness). The clients keep writing a little for the
+ * first SETTLE_WRITES_MS: a follower that diverged ahead of the new leader
+ * learns it (Diverged) only once the leader's log passes its mark.
  */
 async function settle(cluster: SimCluster, random: () => number): Promise<void> {
   cluster.network.heal();
   cluster.setLinkFaults({ drop: 0, duplicate: 0, reorder: 0, corrupt: 0 });
   for (const node of cluster.nodes.values()) node.disk.faults.disarm();
   const deadline = cluster.scheduler.now() + SETTLE_MS;
+  const writesUntil = cluster.scheduler.now() + SETTLE_WRITES_MS;
   while (cluster.scheduler.now() < deadline) {
     for (const node of cluster.nodes.values()) if (node.deposed) cluster.rebuild(node, 'retiring the deposed leader');
     operate(cluster, random);
+    const leader = cluster.currentLeader();
+    if (cluster.scheduler.now() < writesUntil && leader?.isUp && !leader.db!.wal.failed) writeRandomly(cluster, leader, SETTLE_WRITES_PER_SLICE);
     await cluster.scheduler.runUntil(cluster.scheduler.now() + SETTLE_SLICE_MS);
     cluster.checker.checkStep(true);
     if (cluster.checker.violations.length > 0 || converged(cluster)) break;
@@ -171,7 +183,10 @@ function converged(cluster: SimCluster): boolean {
 /** Every node loses power at once and reopens: G4 and G1 are checked at each open. */
 async function powerLossEverywhere(cluster: SimCluster): Promise<void> {
   for (const node of cluster.nodes.values()) cluster.crash(node, 'power', 'final power loss', false);
-  for (const node of cluster.nodes.values()) cluster.start(node);
+  for (const node of cluster.nodes.values()) {
+    if (node.abandonedEpoch !== null) cluster.abandonPromotion(node);
+    else cluster.start(node);
+  }
   for (let i = 0; i < 20 && ![...cluster.nodes.values()].every((n) => n.isUp); i++) {
     await cluster.scheduler.runUntil(cluster.scheduler.now() + SETTLE_SLICE_MS);
   }
