@@ -144,3 +144,11 @@ export const MIN_SEALED_SEGMENT_BYTES = 40 + 76 + 56;
  * back-to-back merges, and bounds the loop if the disk really fails.
  */
 export const SEGMENT_READ_ATTEMPTS = 3;
+
+/**
+ * 64 epochs: how many promotions a segment header and a checkpoint remember
+ * (where each epoch began). A follower that missed more than this many in a
+ * row is judged against the oldest remembered start, conservatively: it may
+ * be told to rebuild when it need not, never the other way.
+ */
+export const MAX_EPOCH_HISTORY = 64;

@@ -52,10 +52,13 @@ export function checkEpoch(state: DbState, payload: WalSegmentPayload, decoded: 
   if (epoch > state.epoch && firstSeq <= state.appliedSeq) {
     throw new TidalError('Diverged', `segment ${payload.segmentId} starts epoch ${epoch} at seqno ${firstSeq}, but this node applied up to ${state.appliedSeq} in epoch ${state.epoch}: it holds events the new leader does not; rebuild it from the new leader`);
   }
-  // Epoch `epoch` began at epochStartSeq: an older epoch's event at or past it is one the new leader never had,
-  // even when this segment itself starts after this node's mark.
-  if (epoch > state.epoch && epochStartSeq > 0 && state.appliedSeq >= epochStartSeq) {
-    throw new TidalError('Diverged', `segment ${payload.segmentId} is from epoch ${epoch}, which began at seqno ${epochStartSeq}, but this node applied up to ${state.appliedSeq} in epoch ${state.epoch}: its seqnos ${epochStartSeq}..${state.appliedSeq} came from the old leader; rebuild it from the new leader`);
+  // Every epoch after this node's began somewhere: an older epoch's event at or past any of those starts is
+  // one the new leaders never had, even when this segment itself starts after this node's mark.
+  if (epoch > state.epoch) {
+    const start = earliestStartAfter(state.epoch, epoch, epochStartSeq, decoded.header.epochHistory);
+    if (start > 0 && state.appliedSeq >= start) {
+      throw new TidalError('Diverged', `segment ${payload.segmentId} is from epoch ${epoch}; an epoch after this node's ${state.epoch} began at seqno ${start}, but this node applied up to ${state.appliedSeq}: its seqnos ${start}..${state.appliedSeq} came from a deposed leader; rebuild it from the new leader`);
+    }
   }
 }
 
@@ -74,6 +77,20 @@ export function applyDecodedSegment(state: DbState, payload: WalSegmentPayload, 
     for (const e of batch.events) if (applyWalEvent(state, e)) applied++;
   }
   return result(payload, decoded, applied, total - applied, state.appliedSeq);
+}
+
+/**
+ * The earliest first seqno of the epochs after `fromEpoch` up to `toEpoch`,
+ * from a header's history (and its own epoch's start); when the history does
+ * not reach back to `fromEpoch + 1` (truncated), its oldest entry stands in,
+ * conservatively. 0 when nothing is recorded.
+ */
+function earliestStartAfter(fromEpoch: number, toEpoch: number, ownStart: number, history: ReadonlyArray<readonly [number, number]>): number {
+  const starts = history.filter(([e]) => e > fromEpoch && e <= toEpoch).map(([, s]) => s);
+  if (ownStart > 0) starts.push(ownStart);
+  const oldest = history[0];
+  if (oldest && oldest[0] > fromEpoch + 1) starts.push(oldest[1]);
+  return starts.length === 0 ? 0 : Math.min(...starts);
 }
 
 function result(p: WalSegmentPayload, d: DecodedSegment, applied: number, skipped: number, appliedSeq: number): ApplyResult {

@@ -49,6 +49,8 @@ interface CheckpointBody {
   readonly epoch: number;
   /** The first seqno of `epoch` (absent reads as 0: not recorded). */
   readonly epochStartSeq: number;
+  /** Where each epoch since 1 began (absent reads as none). */
+  readonly epochHistory: ReadonlyArray<readonly [number, number]>;
   /** The segment id its writer's log continues from (absent reads as 1). */
   readonly nextSegmentId: number;
 }
@@ -63,6 +65,7 @@ export function encodeCheckpoint(state: DbState, shardId: number, regionId: stri
     items: [...state.items.all()].map((i) => [i.id, i.text, i.fields]),
     epoch: state.epoch,
     epochStartSeq: state.epochStartSeq,
+    epochHistory: state.epochHistory,
     nextSegmentId,
   };
   const bytes = packr.pack(body);

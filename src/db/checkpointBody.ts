@@ -9,6 +9,7 @@ import { checkItemFields } from '../items/itemFields.js';
 import { halfLifeOf, halfLivesFromEntries, type HalfLives } from '../ledger/halfLives.js';
 import type { TypeLedgerSnapshot } from '../ledger/signalLedger.js';
 import { MAX_REGION_BYTES } from '../limits.js';
+import { decodeEpochHistory } from '../wal/segmentHeader.js';
 import { DbState } from './dbState.js';
 
 type Fail = (problem: string) => Error;
@@ -22,6 +23,7 @@ export function stateFromBody(raw: unknown, fail: Fail): DbState {
   if (!Number.isSafeInteger(epoch) || (epoch as number) < 0) throw fail(`epoch must be a non-negative integer, got ${describe(epoch)}`);
   const epochStartSeq = body.epochStartSeq ?? 0;
   if (!Number.isSafeInteger(epochStartSeq) || (epochStartSeq as number) < 0) throw fail(`epochStartSeq must be an integer >= 0, got ${describe(epochStartSeq)}`);
+  const epochHistory = decodeEpochHistory(body.epochHistory ?? [], fail);
   const nextSegmentId = body.nextSegmentId ?? 1;
   if (!Number.isSafeInteger(nextSegmentId) || (nextSegmentId as number) < 1) throw fail(`nextSegmentId must be an integer >= 1, got ${describe(nextSegmentId)}`);
   const ledger = ledgerOf(body.ledger, halfLives, fail);
@@ -30,6 +32,7 @@ export function stateFromBody(raw: unknown, fail: Fail): DbState {
   state.epoch = (epoch as number) + 0; // + 0: -0 reads as 0
   state.nextSegmentId = nextSegmentId as number;
   state.epochStartSeq = (epochStartSeq as number) + 0;
+  state.epochHistory = epochHistory;
   state.ledger.restore(ledger);
   for (const [id, text, fields] of items) state.items.put({ id, text, fields });
   return state;

@@ -18,6 +18,8 @@ export class DbState {
   epoch = 0;
   /** The first seqno of `epoch` (1 for epoch 0; the promotion point + 1 after one); 0 when not recorded. */
   epochStartSeq = 1;
+  /** Where each epoch since 1 began, [epoch, first seqno], oldest first (at most MAX_EPOCH_HISTORY). */
+  epochHistory: ReadonlyArray<readonly [number, number]> = [];
   /**
    * The segment id the log continues from, as the checkpoint this state came
    * from recorded it (1 otherwise): ids only grow across the nodes of a shard.

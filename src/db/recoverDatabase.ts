@@ -43,11 +43,15 @@ export async function recoverDatabase(opts: ResolvedOptions, liveState: () => Db
     halfLives: () => current().requireHalfLives(),
     epoch: () => current().epoch,
     epochStartSeq: () => current().epochStartSeq,
+    epochHistory: () => current().epochHistory,
   }, {
     afterSeq: checkpointSeq,
     onHeader: (h, file) => {
       state.agreeHalfLives(h.halfLives, file);
-      if (h.epoch > state.epoch) state.epochStartSeq = h.epochStartSeq;
+      if (h.epoch > state.epoch) {
+        state.epochStartSeq = h.epochStartSeq;
+        state.epochHistory = h.epochHistory;
+      }
       state.epoch = Math.max(state.epoch, h.epoch);
     },
     apply: (e) => void applyWalEvent(state, e),

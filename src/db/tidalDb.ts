@@ -26,6 +26,7 @@ import { type ItemInput, type SignalInput, validateItem, validateSignal } from '
 import { validateItemBatch, validateSignalBatch } from './validateBatch.js';
 import type { Item } from '../items/itemStore.js';
 import { defaultHalfLives } from '../ledger/halfLives.js';
+import { MAX_EPOCH_HISTORY } from '../limits.js';
 import { ownedPayload, verifyPayload, wasVerified } from '../wal/verifyPayload.js';
 import { checkWaitArgs } from './checkWaitArgs.js';
 import { type DirectoryLock, lockDirectory } from './directoryLock.js';
@@ -250,7 +251,10 @@ export class TidalDb {
       // has started it runs to the apply even if the caller unsubscribes (promote() waits for it).
       return this.runToCompletion(this.wal.storeSealed$(owned).pipe(map(() => {
         this.state.agreeHalfLives(decoded.header.halfLives, where);
-        if (decoded.header.epoch > this.state.epoch) this.state.epochStartSeq = decoded.header.epochStartSeq;
+        if (decoded.header.epoch > this.state.epoch) {
+          this.state.epochStartSeq = decoded.header.epochStartSeq;
+          this.state.epochHistory = decoded.header.epochHistory;
+        }
         this.state.epoch = decoded.header.epoch;
         const result = this.counted(applyDecodedSegment(this.state, owned, decoded));
         this.checkpointIfBytesDue();
@@ -321,10 +325,11 @@ export class TidalDb {
     // An apply or install in flight (its receiver was stopped for the promotion) lands first, in the old epoch.
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
     this.checkOpen();
-    const before = { halfLives: this.state.halfLives, epoch: this.state.epoch, epochStartSeq: this.state.epochStartSeq };
+    const before = { halfLives: this.state.halfLives, epoch: this.state.epoch, epochStartSeq: this.state.epochStartSeq, epochHistory: this.state.epochHistory };
     this.state.halfLives ??= defaultHalfLives();
     this.state.epoch += 1;
     this.state.epochStartSeq = this.state.appliedSeq + 1;
+    this.state.epochHistory = [...this.state.epochHistory, [this.state.epoch, this.state.epochStartSeq] as const].slice(-MAX_EPOCH_HISTORY);
     this.role = 'leader';
     try {
       await this.writeCheckpoint();
@@ -333,6 +338,7 @@ export class TidalDb {
       this.state.halfLives = before.halfLives;
       this.state.epoch = before.epoch;
       this.state.epochStartSeq = before.epochStartSeq;
+      this.state.epochHistory = before.epochHistory;
       this.role = 'follower';
       throw err;
     }

@@ -19,7 +19,7 @@ import { Packr } from 'msgpackr';
 import { WalError } from '../errors.js';
 import { atProblem, describe, nameProblem } from '../eventContent.js';
 import { halfLivesFromEntries, type HalfLives } from '../ledger/halfLives.js';
-import { MAX_REGION_BYTES } from '../limits.js';
+import { MAX_EPOCH_HISTORY, MAX_REGION_BYTES } from '../limits.js';
 
 export const SEGMENT_MAGIC = 'TDWS';
 export const SEGMENT_FORMAT_VERSION = 1;
@@ -46,10 +46,16 @@ export interface SegmentHeader {
    * 0 when not recorded (segments written before it was).
    */
   readonly epochStartSeq: number;
+  /**
+   * Where each epoch since 1 began, [epoch, first seqno], oldest first (at
+   * most MAX_EPOCH_HISTORY, the newest): a follower that missed an epoch can
+   * still tell that it holds events an epoch in between replaced.
+   */
+  readonly epochHistory: ReadonlyArray<readonly [number, number]>;
 }
 
 export function encodeSegmentHeader(h: SegmentHeader): Uint8Array {
-  const meta = metaPackr.pack({ r: h.regionId, h: { d: h.halfLives.defaultMs, t: Object.fromEntries(h.halfLives.byType) }, e: h.epoch, b: h.epochStartSeq });
+  const meta = metaPackr.pack({ r: h.regionId, h: { d: h.halfLives.defaultMs, t: Object.fromEntries(h.halfLives.byType) }, e: h.epoch, b: h.epochStartSeq, x: h.epochHistory });
   const out = new Uint8Array(SEGMENT_HEADER_FIXED_BYTES + meta.length);
   const v = new DataView(out.buffer);
   writeMagic(out, 0, SEGMENT_MAGIC);
@@ -95,13 +101,16 @@ export function decodeSegmentHeader(bytes: Uint8Array, where: string): { header:
       halfLives: meta.halfLives,
       epoch: meta.epoch,
       epochStartSeq: meta.epochStartSeq,
+      epochHistory: meta.epochHistory,
     },
     length: SEGMENT_HEADER_FIXED_BYTES + metaLen,
   };
 }
 
 /** The meta block's content, every field checked: region, half-lives, epoch. */
-function decodeMeta(raw: unknown, fail: (problem: string) => Error): { regionId: string; halfLives: HalfLives; epoch: number; epochStartSeq: number } {
+function decodeMeta(raw: unknown, fail: (problem: string) => Error): {
+  regionId: string; halfLives: HalfLives; epoch: number; epochStartSeq: number; epochHistory: Array<[number, number]>;
+} {
   if (!(raw instanceof Map)) throw fail('not a map');
   const regionId: unknown = raw.get('r');
   const regionProblem = nameProblem('region id', regionId, MAX_REGION_BYTES);
@@ -113,8 +122,9 @@ function decodeMeta(raw: unknown, fail: (problem: string) => Error): { regionId:
   if (!Number.isSafeInteger(epoch) || (epoch as number) < 0) throw fail(`epoch (e) must be a non-negative integer, got ${describe(epoch)}`);
   const epochStartSeq: unknown = raw.get('b') ?? 0;
   if (!Number.isSafeInteger(epochStartSeq) || (epochStartSeq as number) < 0) throw fail(`epoch start (b) must be a non-negative integer, got ${describe(epochStartSeq)}`);
+  const epochHistory = decodeEpochHistory(raw.get('x') ?? [], fail);
   // + 0: -0 reads as 0
-  return { regionId: regionId as string, halfLives, epoch: (epoch as number) + 0, epochStartSeq: (epochStartSeq as number) + 0 };
+  return { regionId: regionId as string, halfLives, epoch: (epoch as number) + 0, epochStartSeq: (epochStartSeq as number) + 0, epochHistory };
 }
 
 /**
@@ -126,6 +136,20 @@ function decodeMeta(raw: unknown, fail: (problem: string) => Error): { regionId:
 export function headerMetaKey(bytes: Uint8Array): string {
   const metaLength = view(bytes).getUint32(12, true);
   return Buffer.from(bytes.buffer, bytes.byteOffset + SEGMENT_HEADER_FIXED_BYTES, metaLength).toString('latin1');
+}
+
+/** An epoch history ([epoch, first seqno] pairs, epochs increasing, at most MAX_EPOCH_HISTORY), checked; `fail` makes the error. */
+export function decodeEpochHistory(raw: unknown, fail: (problem: string) => Error): Array<[number, number]> {
+  if (!Array.isArray(raw) || raw.length > MAX_EPOCH_HISTORY) throw fail(`epoch history must be an array of at most ${MAX_EPOCH_HISTORY} pairs`);
+  let previous = 0;
+  return raw.map((pair: unknown) => {
+    const [epoch, start] = Array.isArray(pair) && pair.length === 2 ? pair as unknown[] : [];
+    if (!Number.isSafeInteger(epoch) || !Number.isSafeInteger(start) || (epoch as number) <= previous || (start as number) < 1) {
+      throw fail(`epoch history entry must be [epoch, first seqno] with epochs increasing from 1, got ${describe(pair)}`);
+    }
+    previous = epoch as number;
+    return [epoch as number, start as number];
+  });
 }
 
 export function view(bytes: Uint8Array): DataView {

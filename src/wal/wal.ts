@@ -35,6 +35,8 @@ export interface WalConfig {
   readonly epoch: () => number;
   /** Read at each segment's creation: the first seqno of that epoch, recorded in its header. */
   readonly epochStartSeq: () => number;
+  /** Read at each segment's creation: where each epoch began, recorded in its header. */
+  readonly epochHistory: () => ReadonlyArray<readonly [number, number]>;
   /**
    * How small sealed segments are merged (planMerge.ts). Default: the
    * default policy for a file store (it bounds the number of files), none
@@ -389,6 +391,7 @@ export class Wal {
       halfLives: this.config.halfLives(),
       epoch: this.config.epoch(),
       epochStartSeq: this.config.epochStartSeq(),
+      epochHistory: this.config.epochHistory(),
     });
     const handle = this.store.createActive(this.segmentIdNext++, header);
     this.handles.add(handle);

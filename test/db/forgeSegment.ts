@@ -32,7 +32,7 @@ export function forgeSegment(o: ForgeOptions): WalSegmentPayload {
   const shardId = o.shardId ?? 0;
   const header = withMeta(encodeSegmentHeader({
     shardId, segmentId, firstSeq, createdAtMs: FORGED_AT_MS, regionId: 'forge',
-    halfLives: { defaultMs: 3_600_000, byType: new Map() }, epoch: 0, epochStartSeq: 1,
+    halfLives: { defaultMs: 3_600_000, byType: new Map() }, epoch: 0, epochStartSeq: 1, epochHistory: [],
   }), o.meta ?? { r: 'forge', h: { d: 3_600_000, t: {} }, e: 0 });
   const lastSeq = firstSeq + o.tuples.length - 1;
   // Encode a well-formed batch, then put the forged tuples in as its payload with their own hash.

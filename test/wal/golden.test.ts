@@ -98,7 +98,7 @@ describe('golden segment (test/golden/segment.hex)', () => {
     const d = decodeSegment(bytes(), 'test/golden/segment.hex', 'sealed');
     expect(d.header).toEqual({
       shardId: GOLDEN_SHARD_ID, segmentId: 1, firstSeq: 1, createdAtMs: FIXED_MS,
-      regionId: GOLDEN_REGION_ID, halfLives: { defaultMs: GOLDEN_HALF_LIVES.defaultMs, byType: new Map([['like', GOLDEN_HALF_LIVES.byType.like]]) }, epoch: 0, epochStartSeq: 1,
+      regionId: GOLDEN_REGION_ID, halfLives: { defaultMs: GOLDEN_HALF_LIVES.defaultMs, byType: new Map([['like', GOLDEN_HALF_LIVES.byType.like]]) }, epoch: 0, epochStartSeq: 1, epochHistory: [],
     });
     expect(d.batches.map(({ offset, ...rest }) => rest)).toEqual([
       {
@@ -133,7 +133,7 @@ describe('golden segment (test/golden/segment.hex)', () => {
     expect(v.getBigUint64(16, true)).toBe(1n);
     expect(v.getBigUint64(24, true)).toBe(1n);
     expect(v.getFloat64(32, true)).toBe(FIXED_MS);
-    expect(unpack(b.subarray(40, 40 + metaLength))).toEqual({ r: GOLDEN_REGION_ID, h: { d: 3_600_000, t: { like: 600_000 } }, e: 0, b: 1 });
+    expect(unpack(b.subarray(40, 40 + metaLength))).toEqual({ r: GOLDEN_REGION_ID, h: { d: 3_600_000, t: { like: 600_000 } }, e: 0, b: 1, x: [] });
     // Batches, each followed directly by the next, then the footer.
     const expected = [
       { first: 1n, last: 2n, count: 2, at: FIXED_MS, tuples: [[1, 2, 'a', 'Hello tidal world', { lang: 'en', n: 7 }], [2, 2, 'b', 'second item', null]] },
@@ -208,6 +208,7 @@ describe('golden checkpoint (test/golden/checkpoint.hex)', () => {
       items: [['a', 'Hello tidal world', { lang: 'en', n: 7 }], ['b', 'second item', null]],
       epoch: 0,
       epochStartSeq: 1,
+      epochHistory: [],
       nextSegmentId: 2, // the golden segment was segment 1
     });
     expectGoldenState(decodeCheckpoint(b, GOLDEN_SHARD_ID, 'test/golden/checkpoint.hex'));

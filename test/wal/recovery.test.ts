@@ -194,7 +194,7 @@ describe('a torn tail in the active segment', () => {
 
   it('a new segment whose header was cut short is removed and reported', async () => {
     const header = encodeSegmentHeader({
-      shardId: 0, segmentId: 2, firstSeq: 13, createdAtMs: WORKLOAD_CLOCK_MS, regionId: 'local', epoch: 0, epochStartSeq: 1,
+      shardId: 0, segmentId: 2, firstSeq: 13, createdAtMs: WORKLOAD_CLOCK_MS, regionId: 'local', epoch: 0, epochStartSeq: 1, epochHistory: [],
       halfLives: { defaultMs: WORKLOAD_HALF_LIFE_MS, byType: new Map() },
     });
     for (const length of [0, 3, 39, 40, 41, header.length - 1]) {
@@ -223,7 +223,7 @@ describe('a torn tail in the active segment', () => {
     await db.close();
     deleteCheckpoints(dir);
     fs.writeFileSync(path.join(dir, segmentFileName(0, 2)), encodeSegmentHeader({
-      shardId: 0, segmentId: 2, firstSeq: 5, createdAtMs: WORKLOAD_CLOCK_MS, regionId: 'local', epoch: 0, epochStartSeq: 1,
+      shardId: 0, segmentId: 2, firstSeq: 5, createdAtMs: WORKLOAD_CLOCK_MS, regionId: 'local', epoch: 0, epochStartSeq: 1, epochHistory: [],
       halfLives: { defaultMs: WORKLOAD_HALF_LIFE_MS, byType: new Map() },
     }));
     db = await open(dir);
@@ -241,7 +241,7 @@ describe('a torn tail in the active segment', () => {
       deleteCheckpoints(dir);
       // the seal's footer was lost, but the next segment's file (header only) survived
       fs.writeFileSync(path.join(dir, segmentFileName(0, 2)), encodeSegmentHeader({
-        shardId: 0, segmentId: 2, firstSeq: 11, createdAtMs: WORKLOAD_CLOCK_MS, regionId: 'local', epoch: 0, epochStartSeq: 1,
+        shardId: 0, segmentId: 2, firstSeq: 11, createdAtMs: WORKLOAD_CLOCK_MS, regionId: 'local', epoch: 0, epochStartSeq: 1, epochHistory: [],
         halfLives: { defaultMs: WORKLOAD_HALF_LIFE_MS, byType: new Map() },
       }));
       db = await open(dir);
