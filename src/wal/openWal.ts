@@ -138,18 +138,32 @@ export async function openWal(store: SegmentStore, config: WalConfig, hooks: Ope
  * leaves. (Under sync 'none' no write was promised durable.)
  */
 async function dropAfterUnsealed(store: SegmentStore, shardId: number, all: number[]): Promise<{ ids: number[]; tornTail: TornTail | null }> {
-  if (all.length < 2) return { ids: all, tornTail: null };
-  const lastId = all[all.length - 1]!;
-  const last = await store.readSegment(lastId);
-  if (hasFooterMagicAtEnd(last)) return { ids: all, tornTail: null };
-  const beforeId = all[all.length - 2]!;
-  const before = await store.readSegment(beforeId);
-  const unsealedEnd = cleanUnsealedEnd(before, segmentFileName(shardId, beforeId));
-  if (unsealedEnd === null || !startsAt(last, segmentFileName(shardId, lastId), unsealedEnd + 1)) return { ids: all, tornTail: null };
-  await store.removeSegment(lastId);
-  const file = segmentFileName(shardId, lastId);
-  const reason = `created before segment ${beforeId}'s seal was durable (its footer never reached the disk): it held nothing acknowledged`;
-  return { ids: all.slice(0, -1), tornTail: { file, offset: 0, discardedBytes: last.length, reason } };
+  let end = all.length;
+  let tornTail: TornTail | null = null;
+  while (end >= 2) {
+    const lastId = all[end - 1]!;
+    const beforeId = all[end - 2]!;
+    const last = await store.readSegment(lastId);
+    if (hasFooterMagicAtEnd(last)) break;
+    const before = await store.readSegment(beforeId);
+    if (hasFooterMagicAtEnd(before)) break;
+    const file = segmentFileName(shardId, lastId);
+    // Nothing intact in it (its creation was cut short too): it held nothing at all.
+    const empty = !hasIntactBatchFrom(last, 0);
+    if (!empty) {
+      // Batches written back, but only right after the unsealed one's last seqno: the shape of a lost footer write.
+      const unsealedEnd = cleanUnsealedEnd(before, segmentFileName(shardId, beforeId));
+      if (unsealedEnd === null || !startsAt(last, file, unsealedEnd + 1)) break;
+    }
+    await store.removeSegment(lastId);
+    const reason = empty
+      ? 'created before the previous segment\'s seal was durable; it held no intact batch'
+      : `created before segment ${beforeId}'s seal was durable (its footer never reached the disk): it held nothing acknowledged`;
+    tornTail = { file, offset: 0, discardedBytes: last.length, reason };
+    end--;
+    if (!empty) break;
+  }
+  return { ids: all.slice(0, end), tornTail };
 }
 
 /**
