@@ -268,6 +268,23 @@ describe('a torn tail in the active segment', () => {
       await continuesAfterRecovery(dir, db, 10);
     });
 
+    it('a lost footer with the next segment\'s creation cut short inside its header: that segment goes too', async () => {
+      const dir = tempDir();
+      let db = await open(dir);
+      await writeBatches(db, 2, 5); // segment 1: seqnos 1..10, not sealed
+      await db.close();
+      deleteCheckpoints(dir);
+      const header = encodeSegmentHeader({
+        shardId: 0, segmentId: 2, firstSeq: 11, createdAtMs: WORKLOAD_CLOCK_MS, regionId: 'local', epoch: 0, epochStartSeq: 1, epochHistory: [],
+        halfLives: { defaultMs: WORKLOAD_HALF_LIFE_MS, byType: new Map() },
+      });
+      fs.writeFileSync(path.join(dir, segmentFileName(0, 2)), header.subarray(0, 20)); // found by npm run crash, seed 550658928
+      db = await open(dir);
+      expect(db.lastSeq).toBe(10);
+      expect(names(dir, '.wal')).toEqual([segmentFileName(0, 1)]);
+      await continuesAfterRecovery(dir, db, 10);
+    });
+
     it('still refuses an unsealed segment in the middle when a later one holds data', async () => {
       const dir = tempDir();
       const db = await open(dir);
