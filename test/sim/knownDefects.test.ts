@@ -13,7 +13,7 @@ import { SimScheduler } from './simScheduler.js';
 import { SimVolume } from './simVolume.js';
 import { failureReport } from './failureReport.js';
 import { runSimulation } from './simulation.js';
-import { workaroundsExposing } from './knownDefects.js';
+import { type KnownDefect, workaroundsExposing } from './knownDefects.js';
 
 const T0 = 1_704_067_200_000;
 const HALF_LIFE_MS = { view: 3_600_000 };
@@ -166,11 +166,11 @@ describe('src/ defects found by the simulation (the known ones skipped until fix
     expect(afterPowerLoss.lastSeq).toBeGreaterThanOrEqual(acked);
   });
 
-  // KNOWN: unsealed-writeback. A power loss mid-seal loses the footer (its fsync had not completed) while the
-  // kernel had written back a batch of the next segment, which the WAL opened at once. Nothing in it was
-  // acknowledged (its fsync waits for the seal's), but recovery only drops a trailing segment after an unsealed
-  // one if it holds no intact batch: open refuses the log. Seed 307 with --expose unsealed-writeback.
-  known('unsealed-writeback: a power loss mid-seal keeps every acknowledged write reachable', async () => {
+  // FIXED in bbcfec8: unsealed-writeback. A power loss mid-seal lost the footer (its fsync had not completed)
+  // while the kernel had written back a batch of the next segment, which the WAL opened at once. Nothing in it
+  // was acknowledged (its fsync waits for the seal's), but recovery dropped a trailing segment after an
+  // unsealed one only if it held no intact batch: open refused the log. Seeds 307 and 10624 of earlier configurations.
+  it('unsealed-writeback: a power loss mid-seal keeps every acknowledged write reachable', async () => {
     const scheduler = new SimScheduler(T0);
     let draw: () => number = () => 0;
     const first = simDisk(scheduler, () => draw());
@@ -190,11 +190,34 @@ describe('src/ defects found by the simulation (the known ones skipped until fix
     expect(reopened.lastSeq).toBeGreaterThanOrEqual(1);
   });
 
-  // KNOWN: epoch-skip-splice. Segments record where their own epoch began, and a follower holding older-epoch
-  // events at or past that point refuses them; one that missed an epoch in between still splices: it holds
-  // epoch 0's events past where epoch 1 forked, and epoch 2 (forked from epoch 1 later) begins right after its
-  // mark. Seed 731 with --expose epoch-skip-splice.
-  known('epoch-skip-splice: a follower that missed an epoch refuses a later one it has diverged from', async () => {
+  // FIXED in d50b956 (a regression of bbcfec8, found by the crash script too): unsealed-empty-next. The same
+  // power loss, with nothing of the next segment on the platter but its directory entry (an empty file, or a
+  // torn header): it holds nothing acknowledged either. bbcfec8's rule needed the trailing segment's header,
+  // so open refused the log. Seed 1525 of this configuration, at bbcfec8.
+  it('unsealed-empty-next: a power loss mid-seal that leaves the next segment an empty file keeps every acknowledged write', async () => {
+    const scheduler = new SimScheduler(T0);
+    let draw: () => number = () => 0;
+    const first = simDisk(scheduler, () => draw());
+    const open = (disk: SimDisk) => openDriven(scheduler, () => TidalDb.open({ store: disk, halfLifeMs: HALF_LIFE_MS, clock: () => scheduler.now() }));
+    const db = await open(first);
+    const acked = db.signal({ itemId: 'a', type: 'view', at: T0 });
+    db.wal.flushPending();
+    await scheduler.runUntil(T0 + 50);
+    expect(await acked).toBe(1);
+    void db.wal.seal().catch(() => {});
+    void db.signal({ itemId: 'b', type: 'view', at: T0 }).catch(() => {});
+    db.wal.flushPending();
+    const draws = [0.1, 0.1, 0.1]; // segment 1 loses its footer; segment 2's entry survives, none of its bytes
+    draw = () => draws.shift() ?? 0;
+    const reopened = await open(first.afterPowerLoss());
+    expect(reopened.lastSeq).toBeGreaterThanOrEqual(1);
+  });
+
+  // FIXED in 6c6b0be: epoch-skip-splice. Segments recorded where their own epoch began, and a follower holding
+  // older-epoch events at or past that point refused them; one that missed an epoch in between still spliced:
+  // it held epoch 0's events past where epoch 1 forked, and epoch 2 (forked from epoch 1 later) began right
+  // after its mark. Headers now carry the epoch history. Seed 731 of an earlier configuration.
+  it('epoch-skip-splice: a follower that missed an epoch refuses a later one it has diverged from', async () => {
     const write = (db: TidalDb, itemId: string, n: number) => {
       for (let i = 0; i < n; i++) void db.signal({ itemId, type: 'view', at: T0 });
     };
@@ -212,8 +235,8 @@ describe('src/ defects found by the simulation (the known ones skipped until fix
     await expect(behind!.applySegment(next)).rejects.toMatchObject({ code: 'Diverged' });
   });
 
-  // The seeds that show a known defect, with only its workaround off.
-  for (const [defect, seed] of [['unsealed-writeback', 307], ['epoch-skip-splice', 731]] as const) {
+  // The seeds that show a known defect, with only its workaround off (none is known now).
+  for (const [defect, seed] of [] as ReadonlyArray<readonly [KnownDefect, number]>) {
     known(`${defect}: seed ${seed} passes with its workaround off`, async () => {
       const result = await runSimulation({ seed, workarounds: workaroundsExposing([defect]) });
       expect(result.violations, failureReport(result, { expose: [defect] })).toEqual([]);

@@ -36,6 +36,7 @@ async function main(): Promise<number> {
   const count = values.seed !== undefined ? 1 : integer('--seeds', values.seeds ?? '100');
   const summary = emptySummary();
   const startedAt = performance.now();
+  const cpuAtStart = process.cpuUsage();
   let lastProgress = startedAt;
   for (let seed = first; seed < first + count; seed++) {
     const result = await runSimulation({ seed, steps, keepTrace: values.verbose, workarounds });
@@ -50,6 +51,8 @@ async function main(): Promise<number> {
     }
   }
   summary.wallMs = performance.now() - startedAt;
+  const cpu = process.cpuUsage(cpuAtStart);
+  summary.cpuMs = (cpu.user + cpu.system) / 1000;
   console.log(values.json ? JSON.stringify(summary) : `seeds ${first}..${first + count - 1}: ${describeSummary(summary)}`);
   return summary.failing > 0 ? 1 : 0;
 }

@@ -21,8 +21,6 @@ export interface PipelineDeps {
   readonly trace: Trace;
   /** Decides the fate of each segment a leader ships. */
   readonly linkFault: (ctx: FaultPlanContext) => Fault;
-  /** A follower's mark moved (a segment applied, a checkpoint installed). */
-  readonly onApplied: (node: SimNode) => void;
 }
 
 /** Starts `node`'s pipeline for its role over `db`, and makes it reachable. */
@@ -45,7 +43,6 @@ export function startNodePipeline(node: SimNode, db: TidalDb, deps: PipelineDeps
   });
   node.receiver = receiver;
   receiver.applied$.subscribe((r) => checker.onApplied(node.id, r));
-  db.applied$.subscribe(() => deps.onApplied(node));
   receiver.rejected$.subscribe((r) => {
     const code = codeOf(r.error);
     if (code === 'Diverged') node.diverged = true;

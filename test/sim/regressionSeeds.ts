@@ -36,6 +36,10 @@ export const REGRESSION_SEEDS: readonly RegressionSeed[] = [
   { seed: 11, why: 'G4: promote-checkpoint-race, a periodic checkpoint in flight took the promotion back (fixed in 9d8e534: checkpoints run one at a time)' },
   { seed: 218, why: 'G4: two promotions in flight at once took the same new epoch (the operator promotes one node at a time; the epoch\'s log exists once promote() resolves, at its mark)' },
   { seed: 269, why: 'G1: promote-race, a segment stored after the promotion sat below the new leader\'s first (fixed in 9d8e534: promote() waits for applies in flight)' },
-  { seed: 307, why: 'open: unsealed-writeback, a footer lost mid-seal while the next segment\'s batch was written back (KNOWN; the workaround writes back in order)' },
+  { seed: 307, why: 'open: unsealed-writeback, a footer lost mid-seal while the next segment\'s batch was written back (fixed in bbcfec8)' },
+  { seed: 213, why: 'open: a torn creation of the next segment after a footer lost mid-seal (unsealed-empty-next, fixed in d50b956)' },
+  { seed: 731, why: 'G1: epoch-skip-splice, a follower that missed an epoch spliced a later one (fixed in 6c6b0be: headers carry the epoch history)' },
+  { seed: 1525, why: 'open: unsealed-empty-next, a regression of bbcfec8 (fixed in d50b956)' },
+  { seed: 10624, why: 'open: unsealed-writeback (fixed in bbcfec8)' },
   { seed: 2599, why: 'open: unsynced-after-restart, a footer read from the page cache after a process crash (fixed in 9d8e534: open syncs every file first; SimDisk.syncAll)' },
 ];

@@ -70,7 +70,6 @@ export class SimCluster {
     this.pipelines = {
       scheduler, config, network: this.network, checker: this.checker, trace,
       linkFault: linkFaultPlan(() => this.linkRates, random.link, this.checker.genuine),
-      onApplied: (node) => this.stopIfOffLineage(node),
     };
     this.logs.set(0, new ReferenceLog(0, queryAtMs));
     const ids = ['n0', ...Array.from({ length: config.followers }, (_, i) => `n${i + 1}`)];
@@ -149,7 +148,6 @@ export class SimCluster {
       this.stats.promotions++;
       node.followers$.next(this.followerIds(node));
       startNodePipeline(node, db, this.pipelines);
-      for (const other of this.nodes.values()) this.stopIfOffLineage(other);
     }, (err: Error) => {
       if (node.incarnation === incarnation) this.crash(node, 'process', `promote failed: ${err.message}`);
     });
@@ -187,23 +185,6 @@ export class SimCluster {
     this.linkRates = rates;
   }
 
-  /**
-   * The epoch-skip-splice workaround (knownDefects.ts): a follower whose mark
-   * has passed the point where the newest epoch's lineage left its own
-   * epoch has diverged; its receiver stops at once and the operator
-   * rebuilds it.
-   */
-  private stopIfOffLineage(node: SimNode): void {
-    if (!this.workarounds.rebuildOffLineage || node.role !== 'follower' || !node.isUp || node.diverged) return;
-    const { epoch, lastSeq } = node.db!;
-    let common = Infinity;
-    for (let e = epoch + 1; this.logs.has(e); e++) common = Math.min(common, this.logs.get(e)!.forkSeq);
-    if (lastSeq <= common) return;
-    this.trace.add(`diverged ${node.id}: at ${lastSeq} in epoch ${epoch}, past ${common} where the newest epoch's lineage left it`);
-    node.diverged = true;
-    void node.receiver?.stop();
-  }
-
   private followerIds(leader: SimNode): string[] {
     return [...this.nodes.values()].filter((n) => n !== leader && n.role === 'follower').map((n) => n.id);
   }
@@ -221,7 +202,6 @@ export class SimCluster {
       node.epoch = db.epoch;
       if (node.role === 'leader') this.logs.get(db.epoch)?.truncate(db.lastSeq);
       startNodePipeline(node, db, this.pipelines);
-      this.stopIfOffLineage(node);
     }, (err: { code?: string; message?: string }) => {
       if (node.incarnation !== incarnation) return;
       this.trace.add(`open of ${node.id} failed: ${err.code} ${err.message}`);
@@ -247,7 +227,6 @@ export class SimCluster {
   private diskEnv(node: SimNode | null, id = node?.id ?? '?'): SimDiskEnv {
     return {
       scheduler: this.scheduler, random: this.random.disk, shardId: 0, syncMs: this.config.syncMs,
-      orderedWriteback: this.workarounds.orderedWriteback,
       log: this.trace.verbose ? (line) => this.trace.note(`disk ${id} ${line}`) : null,
       onCrashPoint: (what) => {
         this.trace.add(`crash point ${id}: ${what}`);

@@ -66,8 +66,8 @@ export function simConfig(random: () => number, steps = MAX_STEPS): SimConfig {
   };
   return {
     steps: Math.min(steps, MAX_STEPS),
-    followers: random() < 0.7 ? 2 : 3,
-    stepMs: [5, int(40, 150)],
+    followers: random() < 0.8 ? 2 : 3,
+    stepMs: [5, int(30, 120)],
     shipIntervalMs: int(150, 600),
     feedbackIntervalMs: int(200, 600),
     retransmitAfterMs: int(600, 3000),

@@ -30,8 +30,6 @@ export interface SimDiskEnv {
   readonly syncMs: readonly [number, number];
   /** Told when an armed crash point is reached; the node must be crashed at once. */
   readonly onCrashPoint: (what: string) => void;
-  /** At a power loss, a file that lost unsynced bytes takes every later file's with it (knownDefects.ts). */
-  readonly orderedWriteback?: boolean;
   /** Told of every operation (verbose traces), or null. */
   readonly log: ((line: string) => void) | null;
 }
@@ -60,7 +58,7 @@ export class SimDisk implements SegmentStore {
   /** The disk the next incarnation sees after a power loss. */
   afterPowerLoss(env: SimDiskEnv = this.env): SimDisk {
     this.kill();
-    return new SimDisk(this.volume.afterPowerLoss(this.env.random, { orderedWriteback: this.env.orderedWriteback }), env);
+    return new SimDisk(this.volume.afterPowerLoss(this.env.random), env);
   }
 
   /** The disk the next incarnation sees after this process exited (the page cache survives). */

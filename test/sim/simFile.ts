@@ -91,17 +91,12 @@ export class SimFile {
     this.unsyncedEnds = this.unsyncedEnds.filter((end) => end > point);
   }
 
-  /** Whether the cache holds bytes an fsync has not made durable. */
-  get hasUnsynced(): boolean {
-    return this.durableCopy !== null || this.unsyncedEnds.length > 0;
-  }
-
-  /** The bytes a power loss leaves; with `loseUnsynced`, only the durable ones. */
-  afterPowerLoss(random: () => number, weights: TearWeights = DEFAULT_TEAR_WEIGHTS, loseUnsynced = false): Uint8Array {
-    if (this.durableCopy !== null) return loseUnsynced || random() < 0.5 ? this.durableCopy : this.bytes();
+  /** The bytes a power loss leaves. */
+  afterPowerLoss(random: () => number, weights: TearWeights = DEFAULT_TEAR_WEIGHTS): Uint8Array {
+    if (this.durableCopy !== null) return random() < 0.5 ? this.durableCopy : this.bytes();
     const ends = this.unsyncedEnds;
     const durable = this.durableBytes();
-    if (ends.length === 0 || loseUnsynced) return durable;
+    if (ends.length === 0) return durable;
     const cache = this.bytes();
     const total = weights.loseAll + weights.keepAll + weights.keepAppends + weights.tear;
     let r = random() * total;

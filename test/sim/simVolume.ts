@@ -54,25 +54,16 @@ export class SimVolume {
     return total;
   }
 
-  /**
-   * The volume a power loss leaves: see the file comment. Draws from
-   * `random` in name order. With `orderedWriteback`, once a file lost some
-   * of its unsynced bytes, every later one (segments are named in creation
-   * order) loses all of its own: the kernel wrote dirty pages back in the
-   * order they were written (the unsealed-writeback workaround, knownDefects.ts).
-   */
-  afterPowerLoss(random: () => number, options: { tear?: TearWeights; orderedWriteback?: boolean } = {}): SimVolume {
+  /** The volume a power loss leaves: see the file comment. Draws from `random` in name order. */
+  afterPowerLoss(random: () => number, tear?: TearWeights): SimVolume {
     const next = new SimVolume();
     const names = [...new Set([...this.visible.keys(), ...this.durableDir.keys()])].sort();
-    let lost = false;
     for (const name of names) {
       const now = this.visible.get(name);
       const onPlatter = this.durableDir.get(name);
       const file = now === onPlatter ? now : random() < 0.5 ? now : onPlatter;
       if (!file) continue;
-      const kept = file.afterPowerLoss(random, options.tear, lost && options.orderedWriteback === true);
-      if (file.hasUnsynced && kept.length < file.length) lost = true;
-      const survivor = SimFile.durableWith(kept);
+      const survivor = SimFile.durableWith(file.afterPowerLoss(random, tear));
       next.visible.set(name, survivor);
       next.durableDir.set(name, survivor);
     }

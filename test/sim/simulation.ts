@@ -138,7 +138,7 @@ function workload(cluster: SimCluster, random: () => number): string {
     void target.db!.checkpoint().catch(() => {});
     return `checkpoint ${target.id}`;
   }
-  const count = 1 + Math.floor(random() * 4);
+  const count = 1 + Math.floor(random() * 3);
   writeRandomly(cluster, target, count);
   return `write ${count} to ${target.id}`;
 }

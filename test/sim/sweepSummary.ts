@@ -33,13 +33,15 @@ export interface SweepSummary {
   /** The trace hash of each seed asked for (determinism across processes). */
   hashes: Record<string, string>;
   wallMs: number;
+  /** CPU time of the process that ran the sweep (user + system): the work, whatever else the machine ran. */
+  cpuMs: number;
 }
 
 export function emptySummary(): SweepSummary {
   return {
     runs: 0, failing: 0, failures: [], fewFaultSeeds: [], steps: 0, faults: 0, minFaults: Infinity, macroFaults: 0,
     writes: 0, acked: 0, crashes: 0, promotions: 0, rebuilds: 0, corruptDeliveries: 0, redeliveries: 0, fencedDeliveries: 0,
-    stateChecks: 0, virtualMs: 0, hashes: {}, wallMs: 0,
+    stateChecks: 0, virtualMs: 0, hashes: {}, wallMs: 0, cpuMs: 0,
   };
 }
 
@@ -72,7 +74,7 @@ export function mergeSummaries(parts: readonly SweepSummary[]): SweepSummary {
     for (const key of Object.keys(total) as (keyof SweepSummary)[]) {
       const a = total[key];
       const b = p[key];
-      if (typeof a === 'number' && typeof b === 'number') (total[key] as number) = key === 'minFaults' ? Math.min(a, b) : key === 'wallMs' ? Math.max(a, b) : a + b;
+      if (typeof a === 'number' && typeof b === 'number') (total[key] as number) = key === 'minFaults' ? Math.min(a, b) : key === 'wallMs' || key === 'cpuMs' ? Math.max(a, b) : a + b;
     }
     total.failures.push(...p.failures);
     total.fewFaultSeeds.push(...p.fewFaultSeeds);
@@ -85,7 +87,7 @@ export function mergeSummaries(parts: readonly SweepSummary[]): SweepSummary {
 export function describeSummary(s: SweepSummary): string {
   const per = (n: number, digits = 0) => (n / Math.max(1, s.runs)).toFixed(digits);
   return [
-    `${s.runs} seeds in ${(s.wallMs / 1000).toFixed(1)} s: ${s.failing} failing.`,
+    `${s.runs} seeds in ${(s.wallMs / 1000).toFixed(1)} s (${(s.cpuMs / 1000).toFixed(1)} s of CPU): ${s.failing} failing.`,
     `  per run: ${per(s.steps)} steps, ${per(s.virtualMs / 1000, 1)} virtual s, ${per(s.faults, 1)} faults (min ${s.minFaults}; ${per(s.macroFaults, 1)} crashes, disk faults, `
       + `partitions and promotions, the rest on links), ${per(s.writes)} writes (${per(s.acked)} acknowledged), ${per(s.stateChecks)} state checks,`,
     `  ${per(s.crashes, 1)} crashes, ${per(s.promotions, 2)} promotions, ${per(s.rebuilds, 2)} rebuilds, ${per(s.corruptDeliveries, 1)} corrupt, `
