@@ -23,7 +23,7 @@ import * as tls from 'node:tls';
 import {
   BehaviorSubject, defer, firstValueFrom, Observable, repeat, Subject, type Subscription, tap, throwError, timer,
 } from 'rxjs';
-import { type LeaderStatus, TidalError, type TidalErrorCode } from '../../src/index.js';
+import { type LeaderStatus, TidalError } from '../../src/index.js';
 import type { Shipment } from '../shipment.js';
 import type { FollowerFeedback, PeerId, Transport } from '../transport.js';
 import { BoundedChannel } from './boundedChannel.js';
@@ -33,18 +33,13 @@ import { epochOf, welcomeRefusal } from './handshake.js';
 import { CHANNEL_BINDING_LABEL, deriveAuthKey } from './handshakeProof.js';
 import { reconnectWithBackoff } from './reconnectWithBackoff.js';
 import { resolveConnectOptions, type ResolvedTcpOptions, type TcpConnectOptions, type TcpTransportEvent } from './tcpOptions.js';
-import { checkpointPayload, type RefuseMessage, segmentPayload, statusOf, type TcpMessage } from './tcpMessages.js';
+import { authFailureOf, closeError, FATAL_AT_START, refusalError } from './followerCloseError.js';
+import { checkpointPayload, segmentPayload, statusOf, type TcpMessage } from './tcpMessages.js';
 
 type ResolvedConnect = ResolvedTcpOptions & { peer: PeerId; random: () => number };
 
 /** How a connection attempt ended: welcomed, or closed with why. */
 export type TcpConnectOutcome = Extract<TcpTransportEvent, { kind: 'connected' | 'closed' }>;
-
-/** Codes a leader's refusal may carry through to the follower; any other is reported as InvalidInput. */
-const REFUSAL_CODES: ReadonlySet<string> = new Set<TidalErrorCode>(['InvalidInput', 'ConfigMismatch', 'UnknownPeer', 'PeerInUse', 'AuthFailed', 'Timeout']);
-
-/** Refusals no retry can fix: met on the first attempt, `connect` rejects with them. */
-const FATAL_AT_START: ReadonlySet<string> = new Set<TidalErrorCode>(['UnknownPeer', 'PeerInUse', 'AuthFailed', 'ConfigMismatch', 'NotTidalDb']);
 
 /** A follower's end of a TCP transport; create it with `TcpTransport.connect`. See the file comment and docs/tcp-protocol.md. */
 export class TcpFollowerTransport implements Transport {
@@ -58,7 +53,7 @@ export class TcpFollowerTransport implements Transport {
   private first: TcpConnectOutcome | null = null;
   private settleFirst!: { resolve: () => void; reject: (err: Error) => void };
   private readonly firstSettled = new Promise<void>((resolve, reject) => (this.settleFirst = { resolve, reject }));
-  /** Derived from the token once; the token itself is not kept. */
+  /** The key both handshake proofs use, derived from the token once (handshakeProof.ts). */
   private readonly authKey: Buffer;
 
   /** Connections opening and closing, and reconnect waits, with reasons. Hot; completes on close. */
@@ -193,11 +188,10 @@ export class TcpFollowerTransport implements Transport {
         onClose: (closed) => {
           if (this.conn === conn) this.conn = null;
           if (!this.closed && this.connectedSubject.value) this.connectedSubject.next(false);
-          // A leader that ends a mutual-TLS connection without a word once our certificate went out has refused it (Node's TLS
-          // server checks a client certificate after the handshake and just closes; only a missing one gets a TLS alert).
-          const refusedCertificate = tlsUp && conn.heardNothing && !closed.error && this.options.tls?.cert !== undefined;
-          const error = tlsAuthFailure(closed.error) ?? (refusedCertificate ? certificateRefused(conn.remote) : closed.error);
-          if (error instanceof TidalError && error.code === 'AuthFailed') this.options.db.metrics.inc(`replication.authFailures.${authFailureReason(error, closed.error)}`);
+          const certificateSent = tlsUp && this.options.tls?.cert !== undefined;
+          const error = closeError(closed, { remote: conn.remote, certificateSent, heardNothing: conn.heardNothing });
+          const failure = authFailureOf(error, closed.error);
+          if (failure) this.options.db.metrics.inc(`replication.authFailures.${failure}`);
           this.report({ kind: 'closed', peer: this.options.peer, remote: conn.remote, reason: closed.reason, ...(error && { error }) });
           subscriber.error(error ?? new TidalError('Closed', closed.reason));
         },
@@ -263,30 +257,6 @@ export class TcpFollowerTransport implements Transport {
       throw new TidalError('InvalidInput', `${method}(${JSON.stringify(peer)}): this TCP transport is follower ${JSON.stringify(this.options.peer)}`);
     }
   }
-}
-
-/** TLS failures that are failed authentications (an untrusted, expired or misnamed certificate; the leader refusing ours), as AuthFailed; else null. */
-function tlsAuthFailure(error: Error | undefined): TidalError | null {
-  const code = (error?.cause as { code?: unknown } | undefined)?.code;
-  if (typeof code !== 'string' || !/CERT|_CA$|UNKNOWN_CA|ALTNAME/.test(code)) return null;
-  return new TidalError('AuthFailed', `TLS: ${error!.message} (${code})`, { cause: error });
-}
-
-function certificateRefused(remote: string): TidalError {
-  return new TidalError('AuthFailed', `TLS: ${remote} closed the connection without answering the hello: it refused this follower's `
-    + 'certificate (signed by a CA it does not trust, or expired; the leader\'s log says which)');
-}
-
-/** The reason a follower counts an AuthFailed under: the leader's proof failed, the leader refused ours, or TLS. */
-function authFailureReason(error: TidalError, original: Error | undefined): 'leaderProof' | 'refused' | 'tls' {
-  if (original !== error) return 'tls';
-  return error.message.startsWith('leader refused this follower') ? 'refused' : 'leaderProof';
-}
-
-/** The error a leader's refusal stands for: its code where it sent a known one, else InvalidInput. */
-function refusalError(m: RefuseMessage): TidalError {
-  const code = m.code !== undefined && REFUSAL_CODES.has(m.code) ? (m.code as TidalErrorCode) : 'InvalidInput';
-  return new TidalError(code, `leader refused this follower: ${m.reason}`);
 }
 
 function wrongEnd(method: string): TidalError {

@@ -45,7 +45,7 @@ export class TcpLeaderTransport implements Transport {
   private readonly feedbackSubject = new Subject<FollowerFeedback>();
   private readonly eventsSubject = new Subject<TcpTransportEvent>();
   private closing: Promise<void> | null = null;
-  /** Derived from the token once; the token itself is not kept. */
+  /** The key both handshake proofs use, derived from the token once (handshakeProof.ts). */
   private readonly authKey: Buffer;
 
   /** Connections opening and closing, with reasons. Hot; completes on close. */
