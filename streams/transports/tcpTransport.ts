@@ -7,14 +7,17 @@
  *   follower: TcpTransport.connect({ host, port, peer, token, db }) one connection, reconnecting
  *
  * Frames are a u32 LE length and a msgpack body, size-checked before they
- * are read. A follower opens with a hello (peer, token, shard, epoch, mark);
- * the leader checks the token in constant time before it sends anything,
- * then welcomes it and ships from its mark. Heartbeats both ways find a
- * dead peer within deadAfterMs + heartbeatMs. The protocol is specified in
- * docs/tcp-protocol.md.
+ * are read. A follower opens with a hello (peer, shard, epoch, mark, nonce);
+ * both ends then prove they know the token by HMACs over the handshake's
+ * transcript (the token never crosses the wire; the follower proves first,
+ * and the leader says nothing about itself until it has), and the leader
+ * ships from the follower's mark. Without TLS every later frame carries a
+ * seq and a MAC. Heartbeats both ways find a dead peer within
+ * deadAfterMs + heartbeatMs. The protocol is specified in
+ * docs/tcp-protocol.md, the threat model in docs/security.md.
  *
  * @example
- * const listener = await TcpTransport.listen({ port: 7400, token, db: leaderDb });
+ * const listener = await TcpTransport.listen({ port: 7400, token, db: leaderDb, followers: ['replica-1'] });
  * const shipping = startLeader({ db: leaderDb, transport: listener, followers: ['replica-1'] });
  *
  * const link = await TcpTransport.connect({ host: '127.0.0.1', port: 7400, peer: 'replica-1', token, db: replica });
@@ -38,8 +41,10 @@ export type TcpTransport = TcpLeaderTransport | TcpFollowerTransport;
 export const TcpTransport = {
   /**
    * The leader's end: binds `host:port` (default 127.0.0.1; port 0 picks a
-   * free port, read it from `.port`) and resolves once listening.
-   * Rejects with InvalidInput for bad options, or with the bind error.
+   * free port, read it from `.port`) and resolves once listening. Pass the
+   * follower set as `followers` to refuse any other peer id (UnknownPeer).
+   * Rejects with InvalidInput for bad options (a token under 16 bytes; an
+   * address off loopback without TLS unless `insecure: true`), or with the bind error.
    */
   listen(options: TcpListenOptions): Promise<TcpLeaderTransport> {
     return TcpLeaderTransport.listen(options);
@@ -47,7 +52,10 @@ export const TcpTransport = {
   /**
    * A follower's end: starts connecting to the leader at `host:port`, and
    * reconnecting whenever the connection is lost, until `close()`. Resolves
-   * at once (watch `connected$`); segments wait in the leader's queue meanwhile.
+   * once the first attempt has settled (welcomed, or lost in a way a retry
+   * may fix: see `firstAttempt`, and watch `connected$`); rejects, leaving
+   * nothing running, with UnknownPeer, PeerInUse, AuthFailed, ConfigMismatch
+   * or NotTidalDb when that first attempt met a refusal no retry can fix.
    */
   connect(options: TcpConnectOptions): Promise<TcpFollowerTransport> {
     return TcpFollowerTransport.connect(options);
