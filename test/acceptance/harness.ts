@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FollowerDb, TidalDb, type TidalDbOptions } from '../../src/index.js';
+import { type TlsFiles, tlsFiles } from '../streams/transports/tlsCertificates.js';
 import {
   type FollowerHandle, InProcessTransport, type LeaderHandle, startFollower, startLeader, TcpTransport, type Transport,
 } from '../../streams/index.js';
@@ -25,12 +26,14 @@ export interface Cluster {
 export interface TcpClusterOptions {
   /** Default 'harness-token-0123' (a token is at least 16 bytes). */
   token?: string;
+  /** TLS with certificates made for the test (test/streams/transports/tlsCertificates.ts). */
+  tls?: boolean;
   /** Default 250 ms: a dead peer is found within a second, and a loaded machine does not trip it. */
   heartbeatMs?: number;
 }
 
 /** Which transport a suite runs over. */
-export type TransportKind = 'in-process' | 'tcp';
+export type TransportKind = 'in-process' | 'tcp' | 'tls';
 
 export async function startCluster(opts: {
   followers?: number; shipIntervalMs?: number; transport?: Transport; leader?: TidalDbOptions; feedbackIntervalMs?: number;
@@ -43,7 +46,7 @@ export async function startCluster(opts: {
   const leader = await TidalDb.open({ halfLifeMs: HALF_LIVES, ...opts.leader });
   const followers = await Promise.all(Array.from({ length: opts.followers ?? 1 }, () => FollowerDb.open()));
   const peers = followers.map((_, i) => `f${i + 1}`);
-  const tcpOptions = opts.tcp ?? (opts.kind === 'tcp' ? {} : undefined);
+  const tcpOptions = opts.tcp ?? (opts.kind === 'tcp' ? {} : opts.kind === 'tls' ? { tls: true } : undefined);
   const tcp = tcpOptions ? await tcpTransports(leader, followers, peers, tcpOptions) : null;
   const transport = tcp?.leader ?? opts.transport ?? new InProcessTransport({ capacity: 8 });
   const followerTransports = tcp?.followers ?? followers.map(() => transport);
@@ -66,9 +69,23 @@ export async function startCluster(opts: {
 async function tcpTransports(leader: TidalDb, followers: TidalDb[], peers: string[], tcp: TcpClusterOptions) {
   const token = tcp.token ?? 'harness-token-0123';
   const heartbeatMs = tcp.heartbeatMs ?? 250;
-  const listener = await TcpTransport.listen({ port: 0, token, db: leader, heartbeatMs });
-  const links = await Promise.all(followers.map((db, i) => TcpTransport.connect({ port: listener.port, peer: peers[i]!, token, db, heartbeatMs })));
+  const files = tcp.tls ? harnessTls() : null;
+  const listen = files ? { tls: { cert: files.leaderCert, key: files.leaderKey } } : {};
+  const connect = files ? { tls: { ca: files.ca } } : {};
+  const listener = await TcpTransport.listen({ port: 0, token, db: leader, heartbeatMs, ...listen });
+  const links = await Promise.all(followers.map((db, i) => TcpTransport.connect({ port: listener.port, peer: peers[i]!, token, db, heartbeatMs, ...connect })));
   return { leader: listener as Transport, followers: links as Transport[] };
+}
+
+let tlsCache: TlsFiles | null = null;
+/** The test certificates, made once per process. */
+function harnessTls(): TlsFiles {
+  if (!tlsCache) {
+    const made = tlsFiles();
+    if ('skip' in made) throw new Error(made.skip);
+    tlsCache = made;
+  }
+  return tlsCache;
 }
 
 /** Writes `n` signals over `items` items, types view/like/share, timestamps spread over a day. */
