@@ -48,6 +48,8 @@ export class GuaranteeChecker {
   /** Bytes a leader handed to its link: anything else that arrives was damaged on the way. */
   readonly genuine = new WeakSet<Uint8Array>();
   private readonly pending = new Map<string, Expectation>();
+  /** Whether the last shipment handed to each follower was genuine (the bytes its leader shipped). */
+  private readonly lastGenuine = new Map<string, boolean>();
   private readonly lastChecked = new Map<string, { readonly db: TidalDb; readonly lastSeq: number; readonly epoch: number }>();
 
   constructor(
@@ -66,6 +68,7 @@ export class GuaranteeChecker {
     this.settle(nodeId);
     if (!db) return;
     const what = isCheckpoint(s) ? `checkpoint@${s.seq}` : `segment ${s.segmentId} (${s.firstSeq}..${s.lastSeq})`;
+    this.lastGenuine.set(nodeId, this.genuine.has(s.bytes));
     if (!this.genuine.has(s.bytes)) {
       this.counts.corruptDeliveries++;
       this.pending.set(nodeId, { kind: 'unchanged', guarantee: 'G2', mark: db.lastSeq, what: `corrupt ${what}` });
@@ -78,6 +81,11 @@ export class GuaranteeChecker {
     } else {
       this.pending.set(nodeId, { kind: 'new', what });
     }
+  }
+
+  /** Whether the last shipment handed to `nodeId` was genuine. */
+  lastDeliveryWasGenuine(nodeId: string): boolean {
+    return this.lastGenuine.get(nodeId) === true;
   }
 
   /** A follower's receiver reports a segment applied: it must be the genuine, current one. */

@@ -235,8 +235,29 @@ describe('src/ defects found by the simulation (the known ones skipped until fix
     await expect(behind!.applySegment(next)).rejects.toMatchObject({ code: 'Diverged' });
   });
 
-  // The seeds that show a known defect, with only its workaround off (none is known now).
-  for (const [defect, seed] of [] as ReadonlyArray<readonly [KnownDefect, number]>) {
+  // KNOWN: stale-segment-id. A follower that installs a new leader's checkpoint keeps its newest segment file
+  // (retention always keeps one), taken from the old leader's numbering. The new leader's next segment may have
+  // an id at or below it, and the follower refuses it ("segment ids only grow", Corruption) every time it is
+  // sent: the follower is stuck for good. Seed 6940 with --expose stale-segment-id.
+  known('stale-segment-id: a follower that installed a new leader\'s checkpoint takes the segments after it', async () => {
+    const write = async (db: TidalDb, itemId: string, n: number) => {
+      for (let i = 0; i < n; i++) void db.signal({ itemId, type: 'view', at: T0 });
+      return (await db.wal.seal())!;
+    };
+    const { leader, segments: [s1] } = await leaderSegments([3]);
+    const [promoted, other] = await Promise.all([0, 1].map(() => FollowerDb.open({ clock: () => T0 })));
+    for (const f of [promoted!, other!]) await f.applySegment(s1!);
+    await promoted!.promote(); // epoch 1 from seqno 4; its own segments are numbered from 2
+    for (let i = 0; i < 5; i++) await other!.applySegment(await write(leader, 'old-leader', 1)); // old segments 2..6: seqnos 4..8
+    await write(promoted!, 'new-leader', 10); // new segment 2: seqnos 4..13
+    await promoted!.checkpoint();
+    expect(await other!.installCheckpoint((await promoted!.latestCheckpoint())!.bytes)).toBe(true); // at 13, epoch 1
+    const next = await write(promoted!, 'new-leader', 1); // new segment 3: seqno 14
+    await expect(other!.applySegment(next)).resolves.toMatchObject({ appliedSeq: 14 });
+  });
+
+  // The seeds that show a known defect, with only its workaround off.
+  for (const [defect, seed] of [['stale-segment-id', 6940]] as ReadonlyArray<readonly [KnownDefect, number]>) {
     known(`${defect}: seed ${seed} passes with its workaround off`, async () => {
       const result = await runSimulation({ seed, workarounds: workaroundsExposing([defect]) });
       expect(result.violations, failureReport(result, { expose: [defect] })).toEqual([]);

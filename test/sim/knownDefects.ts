@@ -13,18 +13,30 @@
  * of bbcfec8, found by the crash script too).
  */
 
-/** One flag per known defect: true turns its workaround on. None is known now. */
-export type Workarounds = Readonly<Record<string, boolean>>;
+export interface Workarounds {
+  /**
+   * stale-segment-id: a follower that installs a new leader's checkpoint
+   * (it was behind that leader's retention, or diverged) keeps its newest
+   * segment file, since retention always keeps one; that file may come from
+   * the old leader's numbering. When the new leader's next segment has an
+   * id at or below it, the follower refuses it as Corruption ("segment ids
+   * only grow") every time it is sent, and is stuck for good. Workaround: the
+   * operator rebuilds a follower that refuses a genuine shipment as corrupt.
+   */
+  readonly rebuildStuckFollower: boolean;
+}
 
-export type KnownDefect = never;
+export type KnownDefect = 'stale-segment-id';
 
-export const WORKAROUND_OF: Readonly<Record<KnownDefect, string>> = {};
+export const WORKAROUND_OF: Readonly<Record<KnownDefect, keyof Workarounds>> = {
+  'stale-segment-id': 'rebuildStuckFollower',
+};
 
-export const ALL_WORKAROUNDS: Workarounds = {};
+export const ALL_WORKAROUNDS: Workarounds = { rebuildStuckFollower: true };
 
 /** The workarounds with the ones for `exposed` defects turned off. */
 export function workaroundsExposing(exposed: readonly KnownDefect[]): Workarounds {
-  const w: Record<string, boolean> = { ...ALL_WORKAROUNDS };
+  const w: Record<keyof Workarounds, boolean> = { ...ALL_WORKAROUNDS };
   for (const defect of exposed) w[WORKAROUND_OF[defect]] = false;
   return w;
 }

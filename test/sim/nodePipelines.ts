@@ -21,6 +21,8 @@ export interface PipelineDeps {
   readonly trace: Trace;
   /** Decides the fate of each segment a leader ships. */
   readonly linkFault: (ctx: FaultPlanContext) => Fault;
+  /** A follower refused a genuine shipment as corrupt: it cannot take what its leader has. */
+  readonly onRefusedGenuine: (node: SimNode) => void;
 }
 
 /** Starts `node`'s pipeline for its role over `db`, and makes it reachable. */
@@ -34,7 +36,10 @@ export function startNodePipeline(node: SimNode, db: TidalDb, deps: PipelineDeps
       db, transport: link, followers: node.followers$, scheduler, shipIntervalMs: config.shipIntervalMs,
       retransmitAfterMs: config.retransmitAfterMs, checkpointIntervalMs: config.checkpointIntervalMs,
     });
-    node.shipper.rejected$.subscribe((f) => trace.add(`shipFailure ${node.id}>${f.peer} ${codeOf(f.error)}`));
+    node.shipper.rejected$.subscribe((f) => {
+      trace.add(`shipFailure ${node.id}>${f.peer} ${codeOf(f.error)}`);
+      if (trace.verbose) trace.note(`  ${(f.error as Error).message}`);
+    });
     return;
   }
   const receiver = startFollower({
@@ -46,7 +51,9 @@ export function startNodePipeline(node: SimNode, db: TidalDb, deps: PipelineDeps
   receiver.rejected$.subscribe((r) => {
     const code = codeOf(r.error);
     if (code === 'Diverged') node.diverged = true;
+    if (code === 'Corruption' && checker.lastDeliveryWasGenuine(node.id)) deps.onRefusedGenuine(node);
     trace.add(`reject ${node.id} ${r.segmentId}:${r.firstSeq}-${r.lastSeq} ${code}`);
+    if (trace.verbose) trace.note(`  ${r.error.message}`);
   });
 }
 

@@ -34,6 +34,8 @@ export interface ClusterStats {
   opens: number;
   promotions: number;
   rebuilds: number;
+  /** Genuine shipments a follower refused as corrupt. */
+  refusedGenuine: number;
 }
 
 export class SimCluster {
@@ -41,7 +43,7 @@ export class SimCluster {
   readonly logs = new Map<number, ReferenceLog>();
   readonly network: SimNetwork;
   readonly checker: GuaranteeChecker;
-  readonly stats: ClusterStats = { crashes: 0, writes: 0, acked: 0, rejected: 0, opens: 0, promotions: 0, rebuilds: 0 };
+  readonly stats: ClusterStats = { crashes: 0, writes: 0, acked: 0, rejected: 0, opens: 0, promotions: 0, rebuilds: 0, refusedGenuine: 0 };
   readonly clock: () => number;
   private linkRates: SimConfig['linkFaults'];
   private readonly pipelines: PipelineDeps;
@@ -70,6 +72,11 @@ export class SimCluster {
     this.pipelines = {
       scheduler, config, network: this.network, checker: this.checker, trace,
       linkFault: linkFaultPlan(() => this.linkRates, random.link, this.checker.genuine),
+      onRefusedGenuine: (node) => {
+        this.stats.refusedGenuine++;
+        // The stale-segment-id workaround (knownDefects.ts): such a follower is stuck; the operator rebuilds it.
+        if (this.workarounds.rebuildStuckFollower) node.diverged = true;
+      },
     };
     this.logs.set(0, new ReferenceLog(0, queryAtMs));
     const ids = ['n0', ...Array.from({ length: config.followers }, (_, i) => `n${i + 1}`)];
