@@ -69,6 +69,7 @@ export async function runLeader(options: LeaderRunOptions, io: CliIo, context: L
     opened.input = await openIngest(options.ingest, context.stdin ?? process.stdin);
     const db = (opened.db = await openLeaderDb(options));
     const listener = (opened.listener = await listenForFollowers(options, token, db));
+    for (const warning of listener.warnings) io.err.write(`warning: ${warning}\n`);
     if (options.metrics) {
       opened.server = await serveMetrics({ ...options.metrics, registry: prometheusRegistry(db) });
       io.out.write(`serving metrics at http://${options.metrics.host}:${opened.server.port}/metrics\n`);

@@ -6,12 +6,12 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_SHIP_INTERVAL_MS } from '../walShipper.js';
 import { DEFAULT_LEADER_STATUS_INTERVAL_MS, runLeader } from './leader.js';
 import type { LeaderRunOptions, LeaderTls } from './leaderOptions.js';
-import { hostPortIn, integerIn } from './optionParsers.js';
+import { hostPortIn, integerIn, tokenFileIn, type TokenFile } from './optionParsers.js';
 import type { HostPort } from './parseHostPort.js';
 import type { SubcommandContext } from './subcommandContext.js';
 
 interface LeaderFlags {
-  dir: string; listen: HostPort; follower?: string[]; token?: string; metrics?: HostPort; shipIntervalMs: number; statusInterval: number;
+  dir: string; listen: HostPort; follower?: string[]; token?: string; tokenFile?: TokenFile; insecure?: boolean; metrics?: HostPort; shipIntervalMs: number; statusInterval: number;
   ingest?: string; strict?: boolean; exitWhenSynced?: boolean; halfLife?: Array<readonly [string, number]>;
   tlsCa?: string; tlsCert?: string; tlsKey?: string;
 }
@@ -30,7 +30,9 @@ export function leaderCommand(ctx: SubcommandContext): Command {
     .requiredOption('--dir <dir>', 'the leader\'s database directory (created if missing)')
     .addOption(new Option('--listen <host:port>', 'where followers connect (port 0 picks one)').argParser(hostPortIn('--listen', { allowPortZero: true })).makeOptionMandatory())
     .addOption(new Option('--follower <id>', 'a follower\'s peer id (repeat for each follower)').argParser(collect))
-    .addOption(new Option('--token <token>', 'the shared secret followers present').env('TIDALDB_TOKEN'))
+    .addOption(new Option('--token-file <file>', 'read the shared secret (at least 16 bytes) from FILE').argParser(tokenFileIn('--token-file')))
+    .addOption(new Option('--token <token>', 'the shared secret (at least 16 bytes; visible to other users in ps: prefer --token-file)').env('TIDALDB_TOKEN'))
+    .option('--insecure', 'allow listening off loopback without TLS (frames are authenticated, not encrypted)')
     .addOption(new Option('--tls-cert <file>', 'this leader\'s certificate (enables TLS, with --tls-key)'))
     .addOption(new Option('--tls-key <file>', 'the private key of --tls-cert'))
     .addOption(new Option('--tls-ca <file>', 'PEM bundle that must have signed each follower\'s certificate (mutual TLS)'))
@@ -72,7 +74,8 @@ function leaderOptions(f: LeaderFlags): LeaderRunOptions {
   const given = Object.entries({ ca: f.tlsCa, cert: f.tlsCert, key: f.tlsKey }).filter(([, file]) => file !== undefined);
   const tls: LeaderTls | undefined = given.length > 0 ? Object.fromEntries(given) : undefined;
   return {
-    dir: f.dir, listen: f.listen, followers: f.follower ?? [], token: f.token, metrics: f.metrics, shipIntervalMs: f.shipIntervalMs,
+    dir: f.dir, listen: f.listen, followers: f.follower ?? [], token: f.tokenFile?.token ?? f.token, insecure: f.insecure === true,
+    metrics: f.metrics, shipIntervalMs: f.shipIntervalMs,
     statusIntervalMs: f.statusInterval, ingest: f.ingest, strict: f.strict === true, exitWhenSynced: f.exitWhenSynced === true,
     ...(tls && { tls }), ...(f.halfLife && { halfLifeMs: Object.fromEntries(f.halfLife) }),
   };

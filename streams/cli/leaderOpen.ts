@@ -48,7 +48,9 @@ export async function openLeaderDb(options: LeaderRunOptions): Promise<TidalDb> 
 export async function listenForFollowers(options: LeaderRunOptions, token: string, db: TidalDb): Promise<TcpLeaderTransport> {
   const { host, port } = options.listen;
   try {
-    return await TcpTransport.listen({ host, port, token, db, ...(options.tls && { tls: options.tls }) });
+    return await TcpTransport.listen({
+      host, port, token, db, followers: options.followers, ...(options.insecure && { insecure: true }), ...(options.tls && { tls: options.tls }),
+    });
   } catch (err) {
     throw new CliError(ExitCode.Failure, `leader: cannot listen on ${host}:${port}: ${oneLine(errorMessage(err))}`, { cause: err });
   }

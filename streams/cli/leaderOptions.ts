@@ -3,7 +3,7 @@
  * combination a usage error (exit 2) before anything is opened.
  */
 import type { HalfLifeOption } from '../../src/index.js';
-import { MAX_PEER_ID_BYTES } from '../transports/tcpDefaults.js';
+import { MAX_PEER_ID_BYTES, MIN_TOKEN_BYTES } from '../transports/tcpDefaults.js';
 import { CliError, ExitCode } from './cliIo.js';
 import type { HostPort } from './parseHostPort.js';
 
@@ -21,8 +21,10 @@ export interface LeaderRunOptions {
   readonly listen: HostPort;
   /** The follower set: peer ids the leader ships to, as each follower's `--peer` names it. */
   readonly followers: readonly string[];
-  /** The shared secret followers present. Required. */
+  /** The shared secret followers prove they hold (at least 16 bytes). Required. */
   readonly token: string | undefined;
+  /** Listen off loopback without TLS (frames are still authenticated, not encrypted). */
+  readonly insecure?: boolean;
   readonly tls?: LeaderTls;
   readonly metrics?: HostPort;
   /** Seal and ship every this many ms. Default DEFAULT_SHIP_INTERVAL_MS (2000). */
@@ -44,7 +46,10 @@ export interface LeaderRunOptions {
  * token. Throws a Usage CliError naming the flag.
  */
 export function checkLeaderOptions(o: LeaderRunOptions): string {
-  if (!o.token) throw usage('a token is required: pass --token or set TIDALDB_TOKEN');
+  if (!o.token) throw usage('a token is required: pass --token-file, set TIDALDB_TOKEN, or pass --token');
+  if (Buffer.byteLength(o.token) < MIN_TOKEN_BYTES) {
+    throw usage(`the token is ${Buffer.byteLength(o.token)} bytes; at least ${MIN_TOKEN_BYTES} are required: use a random secret (e.g. \`openssl rand -hex 16\`)`);
+  }
   if (o.followers.length === 0) throw usage('at least one --follower ID is required: the peer ids this leader ships to');
   const seen = new Set<string>();
   for (const peer of o.followers) {

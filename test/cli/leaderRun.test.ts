@@ -127,6 +127,20 @@ describe('tidaldb leader (in-process)', () => {
     expect(replica.lastSeq).toBe(30);
   });
 
+  it('a peer id outside --follower is refused: connect rejects with UnknownPeer naming the set', async () => {
+    const dir = tempDir('leader');
+    const io = captureIo();
+    const stop = new AbortController();
+    const running = runLeader(options(dir), io, { signal: stop.signal });
+    await until(() => listeningPort(io) !== null, 'the leader to listen', io);
+    const stranger = await FollowerDb.open();
+    await expect(TcpTransport.connect({ port: listeningPort(io)!, peer: 'r9', token: TOKEN, db: stranger, heartbeatMs: 50 }))
+      .rejects.toMatchObject({ code: 'UnknownPeer', message: expect.stringMatching(/"r9".*"r1"/) });
+    stop.abort();
+    expect(await running).toBe(0);
+    await stranger.close();
+  });
+
   it('a directory another database holds: exit 1 saying it is in use and by whom', async () => {
     const dir = tempDir('leader');
     const holder = await TidalDb.open({ dir });
@@ -142,7 +156,8 @@ describe('tidaldb leader (in-process)', () => {
     const file = path.join(dir, 'file');
     fs.writeFileSync(file, '');
     const cases: Array<[Partial<LeaderRunOptions>, string]> = [
-      [{ token: undefined }, 'a token is required: pass --token or set TIDALDB_TOKEN'],
+      [{ token: undefined }, 'a token is required: pass --token-file, set TIDALDB_TOKEN, or pass --token'],
+      [{ token: 'short' }, 'the token is 5 bytes; at least 16 are required: use a random secret (e.g. `openssl rand -hex 16`)'],
       [{ followers: [] }, 'at least one --follower ID is required: the peer ids this leader ships to'],
       [{ followers: ['r1', 'r1'] }, '--follower "r1" is given twice'],
       [{ tls: { cert: file } }, '--tls-cert and --tls-key go together'],
