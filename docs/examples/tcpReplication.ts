@@ -5,8 +5,8 @@ const token = process.env.TIDALDB_TOKEN ?? 'a-long-random-secret-shared-by-the-c
 const leader = await TidalDb.open();
 const replica = await FollowerDb.open();
 
-// on the leader (binds 127.0.0.1 unless told otherwise; TLS with tls: { cert, key, ca? })
-const listener = await TcpTransport.listen({ port: 0, token, db: leader });
+// on the leader (binds 127.0.0.1 unless told otherwise; TLS with tls: { cert, key, ca? }); other peer ids are refused
+const listener = await TcpTransport.listen({ port: 0, token, db: leader, followers: ['replica-1'] });
 const shipping = startLeader({ db: leader, transport: listener, followers: ['replica-1'], shipIntervalMs: 100 });
 
 // on a follower
