@@ -15,7 +15,7 @@ import {
 } from '../../streams/index.js';
 import { memoryFollower, memoryLeader, sealedSegment, stateOf, virtualClock } from './fixtures.js';
 import { decodeShipment, encodeShipment, type WireShipment } from '../../streams/transports/workerTransportMessages.js';
-import { VirtualPort } from './replicaWorkerFixtures/virtualPortPair.js';
+import { VirtualPort } from './replicaWorkerFixtures/virtualPort.js';
 
 describe('CreditWindow', () => {
   it('posts up to capacity at once, then each waiting send when a credit comes back, in order', marbles((m) => {
