@@ -45,8 +45,13 @@ export async function storeShippedCheckpoint(store: SegmentStore, seq: number, b
   }
 }
 
-/** After the swap: drops older checkpoints and every segment the new one covers. */
+/**
+ * After the swap: drops older checkpoints and every segment the new one
+ * covers, the newest file included: the checkpoint carries the next segment
+ * id, and a stored segment of an older numbering (its leader replaced) would
+ * otherwise make this follower refuse the new leader's lower ids forever.
+ */
 export async function dropCoveredByCheckpoint(store: SegmentStore, wal: Wal, seq: number): Promise<void> {
   for (const old of await store.listCheckpoints()) if (old < seq) await store.removeCheckpoint(old);
-  await wal.applyRetention({ checkpointSeq: seq, keepSegments: 0, maxRetainedBytes: 0, neededAfterSeq: Infinity });
+  await wal.applyRetention({ checkpointSeq: seq, keepSegments: 0, maxRetainedBytes: 0, neededAfterSeq: Infinity, keepNewestFile: false });
 }

@@ -301,7 +301,11 @@ export class Wal {
    * the sealed bytes exceed `maxRetainedBytes`. (Segments no checkpoint
    * covers yet are never dropped: what one interval seals is on top.)
    */
-  async applyRetention(p: { checkpointSeq: number; keepSegments: number; maxRetainedBytes: number; neededAfterSeq: number }): Promise<number> {
+  async applyRetention(p: {
+    checkpointSeq: number; keepSegments: number; maxRetainedBytes: number; neededAfterSeq: number;
+    /** Default true. False once a checkpoint carries the next segment id (an installed one): no file need stay for numbering. */
+    keepNewestFile?: boolean;
+  }): Promise<number> {
     this.byteCap = Number.isFinite(p.maxRetainedBytes) ? { checkpointSeq: p.checkpointSeq, maxRetainedBytes: p.maxRetainedBytes } : null;
     this.newBytes = 0; // what the checkpoint does not cover (sealed while it was written) still counts
     const list = this.index.list;
@@ -311,7 +315,7 @@ export class Wal {
       if (oldest.lastSeq > p.checkpointSeq) return false;
       if (held > p.maxRetainedBytes) return true;
       return oldest.lastSeq <= p.neededAfterSeq && this.index.list.length > p.keepSegments;
-    }, this.active ? 0 : 1));
+    }, this.active || p.keepNewestFile === false ? 0 : 1));
   }
 
   /** Makes everything written so far durable. */

@@ -35,8 +35,6 @@ async function leaderSegments(counts: readonly number[]): Promise<{ leader: Tida
   return { leader, segments };
 }
 
-/** Skipped until fixed; SIM_KNOWN=1 runs them (to see whether a fix landed). */
-const known = process.env.SIM_KNOWN === '1' ? it : it.skip;
 
 describe('src/ defects found by the simulation (the known ones skipped until fixed)', () => {
   // FIXED: promote-race. The runbook's `receiver.stop(); await promote()` while the receiver was storing a
@@ -235,11 +233,12 @@ describe('src/ defects found by the simulation (the known ones skipped until fix
     await expect(behind!.applySegment(next)).rejects.toMatchObject({ code: 'Diverged' });
   });
 
-  // KNOWN: stale-segment-id. A follower that installs a new leader's checkpoint keeps its newest segment file
-  // (retention always keeps one), taken from the old leader's numbering. The new leader's next segment may have
-  // an id at or below it, and the follower refuses it ("segment ids only grow", Corruption) every time it is
-  // sent: the follower is stuck for good. Seed 6940 with --expose stale-segment-id.
-  known('stale-segment-id: a follower that installed a new leader\'s checkpoint takes the segments after it', async () => {
+  // FIXED: stale-segment-id. A follower that installed a new leader's checkpoint kept its newest segment file
+  // (retention always kept one), taken from the old leader's numbering. The new leader's next segment could have
+  // an id at or below it, and the follower refused it ("segment ids only grow", Corruption) every time it was
+  // sent: stuck for good. An installed checkpoint now drops every segment it covers (it carries the next
+  // segment id, so no file need stay for numbering). Seed 6940.
+  it('stale-segment-id: a follower that installed a new leader\'s checkpoint takes the segments after it', async () => {
     const write = async (db: TidalDb, itemId: string, n: number) => {
       for (let i = 0; i < n; i++) void db.signal({ itemId, type: 'view', at: T0 });
       return (await db.wal.seal())!;
@@ -258,7 +257,7 @@ describe('src/ defects found by the simulation (the known ones skipped until fix
 
   // The seeds that show a known defect, with only its workaround off.
   for (const [defect, seed] of [['stale-segment-id', 6940]] as ReadonlyArray<readonly [KnownDefect, number]>) {
-    known(`${defect}: seed ${seed} passes with its workaround off`, async () => {
+    it(`${defect}: seed ${seed} passes with its workaround off`, async () => {
       const result = await runSimulation({ seed, workarounds: workaroundsExposing([defect]) });
       expect(result.violations, failureReport(result, { expose: [defect] })).toEqual([]);
     });

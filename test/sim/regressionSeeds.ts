@@ -40,7 +40,7 @@ export const REGRESSION_SEEDS: readonly RegressionSeed[] = [
   { seed: 213, why: 'open: a torn creation of the next segment after a footer lost mid-seal (unsealed-empty-next, fixed in d50b956)' },
   { seed: 731, why: 'G1: epoch-skip-splice, a follower that missed an epoch spliced a later one (fixed in 6c6b0be: headers carry the epoch history)' },
   { seed: 1525, why: 'open: unsealed-empty-next, a regression of bbcfec8 (fixed in d50b956)' },
-  { seed: 6940, why: 'liveness: stale-segment-id, a follower that installed the new leader\'s checkpoint refused its next segment for good (KNOWN; the operator rebuilds it)' },
+  { seed: 6940, why: 'liveness: stale-segment-id, a follower that installed the new leader\'s checkpoint refused its next segment for good (fixed: the install drops every covered segment)' },
   { seed: 7212, why: 'liveness: stale-segment-id, as seed 6940' },
   { seed: 9984, why: 'liveness: stale-segment-id, as seed 6940' },
   { seed: 10624, why: 'open: unsealed-writeback (fixed in bbcfec8)' },
