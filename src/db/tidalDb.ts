@@ -271,8 +271,19 @@ export class TidalDb {
    */
   private runToCompletion<T>(work$: Observable<T>): Observable<T> {
     const outcome = new ReplaySubject<T>(1);
-    work$.subscribe(outcome);
-    if (!outcome.isStopped) {
+    let settledAlready = false;
+    work$.subscribe({
+      next: (value) => outcome.next(value),
+      error: (err: unknown) => {
+        settledAlready = true;
+        outcome.error(err);
+      },
+      complete: () => {
+        settledAlready = true;
+        outcome.complete();
+      },
+    });
+    if (!settledAlready) {
       const settled: Promise<void> = lastValueFrom(outcome).then(() => {}, () => {});
       this.inFlight.add(settled);
       void settled.then(() => this.inFlight.delete(settled));
