@@ -17,6 +17,7 @@ import {
 } from './followerLink.js';
 import { moveReplicaAside, replicaNextStep } from './followerRebuild.js';
 import { followerStatusLine } from './followerStatusLine.js';
+import { closeInOrder } from './closeInOrder.js';
 import { hostPortIn, integerIn, tokenFileIn, type TokenFile } from './optionParsers.js';
 import type { HostPort } from './parseHostPort.js';
 import { type MetricsServer, serveMetrics } from './serveMetrics.js';
@@ -152,20 +153,12 @@ async function openReplica(dir: string): Promise<TidalDb> {
 
 /** Closes what was opened, last first; reports each failure on its own line. True when all closed cleanly. */
 async function shutDown(opened: Opened, io: CliIo): Promise<boolean> {
-  let clean = true;
-  const attempt = async (what: string, close: () => unknown): Promise<void> => {
-    try {
-      await close();
-    } catch (err) {
-      clean = false;
-      io.err.write(`error: follower: closing the ${what} failed: ${oneLine(errorMessage(err))}\n`);
-    }
-  };
   const { server, link, db } = opened;
-  if (server) await attempt('metrics server', () => server.close());
-  if (link) await attempt('transport', () => link.close());
-  if (db) await attempt('database', () => db.close());
-  return clean;
+  return closeInOrder('follower', [
+    ['metrics server', server ? () => server.close() : null],
+    ['transport', link ? () => link.close() : null],
+    ['database', db ? () => db.close() : null],
+  ], io);
 }
 
 /** The replica's directory may be missing (it is created) but not a file, and its parent must exist. */

@@ -15,6 +15,7 @@ import { type CliIo, CliError, errorMessage, ExitCode, oneLine, reportError } fr
 import { count, plural } from './formatTable.js';
 import { MAX_REPORTED_BAD_LINES } from './ingestLimits.js';
 import { ingestNdjson, type IngestSummary } from './ingestNdjson.js';
+import { closeInOrder } from './closeInOrder.js';
 import { listenForFollowers, openIngest, openLeaderDb, requireDbDir } from './leaderOpen.js';
 import { checkLeaderOptions, type LeaderRunOptions } from './leaderOptions.js';
 import { type FollowerStatusView, leaderStatusLine } from './leaderStatusLine.js';
@@ -184,20 +185,13 @@ function reportConnection(e: TcpTransportEvent, followers: readonly string[], io
 
 /** Closes what was opened, last first; reports each failure on its own line. True when all closed cleanly. */
 async function shutDown(opened: Opened, io: CliIo): Promise<boolean> {
-  let clean = true;
-  const attempt = async (what: string, close: () => unknown): Promise<void> => {
-    try {
-      await close();
-    } catch (err) {
-      clean = false;
-      io.err.write(`error: leader: closing the ${what} failed: ${oneLine(errorMessage(err))}\n`);
-    }
-  };
   const { handle, server, listener, db, input } = opened;
-  if (handle) await attempt('leader pipeline', () => handle.stop());
-  if (server) await attempt('metrics server', () => server.close());
-  if (listener) await attempt('listener', () => listener.close());
-  if (db) await attempt('database', () => db.close());
+  const clean = await closeInOrder('leader', [
+    ['leader pipeline', handle ? () => handle.stop() : null],
+    ['metrics server', server ? () => server.close() : null],
+    ['listener', listener ? () => listener.close() : null],
+    ['database', db ? () => db.close() : null],
+  ], io);
   if (input && !input.destroyed) input.destroy();
   return clean;
 }

@@ -6,6 +6,7 @@
  * carried out (its size: the inputs' sum less a header and footer per
  * input dropped), and retention drops prefixes as checkpoints would.
  */
+import { seededRandom } from '../../streams/seededRandom.js';
 import { describe, expect, it } from 'vitest';
 import { MIN_SEALED_SEGMENT_BYTES, WAL_MERGE_FAN_IN, WAL_MERGE_MIN_AGE_SEGMENTS } from '../../src/limits.js';
 import {
@@ -74,16 +75,7 @@ class SimLog {
 }
 
 /** A deterministic PRNG (mulberry32), so a failing case replays. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 const small = (minAgeSegments = 0, targetBytes = 64 * 1024): MergePolicy => ({ targetBytes, fanIn: WAL_MERGE_FAN_IN, minAgeSegments });
 
