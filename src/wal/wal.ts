@@ -12,7 +12,7 @@ import { MAX_BATCH_EVENTS } from '../limits.js';
 import { encodeBatch } from './batch.js';
 import { defaultMergePolicy, type MergePolicy } from './planMerge.js';
 import { type MergeStats, SegmentMerger } from './segmentMerger.js';
-import { encodeSegmentFooter } from './segmentFooter.js';
+import { encodeSegmentFooter, FOOTER_BYTES } from './segmentFooter.js';
 import { encodeSegmentHeader, headerMetaKey } from './segmentHeader.js';
 import type { ActiveSegment, SegmentStore } from './segmentStore.js';
 import { deferred, type Deferred, SyncQueue } from './syncQueue.js';
@@ -202,7 +202,7 @@ export class Wal {
     this.pending = [];
     this.group = null;
     try {
-      for (let i = 0; i < events.length; i += MAX_BATCH_EVENTS) this.appendBatch(events.slice(i, i + MAX_BATCH_EVENTS));
+      this.appendEvents(events);
     } catch (err) {
       this.fail(err);
       group?.reject(this.failure);
@@ -371,10 +371,39 @@ export class Wal {
     });
   }
 
-  private appendBatch(events: WalEvent[]): void {
-    const active = this.active ?? this.openSegment(events[0]!.seq);
+  /**
+   * Appends `events` as batches of at most MAX_BATCH_EVENTS, each cut so
+   * that it fits the active segment's room (its footer counted): a segment
+   * stays within maxSegmentBytes, unless one event alone is larger (a big
+   * item text), which then has a segment of its own. A chunk that does not
+   * fit is re-encoded smaller, in proportion to the room left; when not
+   * even one event fits, the segment seals and the next one takes it.
+   */
+  private appendEvents(events: readonly WalEvent[]): void {
+    let i = 0;
+    while (i < events.length) {
+      const active = this.active ?? this.openSegment(events[i]!.seq);
+      const room = this.config.maxSegmentBytes - FOOTER_BYTES - active.length; // the footer counts too
+      let n = Math.min(MAX_BATCH_EVENTS, events.length - i);
+      let chunk = events.slice(i, i + n);
+      let bytes = encodeBatch(this.config.shardId, chunk, this.config.clock());
+      while (bytes.length > room && n > 1) {
+        n = Math.max(1, Math.min(n - 1, Math.floor((n * room) / bytes.length)));
+        chunk = events.slice(i, i + n);
+        bytes = encodeBatch(this.config.shardId, chunk, this.config.clock());
+      }
+      if (bytes.length > room && active.eventCount > 0) {
+        // Not even one more event fits: seal this segment and put it at the start of the next.
+        void this.sealActive().catch(() => {});
+        continue;
+      }
+      this.appendBatch(active, chunk, bytes);
+      i += n;
+    }
+  }
+
+  private appendBatch(active: ActiveState, events: readonly WalEvent[], bytes: Uint8Array): void {
     assert(events[0]!.seq === active.lastSeq + 1, `batch starting at ${events[0]!.seq} after seqno ${active.lastSeq}`);
-    const bytes = encodeBatch(this.config.shardId, events, this.config.clock());
     active.handle.append(bytes);
     active.chunks.push(bytes);
     active.prefix.update(bytes);
@@ -382,7 +411,7 @@ export class Wal {
     active.eventCount += events.length;
     active.lastSeq = events[events.length - 1]!.seq;
     this.written = active.lastSeq;
-    if (active.length >= this.config.maxSegmentBytes) void this.sealActive().catch(() => {});
+    if (active.length + FOOTER_BYTES >= this.config.maxSegmentBytes) void this.sealActive().catch(() => {});
   }
 
   private openSegment(firstSeq: number): ActiveState {

@@ -43,7 +43,7 @@ function hex(bytes: Uint8Array): string {
 
 describe('sealing: a segment seals once it reaches wal.maxSegmentBytes', () => {
   for (const where of ['memory', 'file'] as const) {
-    it(`seals at the first batch that takes it to ${MAX_SEGMENT_BYTES} bytes, and sealed$ emits each (${where})`, async () => {
+    it(`a segment holds at most ${MAX_SEGMENT_BYTES} bytes, footer included, and seals when the next batch would not fit; sealed$ emits each (${where})`, async () => {
       const dir = where === 'file' ? tempDir('seal') : undefined;
       const db = await TidalDb.open({ dir, wal: { maxSegmentBytes: MAX_SEGMENT_BYTES }, clock: steppingClock() });
       const emitted: WalSegmentPayload[] = [];
@@ -53,13 +53,14 @@ describe('sealing: a segment seals once it reaches wal.maxSegmentBytes', () => {
       const sealed = await collect(db.wal.sealedSegmentsSince(0));
       expect(sealed.length).toBeGreaterThanOrEqual(3);
       expect(emitted.map((p) => p.segmentId)).toEqual(sealed.map((p) => p.segmentId));
-      for (const segment of sealed) {
-        const decoded = decodeSegment(segment.bytes, `segment ${segment.segmentId}`, 'sealed');
-        const lastBatch = decoded.batches[decoded.batches.length - 1]!;
-        const bytesBeforeFooter = segment.bytes.length - FOOTER_BYTES;
-        // below the limit before its last batch, at or past it after
-        expect(lastBatch.offset).toBeLessThan(MAX_SEGMENT_BYTES);
-        expect(bytesBeforeFooter).toBeGreaterThanOrEqual(MAX_SEGMENT_BYTES);
+      for (const [k, segment] of sealed.entries()) {
+        expect(segment.bytes.length).toBeLessThanOrEqual(MAX_SEGMENT_BYTES);
+        const next = sealed[k + 1];
+        if (!next) continue;
+        // full: the next segment's first batch would not have fitted in it
+        const nextDecoded = decodeSegment(next.bytes, `segment ${next.segmentId}`, 'sealed');
+        const firstBatchBytes = (nextDecoded.batches[1]?.offset ?? next.bytes.length - FOOTER_BYTES) - nextDecoded.batches[0]!.offset;
+        expect(segment.bytes.length + firstBatchBytes).toBeGreaterThan(MAX_SEGMENT_BYTES);
       }
       expect(db.wal.activeBytes).toBeLessThan(MAX_SEGMENT_BYTES);
       await db.close();
