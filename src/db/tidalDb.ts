@@ -4,7 +4,7 @@
  * refuses them and applies segments shipped from a leader.
  */
 import {
-  defer, firstValueFrom, from, lastValueFrom, map, type Observable, of, ReplaySubject, type SchedulerLike, Subject, type Subscription,
+  defer, firstValueFrom, from, lastValueFrom, map, mergeMap, type Observable, of, ReplaySubject, type SchedulerLike, Subject, type Subscription,
 } from 'rxjs';
 import { TidalError, WalError } from '../errors.js';
 import type { WalEvent } from '../events.js';
@@ -42,6 +42,8 @@ export class TidalDb {
   readonly closed$: Observable<void> = defer(() => (this.closed ? of(undefined) : this.closedSubject.asObservable()));
   private readonly freshness = new Freshness();
   private closed = false;
+  /** An installed checkpoint's seqno whose drop of covered segments has not finished (see installCheckpoint). */
+  private coveredDropSeq: number | null = null;
   /** Set when this node cannot tell what its disk holds (see installCheckpoint): every call but close() fails with it. */
   private fatal: TidalError | null = null;
   /** Applies and checkpoint installs under way (see runToCompletion): promote() waits for them. */
@@ -243,6 +245,26 @@ export class TidalDb {
       checkEpoch(this.state, owned, decoded);
       if (decoded.lastSeq <= this.state.appliedSeq) return of(this.counted(applyDecodedSegment(this.state, owned, decoded)));
       checkNoGap(this.state, owned, decoded);
+      return this.finishCoveredDrop$(owned).pipe(mergeMap(() => this.storeAndApply$(owned, decoded)));
+    });
+  }
+
+  /**
+   * Completes an installed checkpoint's drop of the segments it covers when
+   * that failed part-way (an I/O error): needed only when a stored segment's
+   * id is at or past `payload`'s. Synchronous (of) when there is nothing to do.
+   */
+  private finishCoveredDrop$(payload: WalSegmentPayload): Observable<void> {
+    const seq = this.coveredDropSeq;
+    const lastStoredId = this.wal.sealedSegments.at(-1)?.segmentId ?? 0;
+    if (seq === null || lastStoredId < payload.segmentId) return of(undefined);
+    return defer(() => dropCoveredByCheckpoint(this.store, this.wal, seq)).pipe(map(() => {
+      this.coveredDropSeq = null;
+    }));
+  }
+
+  private storeAndApply$(owned: WalSegmentPayload, decoded: DecodedSegment): Observable<ApplyResult> {
+    return defer(() => {
       checkSegmentIdAfter(this.wal.sealedSegments.at(-1)?.segmentId ?? 0, owned);
       const where = `segment ${owned.segmentId}`;
       if (this.state.halfLives !== null) this.state.agreeHalfLives(decoded.header.halfLives, where);
@@ -402,7 +424,11 @@ export class TidalDb {
     this.wal.reserveSegmentIds(restored.nextSegmentId);
     this.freshness.noteApplied(this.state.appliedSeq);
     this.appliedSubject.next(this.state.appliedSeq);
+    // If the cleanup fails, the covered segments stay listed; the next segment to store finishes it
+    // first (finishCoveredDrop), or their old ids would make this follower refuse the leader's forever.
+    this.coveredDropSeq = restored.appliedSeq;
     await dropCoveredByCheckpoint(this.store, this.wal, restored.appliedSeq);
+    this.coveredDropSeq = null;
     return true;
   }
 

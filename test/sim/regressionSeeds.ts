@@ -44,5 +44,6 @@ export const REGRESSION_SEEDS: readonly RegressionSeed[] = [
   { seed: 7212, why: 'liveness: stale-segment-id, as seed 6940' },
   { seed: 9984, why: 'liveness: stale-segment-id, as seed 6940' },
   { seed: 10624, why: 'open: unsealed-writeback (fixed in bbcfec8)' },
+  { seed: 17812, why: 'liveness: an EIO while an installed checkpoint dropped the segments it covers left an old-numbered segment listed, so the new leader\'s lower id was refused forever (fixed: the next store finishes the drop first)' },
   { seed: 2599, why: 'open: unsynced-after-restart, a footer read from the page cache after a process crash (fixed in 9d8e534: open syncs every file first; SimDisk.syncAll)' },
 ];
