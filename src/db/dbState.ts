@@ -56,11 +56,27 @@ export class DbState {
  */
 export function applyWalEvent(state: DbState, event: WalEvent): boolean {
   if (event.seq <= state.appliedSeq) return false;
-  if (event.seq !== state.appliedSeq + 1) {
-    throw new WalError('Gap', `event seqno ${event.seq} follows applied seqno ${state.appliedSeq}: seqnos ${state.appliedSeq + 1}..${event.seq - 1} are missing`);
-  }
-  if (event.kind === 'signal') state.ledger.add(event.itemId, event.type, event.weight, event.at);
-  else state.items.put({ id: event.id, text: event.text, fields: event.fields });
+  if (event.kind === 'signal') return applySignalFields(state, event.seq, event.itemId, event.type, event.weight, event.at);
+  checkNext(state, event.seq);
+  state.items.put({ id: event.id, text: event.text, fields: event.fields });
   state.appliedSeq = event.seq;
   return true;
+}
+
+/**
+ * `applyWalEvent` for one signal given field by field: the path of a
+ * columnar decode, which creates no object per event. Same rules.
+ */
+export function applySignalFields(state: DbState, seq: number, itemId: string, type: string, weight: number, atMs: number): boolean {
+  if (seq <= state.appliedSeq) return false;
+  checkNext(state, seq);
+  state.ledger.add(itemId, type, weight, atMs);
+  state.appliedSeq = seq;
+  return true;
+}
+
+function checkNext(state: DbState, seq: number): void {
+  if (seq !== state.appliedSeq + 1) {
+    throw new WalError('Gap', `event seqno ${seq} follows applied seqno ${state.appliedSeq}: seqnos ${state.appliedSeq + 1}..${seq - 1} are missing`);
+  }
 }
