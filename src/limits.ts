@@ -152,3 +152,11 @@ export const SEGMENT_READ_ATTEMPTS = 3;
  * be told to rebuild when it need not, never the other way.
  */
 export const MAX_EPOCH_HISTORY = 64;
+
+/**
+ * 1 ms: how long a tight loop of awaited in-memory writes may run before its
+ * next write resolves only after an event-loop turn (EventLoopTurns), so a
+ * seal tick, heartbeat or ack is at most about this late. A turn costs a few
+ * µs, under 1% of the budget.
+ */
+export const WRITE_TURN_BUDGET_MS = 1;

@@ -26,7 +26,8 @@ import { type ItemInput, type SignalInput, validateItem, validateSignal } from '
 import { validateItemBatch, validateSignalBatch } from './validateBatch.js';
 import type { Item } from '../items/itemStore.js';
 import { defaultHalfLives } from '../ledger/halfLives.js';
-import { MAX_EPOCH_HISTORY } from '../limits.js';
+import { MAX_EPOCH_HISTORY, WRITE_TURN_BUDGET_MS } from '../limits.js';
+import { EventLoopTurns } from './eventLoopTurns.js';
 import { ownedPayload, verifyPayload, wasVerified } from '../wal/verifyPayload.js';
 import { checkWaitArgs } from './checkWaitArgs.js';
 import { type DirectoryLock, lockDirectory } from './directoryLock.js';
@@ -42,6 +43,8 @@ export class TidalDb {
   readonly closed$: Observable<void> = defer(() => (this.closed ? of(undefined) : this.closedSubject.asObservable()));
   private readonly freshness = new Freshness();
   private closed = false;
+  /** Yields a tight loop of awaited in-memory writes to the event loop now and then. */
+  private readonly turns = new EventLoopTurns(WRITE_TURN_BUDGET_MS);
   /** An installed checkpoint's seqno whose drop of covered segments has not finished (see installCheckpoint). */
   private coveredDropSeq: number | null = null;
   /** Set when this node cannot tell what its disk holds (see installCheckpoint): every call but close() fails with it. */
@@ -162,7 +165,7 @@ export class TidalDb {
    * with `lastSeq` and writes nothing.
    */
   signalBatch(inputs: readonly SignalInput[]): Promise<number> {
-    return firstValueFrom(this.signalBatch$(inputs));
+    return this.settled(firstValueFrom(this.signalBatch$(inputs)));
   }
 
   /** Cold form of `signalBatch`: synchronous in memory, so it runs in virtual time. */
@@ -177,7 +180,7 @@ export class TidalDb {
 
   /** Creates or replaces many items at once: all or nothing, as `signalBatch`. Resolves with the last seqno. */
   writeItemBatch(inputs: readonly ItemInput[]): Promise<number> {
-    return firstValueFrom(this.writeItemBatch$(inputs));
+    return this.settled(firstValueFrom(this.writeItemBatch$(inputs)));
   }
 
   /** Cold form of `writeItemBatch`. */
@@ -474,7 +477,12 @@ export class TidalDb {
     if (this.appliedSubject.observed) this.appliedSubject.next(event.seq);
     const seq = event.seq;
     const durable = this.wal.append(event);
-    return this.opts.durability === 'memory' ? Promise.resolve(seq) : durable.then(() => seq, (err) => { throw failed(err); });
+    return this.opts.durability === 'memory' ? this.turns.settle(seq) : durable.then(() => seq, (err) => { throw failed(err); });
+  }
+
+  /** In memory, `done` then an event-loop turn when a tight write loop is due one (EventLoopTurns); on disk, I/O yields already. */
+  private settled(done: Promise<number>): Promise<number> {
+    return this.opts.durability === 'memory' ? done.then((seq) => this.turns.settle(seq)) : done;
   }
 
   /** Applies and appends validated events (contiguous seqnos); emits the last seqno once durable as configured. */
