@@ -59,7 +59,10 @@ describe('the @noble/hashes fallback, where WebAssembly is unavailable or TIDALD
       calls: 0,
       load: () => {
         loader.calls++;
-        return Promise.reject(new WebAssembly.CompileError("WebAssembly.compile(): Refused to compile or instantiate WebAssembly module because 'wasm-unsafe-eval' is not an allowed source"));
+        // What V8 throws (a WebAssembly.CompileError; lib ES2022 has no WebAssembly types) under such a policy.
+        const refused = new Error("WebAssembly.compile(): Refused to compile or instantiate WebAssembly module because 'wasm-unsafe-eval' is not an allowed source");
+        refused.name = 'CompileError';
+        return Promise.reject(refused);
       },
     };
     return loader;
