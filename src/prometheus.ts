@@ -3,17 +3,33 @@
  * own (never the global one) whose metrics read `db.metrics.snapshot()` when
  * scraped. Nothing is copied on writes; a scrape costs one snapshot.
  *
- * What it exports, with the default prefix `tidaldb_`:
+ * Names follow Prometheus's conventions, so `promtool check metrics` passes
+ * them: base units (seconds, bytes), `_total` on every counter, HELP on
+ * every metric, a label rather than a name per reason. With the default
+ * prefix `tidaldb_`:
  * - every snapshot gauge as a gauge, its dotted camelCase name made a valid
- *   Prometheus name: `writes.signals` → `tidaldb_writes_signals`,
+ *   Prometheus name: `wal.activeBytes` → `tidaldb_wal_active_bytes`,
  *   `lastSeq` → `tidaldb_last_seq`;
- * - every snapshot counter as a counter with `_total`:
+ * - every snapshot counter, and every snapshot gauge that counts since open
+ *   (`writes.signals`, `replay.*`, `checkpoints.*`, `wal.merges`,
+ *   `wal.mergeFailures`), as a counter with `_total`:
  *   `replication.shippedBytes` → `tidaldb_replication_shipped_bytes_total`,
- *   `replication.rejections.corrupt` → `tidaldb_replication_rejections_corrupt_total`;
- * - per follower (leader only): `replication_lag_events{peer}`,
- *   `replication_lag_ms{peer}`, `replication_stage_lag_events{peer,stage}`
- *   and the follower's `replication_{shipped,received,applied}_seq{peer}`;
- * - `staleness_ms`: how far behind its leader this node may be (0 on a leader);
+ *   `writes.signals` → `tidaldb_writes_signals_total`;
+ * - counters kept per reason (`replication.rejections.<reason>`,
+ *   `replication.authFailures.<reason>`, `replication.shipFailures.<reason>`,
+ *   `replication.connectionsClosed.<reason>`) as one counter each with a
+ *   `reason` label: `replication.rejections.Corruption` →
+ *   `tidaldb_replication_rejections_total{reason="corruption"}`;
+ * - a snapshot name in ms (`…Ms`) in seconds: `fooMs` → `foo_seconds`, value / 1000;
+ * - per follower in the set (leader only), from the start, a follower that
+ *   never connected included: `replication_lag_events{peer}`,
+ *   `replication_lag_seconds{peer}`, `replication_stage_lag_events{peer,stage}`,
+ *   `replication_follower_state{peer,state}` and the follower's
+ *   `replication_{shipped,received,applied}_seq{peer}`;
+ * - `staleness_seconds`: how far behind its leader this node may be (0 on a leader);
+ * - `blake3_info{implementation}`: 1, labelled with the BLAKE3 in use
+ *   (`hash-wasm`, or `noble` where WebAssembly is unavailable or
+ *   `TIDALDB_BLAKE3=noble`);
  * - `exporter_name_collisions`: snapshot names left out because their
  *   Prometheus name was already taken (the first one keeps it).
  *
@@ -29,6 +45,7 @@
  * // tidaldb_last_seq 1042
  */
 import { Counter, Gauge, Registry } from 'prom-client';
+import { blake3Implementation } from './checksum.js';
 import { TidalError } from './errors.js';
 import type { FollowerState, MetricsSnapshot } from './metrics.js';
 import type { TidalDb } from './db/tidalDb.js';
@@ -44,20 +61,47 @@ export interface PrometheusOptions {
 export const DEFAULT_METRICS_PREFIX = 'tidaldb_';
 
 /** HELP text of the snapshot names tidaldb itself sets; any other name gets a generic one. */
-const KNOWN_HELP: Readonly<Record<string, string>> = {
-  lastSeq: 'Highest seqno written (leader) or applied (follower).',
-  'writes.signals': 'Signals written on this node since open.',
-  'writes.items': 'Item writes on this node since open.',
-  'wal.sealedSegments': 'Sealed WAL segments held by this node.',
-  'wal.activeBytes': 'Bytes in the active (unsealed) WAL segment.',
-  'replay.segmentsApplied': 'Shipped segments that applied new events (followers).',
-  'replay.segmentsSkipped': 'Shipped segments skipped as already applied (followers).',
-  'replay.eventsSkipped': 'Events skipped as already applied (followers).',
-  'recovery.tornTails': '1 if open cut a torn tail off the active segment, else 0.',
-  'replication.shippedBytes': 'Segment bytes handed to the transport.',
-  'replication.shippedSegments': 'Segments handed to the transport.',
-  'replication.reconnects': 'Transport reconnections.',
-};
+const KNOWN_HELP: ReadonlyMap<string, string> = new Map([
+  ['lastSeq', 'Highest seqno written (leader) or applied (follower).'],
+  ['writes.signals', 'Signals written on this node since open.'],
+  ['writes.items', 'Item writes on this node since open.'],
+  ['wal.sealedSegments', 'Sealed WAL segments held by this node.'],
+  ['wal.activeBytes', 'Bytes in the active (unsealed) WAL segment.'],
+  ['wal.sealedBytes', 'Bytes in the sealed WAL segments held by this node.'],
+  ['wal.merges', 'Merges of small sealed segments into one since open.'],
+  ['wal.mergeFailures', 'Segment merges that failed since open (the segments stay as they were).'],
+  ['replay.segmentsApplied', 'Shipped segments that applied new events (followers), since open.'],
+  ['replay.segmentsSkipped', 'Shipped segments skipped as already applied (followers), since open.'],
+  ['replay.eventsSkipped', 'Events skipped as already applied (followers), since open.'],
+  ['recovery.tornTails', '1 if open cut a torn tail off the active segment, else 0.'],
+  ['checkpoints.written', 'Checkpoints written since open.'],
+  ['checkpoints.byBytes', 'Checkpoints written because the bytes no checkpoint covers passed checkpointAfterBytes, since open.'],
+  ['checkpoints.failures', 'Checkpoints that failed to write since open.'],
+  ['replication.shippedBytes', 'Segment and checkpoint bytes handed to the transport.'],
+  ['replication.shippedSegments', 'Segments handed to the transport.'],
+  ['replication.shippedCheckpoints', 'Checkpoints handed to the transport for followers behind retention.'],
+  ['replication.resendRequests', 'Re-send requests from followers (a gap or a rejected segment).'],
+  ['replication.checkpointFailures', 'Checkpoints that failed to ship (leader) or install (follower).'],
+  ['replication.reconnects', 'Transport reconnections.'],
+  ['replication.connections', 'Follower connections the leader accepted.'],
+]);
+
+/**
+ * Snapshot gauges that count up from 0 at open: Prometheus counters (so
+ * `rate()` and `increase()` handle the reset at a restart).
+ */
+const COUNTS_SINCE_OPEN: ReadonlySet<string> = new Set([
+  'writes.signals', 'writes.items', 'replay.segmentsApplied', 'replay.segmentsSkipped', 'replay.eventsSkipped',
+  'checkpoints.written', 'checkpoints.byBytes', 'checkpoints.failures', 'wal.merges', 'wal.mergeFailures',
+]);
+
+/** Snapshot counters kept one name per reason, exported as one counter with a `reason` label. */
+const PER_REASON: ReadonlyArray<{ readonly prefix: string; readonly name: string; readonly help: string }> = [
+  { prefix: 'replication.rejections.', name: 'replication_rejections_total', help: 'Shipments a follower refused, by reason (the error code).' },
+  { prefix: 'replication.authFailures.', name: 'replication_auth_failures_total', help: 'Handshakes that failed authentication, by reason.' },
+  { prefix: 'replication.shipFailures.', name: 'replication_ship_failures_total', help: 'Shipments the leader failed to hand over, by reason (the error code).' },
+  { prefix: 'replication.connectionsClosed.', name: 'replication_connections_closed_total', help: 'Follower connections the leader saw close with an error, by reason.' },
+];
 
 const PROMETHEUS_PREFIX_RE = /^([a-zA-Z_][a-zA-Z0-9_]*)?$/;
 
@@ -74,6 +118,38 @@ export function prometheusName(key: string): string {
     .replace(/[^a-z0-9]+/g, '_')
     .replace(/^_+|_+$/g, '');
   return snake === '' ? 'unnamed' : snake;
+}
+
+/** How one snapshot name is exported: the metric (without prefix), its type, its labels, and the factor its value is scaled by. */
+export interface ExportedName {
+  readonly name: string;
+  readonly type: 'counter' | 'gauge';
+  /** `{}`, or `{ reason }` for a counter kept per reason. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** 1, or 1/1000 for a value in ms exported in seconds. */
+  readonly scale: number;
+  readonly help: string;
+}
+
+/**
+ * Where snapshot counter or gauge `key` goes in the exposition. Pure:
+ * `exportedAs('gauge', 'writes.signals')` →
+ * `{ name: 'writes_signals_total', type: 'counter', labels: {}, scale: 1, … }`.
+ */
+export function exportedAs(kind: 'counter' | 'gauge', key: string): ExportedName {
+  if (kind === 'counter') {
+    const family = PER_REASON.find((f) => key.startsWith(f.prefix) && key.length > f.prefix.length);
+    if (family) return { name: family.name, type: 'counter', labels: { reason: prometheusName(key.slice(family.prefix.length)) }, scale: 1, help: family.help };
+  }
+  const type = kind === 'counter' || COUNTS_SINCE_OPEN.has(key) ? 'counter' : 'gauge';
+  let base = prometheusName(key).replace(/_total$/, '');
+  let scale = 1;
+  if (base === 'ms' || base.endsWith('_ms')) {
+    base = `${base.slice(0, -2)}seconds`;
+    scale = 1 / 1000;
+  }
+  const help = KNOWN_HELP.get(key) ?? `db.metrics ${kind} '${key}'${scale === 1 ? '' : ', in seconds'}.`;
+  return { name: type === 'counter' ? `${base}_total` : base, type, labels: {}, scale, help };
 }
 
 /**
@@ -95,12 +171,29 @@ export function metricsText(db: TidalDb, options: PrometheusOptions = {}): Promi
   return prometheusRegistry(db, options).metrics();
 }
 
+/** One snapshot name inside an exported metric. */
+interface Member {
+  readonly kind: 'counter' | 'gauge';
+  readonly key: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly scale: number;
+}
+
+/** An exported metric made of snapshot names: its type, label names, and which label sets are taken. */
+interface Family {
+  readonly type: 'counter' | 'gauge';
+  readonly labelNames: string;
+  readonly members: Map<string, Member>;
+}
+
 /** A Registry whose metrics share one snapshot per scrape and that grows as new snapshot names appear. */
 class SnapshotRegistry extends Registry {
   /** The snapshot of the scrape in progress; collect() falls back to a fresh one outside a scrape. */
   private scrape: MetricsSnapshot | null = null;
   /** Snapshot names already considered, as `counter:<name>` / `gauge:<name>`. */
   private readonly seen = new Set<string>();
+  /** Metrics made of snapshot names, by full Prometheus name. */
+  private readonly families = new Map<string, Family>();
   private collisions = 0;
 
   constructor(private readonly db: TidalDb, private readonly prefix: string) {
@@ -141,8 +234,8 @@ class SnapshotRegistry extends Registry {
         for (const [peer, lag] of Object.entries(read().followers)) this.set({ peer }, value(lag));
       });
     };
-    perPeer('replication_lag_events', 'Leader lastSeq minus the seqno the follower reports applied, in events.', (l) => l.events);
-    perPeer('replication_lag_ms', 'Age of the oldest event the follower has not applied, in ms (0 when caught up).', (l) => l.ms);
+    perPeer('replication_lag_events', 'Leader lastSeq minus the seqno the follower reports applied, in events (the whole lastSeq for a follower never heard from).', (l) => l.events);
+    perPeer('replication_lag_seconds', 'Age of the oldest event the follower has not applied, in seconds (0 when caught up).', (l) => l.ms / 1000);
     perPeer('replication_shipped_seq', 'Highest seqno the leader has handed to the transport for the follower.', (l) => l.shippedSeq);
     perPeer('replication_received_seq', 'Highest seqno the follower reports received and validated.', (l) => l.receivedSeq);
     perPeer('replication_applied_seq', 'Highest seqno the follower reports applied (durable there).', (l) => l.appliedSeq);
@@ -161,9 +254,14 @@ class SnapshotRegistry extends Registry {
         }
       });
     const db = this.db;
-    this.gauge(`${p}staleness_ms`, 'How far behind its leader this node may be, in ms (0 on a leader, +Inf on a follower that never caught up).', [],
+    this.gauge(`${p}staleness_seconds`, 'How far behind its leader this node may be, in seconds (0 on a leader, +Inf on a follower that never caught up).', [],
       function collect() {
-        this.set(db.stalenessMs());
+        this.set(db.stalenessMs() / 1000);
+      });
+    this.gauge(`${p}blake3_info`, 'Always 1; the label names the BLAKE3 in use: hash-wasm (WebAssembly), or noble (@noble/hashes, pure JS) where WebAssembly is unavailable or TIDALDB_BLAKE3=noble.',
+      ['implementation'], function collect() {
+        this.reset();
+        this.set({ implementation: blake3Implementation }, 1);
       });
     const registry = this;
     this.gauge(`${p}exporter_name_collisions`, 'Snapshot names not exported because their Prometheus name was taken.', [], function collect() {
@@ -171,13 +269,13 @@ class SnapshotRegistry extends Registry {
     });
   }
 
-  /** Registers a counter or gauge for each snapshot name not seen before. */
+  /** Registers each snapshot name not seen before into its metric, creating the metric on first use. */
   private addNew(snapshot: MetricsSnapshot): void {
     for (const key of Object.keys(snapshot.counters)) {
-      if (this.isNew(`counter:${key}`)) this.addCounter(key);
+      if (this.isNew(`counter:${key}`)) this.add('counter', key);
     }
     for (const key of Object.keys(snapshot.gauges)) {
-      if (this.isNew(`gauge:${key}`)) this.addGauge(key);
+      if (this.isNew(`gauge:${key}`)) this.add('gauge', key);
     }
   }
 
@@ -187,36 +285,51 @@ class SnapshotRegistry extends Registry {
     return true;
   }
 
-  private addCounter(key: string): void {
-    const name = `${this.prefix}${prometheusName(key)}_total`;
-    if (this.taken(name)) return;
+  private add(kind: 'counter' | 'gauge', key: string): void {
+    const exported = exportedAs(kind, key);
+    const name = `${this.prefix}${exported.name}`;
+    const labelNames = Object.keys(exported.labels);
+    const labelSet = JSON.stringify(exported.labels);
+    let family = this.families.get(name);
+    if (family === undefined) {
+      if (this.getSingleMetric(name) !== undefined) return this.collided();
+      family = { type: exported.type, labelNames: labelNames.join(','), members: new Map() };
+      this.families.set(name, family);
+      this.register(name, exported, labelNames, family.members);
+    } else if (family.type !== exported.type || family.labelNames !== labelNames.join(',') || family.members.has(labelSet)) {
+      return this.collided();
+    }
+    family.members.set(labelSet, { kind, key, labels: exported.labels, scale: exported.scale });
+  }
+
+  private collided(): void {
+    this.collisions++;
+  }
+
+  /** A prom-client metric whose collect() sets every member from the scrape's snapshot. */
+  private register(name: string, exported: ExportedName, labelNames: string[], members: ReadonlyMap<string, Member>): void {
     const read = (): MetricsSnapshot => this.read();
-    new Counter({
-      name, help: KNOWN_HELP[key] ?? `db.metrics counter '${key}'.`, registers: [this],
-      collect() {
-        const value = read().counters[key] ?? 0;
-        if (!(value >= 0) || !Number.isFinite(value)) {
-          throw new TidalError('InvalidInput', `db.metrics counter '${key}' is ${value}: a counter must be a finite number >= 0`);
-        }
+    const valueOf = (m: Member): number => ((m.kind === 'counter' ? read().counters[m.key] : read().gauges[m.key]) ?? 0) * m.scale;
+    if (exported.type === 'gauge') {
+      this.gauge(name, exported.help, labelNames, function collect() {
         this.reset();
-        this.inc(value);
+        for (const m of members.values()) this.set(m.labels, valueOf(m));
+      });
+      return;
+    }
+    new Counter({
+      name, help: exported.help, labelNames, registers: [this],
+      collect() {
+        this.reset();
+        for (const m of members.values()) {
+          const value = valueOf(m);
+          if (!(value >= 0) || !Number.isFinite(value)) {
+            throw new TidalError('InvalidInput', `db.metrics ${m.kind} '${m.key}' is ${value}: a counter must be a finite number >= 0`);
+          }
+          this.inc(m.labels, value);
+        }
       },
     });
-  }
-
-  private addGauge(key: string): void {
-    const name = `${this.prefix}${prometheusName(key)}`;
-    if (this.taken(name)) return;
-    const read = (): MetricsSnapshot => this.read();
-    this.gauge(name, KNOWN_HELP[key] ?? `db.metrics gauge '${key}'.`, [], function collect() {
-      this.set(read().gauges[key] ?? 0);
-    });
-  }
-
-  private taken(name: string): boolean {
-    if (this.getSingleMetric(name) === undefined) return false;
-    this.collisions++;
-    return true;
   }
 
   private gauge<L extends string>(name: string, help: string, labelNames: readonly L[], collect: (this: Gauge<L>) => void): void {

@@ -3,10 +3,13 @@
  * scrape checked against db.metrics.snapshot() for a leader replicating to a
  * follower over an InProcessTransport.
  */
+import { spawnSync } from 'node:child_process';
 import { register as globalRegistry } from 'prom-client';
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { blake3Implementation } from '../src/checksum.js';
 import { FollowerDb, metricsText, prometheusName, prometheusRegistry, TidalDb, TidalError } from '../src/index.js';
+import { exportedAs } from '../src/prometheus.js';
 import { type FollowerHandle, InProcessTransport, type LeaderHandle, startFollower, startLeader } from '../streams/index.js';
 
 interface Sample {
@@ -18,6 +21,7 @@ interface Sample {
 interface Scrape {
   readonly samples: Sample[];
   readonly types: Map<string, string>;
+  readonly help: Map<string, string>;
 }
 
 const NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -26,8 +30,14 @@ const NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 function parse(text: string): Scrape {
   const samples: Sample[] = [];
   const types = new Map<string, string>();
+  const help = new Map<string, string>();
   for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('# HELP ')) continue;
+    if (line === '') continue;
+    const helpLine = /^# HELP (\S+) (.*)$/.exec(line);
+    if (helpLine) {
+      help.set(helpLine[1]!, helpLine[2]!);
+      continue;
+    }
     const type = /^# TYPE (\S+) (counter|gauge)$/.exec(line);
     if (type) {
       types.set(type[1]!, type[2]!);
@@ -40,7 +50,7 @@ function parse(text: string): Scrape {
     const value = m[3] === '+Inf' ? Infinity : m[3] === '-Inf' ? -Infinity : Number(m[3]);
     samples.push({ name: m[1]!, labels, value });
   }
-  return { samples, types };
+  return { samples, types, help };
 }
 
 function valueOf(scrape: Scrape, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -113,28 +123,29 @@ describe('prometheusRegistry', () => {
 
     for (const s of scrape.samples) expect(s.name).toMatch(NAME_RE);
     expect(Object.keys(snapshot.gauges)).toContain('writes.signals');
-    for (const [key, value] of Object.entries(snapshot.gauges)) {
-      const name = `tidaldb_${prometheusName(key)}`;
-      expect(scrape.types.get(name), name).toBe('gauge');
-      expect(valueOf(scrape, name), name).toBe(value);
+    for (const [kind, values] of [['gauge', snapshot.gauges], ['counter', snapshot.counters]] as const) {
+      for (const [key, value] of Object.entries(values)) {
+        const exported = exportedAs(kind, key);
+        const name = `tidaldb_${exported.name}`;
+        expect(scrape.types.get(name), name).toBe(exported.type);
+        expect(valueOf(scrape, name, exported.labels), `${name} (${kind} '${key}')`).toBe(value * exported.scale);
+      }
     }
-    for (const [key, value] of Object.entries(snapshot.counters)) {
-      const name = `tidaldb_${prometheusName(key)}_total`;
-      expect(scrape.types.get(name), name).toBe('counter');
-      expect(valueOf(scrape, name), name).toBe(value);
-    }
-    expect(valueOf(scrape, 'tidaldb_writes_signals')).toBe(120);
+    expect(valueOf(scrape, 'tidaldb_writes_signals_total')).toBe(120);
+    expect(scrape.types.get('tidaldb_writes_signals_total')).toBe('counter');
     expect(valueOf(scrape, 'tidaldb_last_seq')).toBe(seq);
     expect(valueOf(scrape, 'tidaldb_replication_shipped_bytes_total')).toBe(expected['replication.shippedBytes']);
     expect(valueOf(scrape, 'tidaldb_replication_shipped_segments_total')).toBe(expected['replication.shippedSegments']);
-    expect(valueOf(scrape, 'tidaldb_replication_rejections_corrupt_total')).toBe(expected['replication.rejections.corrupt']);
-    expect(valueOf(scrape, 'tidaldb_replication_rejections_gap_total')).toBe(expected['replication.rejections.gap']);
+    expect(valueOf(scrape, 'tidaldb_replication_rejections_total', { reason: 'corrupt' })).toBe(expected['replication.rejections.corrupt']);
+    expect(valueOf(scrape, 'tidaldb_replication_rejections_total', { reason: 'gap' })).toBe(expected['replication.rejections.gap']);
     expect(valueOf(scrape, 'tidaldb_replication_reconnects_total')).toBe(expected['replication.reconnects']);
     expect(valueOf(scrape, 'tidaldb_exporter_name_collisions')).toBe(0);
+    expect(valueOf(scrape, 'tidaldb_blake3_info', { implementation: blake3Implementation })).toBe(1);
+    for (const name of scrape.types.keys()) expect(scrape.help.get(name), `HELP of ${name}`).toMatch(/\S/);
     expect(registry.contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
   });
 
-  it('reports replication lag per follower in events and ms, per stage, and the follower positions', async () => {
+  it('reports replication lag per follower in events and seconds, per stage, and the follower positions', async () => {
     const { leader, replica, shipping } = await replicatingPair();
     const seq = await writeSignals(leader, 50);
     await replica.waitFor(seq, { timeoutMs: 10_000 });
@@ -143,7 +154,7 @@ describe('prometheusRegistry', () => {
 
     const caught = parse(await registry.metrics());
     expect(valueOf(caught, 'tidaldb_replication_lag_events', { peer: 'f1' })).toBe(0);
-    expect(valueOf(caught, 'tidaldb_replication_lag_ms', { peer: 'f1' })).toBe(0);
+    expect(valueOf(caught, 'tidaldb_replication_lag_seconds', { peer: 'f1' })).toBe(0);
     expect(valueOf(caught, 'tidaldb_replication_applied_seq', { peer: 'f1' })).toBe(seq);
     for (const stage of ['ship', 'transport', 'apply']) {
       expect(valueOf(caught, 'tidaldb_replication_stage_lag_events', { peer: 'f1', stage })).toBe(0);
@@ -158,9 +169,9 @@ describe('prometheusRegistry', () => {
     const lag = before.followers['f1']!;
     expect(before.replicationLag['f1']).toBe(7);
     expect(valueOf(behind, 'tidaldb_replication_lag_events', { peer: 'f1' })).toBe(lag.events);
-    const ms = valueOf(behind, 'tidaldb_replication_lag_ms', { peer: 'f1' })!;
-    expect(ms).toBeGreaterThanOrEqual(lag.ms);
-    expect(ms).toBeLessThanOrEqual(after.followers['f1']!.ms);
+    const seconds = valueOf(behind, 'tidaldb_replication_lag_seconds', { peer: 'f1' })!;
+    expect(seconds).toBeGreaterThanOrEqual(lag.ms / 1000);
+    expect(seconds).toBeLessThanOrEqual(after.followers['f1']!.ms / 1000);
     for (const stage of ['ship', 'transport', 'apply'] as const) {
       expect(valueOf(behind, 'tidaldb_replication_stage_lag_events', { peer: 'f1', stage })).toBe(lag.stages[stage]);
     }
@@ -180,6 +191,13 @@ describe('prometheusRegistry', () => {
       expect(valueOf(scraped, 'tidaldb_replication_follower_state', { peer: 'ghost', state })).toBe(0);
     }
     expect(valueOf(scraped, 'tidaldb_replication_lag_events', { peer: 'ghost' })).toBe(1);
+    // every per-follower metric lists it, not only its state
+    const perPeer = ['lag_events', 'lag_seconds', 'shipped_seq', 'received_seq', 'applied_seq'].map((n) => `tidaldb_replication_${n}`);
+    for (const name of perPeer) expect(valueOf(scraped, name, { peer: 'ghost' }), name).toBeTypeOf('number');
+    for (const stage of ['ship', 'transport', 'apply']) {
+      expect(valueOf(scraped, 'tidaldb_replication_stage_lag_events', { peer: 'ghost', stage }), stage).toBeTypeOf('number');
+    }
+    expect(valueOf(scraped, 'tidaldb_replication_applied_seq', { peer: 'ghost' })).toBe(0);
     await shipping.stop();
     await leader.close();
   });
@@ -192,10 +210,12 @@ describe('prometheusRegistry', () => {
     const scrape = parse(await metricsText(replica));
     expect(scrape.samples.filter((s) => s.name.startsWith('tidaldb_replication_lag'))).toEqual([]);
     expect(valueOf(scrape, 'tidaldb_last_seq')).toBe(seq);
-    const staleness = valueOf(scrape, 'tidaldb_staleness_ms')!;
+    expect(scrape.samples.some((s) => s.name === 'tidaldb_staleness_ms')).toBe(false);
+    const staleness = valueOf(scrape, 'tidaldb_staleness_seconds')!;
     expect(Number.isFinite(staleness)).toBe(true);
     expect(staleness).toBeGreaterThanOrEqual(0);
-    expect(valueOf(scrape, 'tidaldb_replay_segments_applied')).toBeGreaterThan(0);
+    expect(staleness).toBeLessThan(60); // seconds: a follower caught up a moment ago
+    expect(valueOf(scrape, 'tidaldb_replay_segments_applied_total')).toBeGreaterThan(0);
   });
 
   it('picks up counters that first appear after it was made, and takes a prefix', async () => {
@@ -239,5 +259,94 @@ describe('prometheusRegistry', () => {
     expect(prometheusName('http.HTTPRequests')).toBe('http_http_requests');
     expect(prometheusName('a b/c-d')).toBe('a_b_c_d');
     expect(prometheusName('...')).toBe('unnamed');
+  });
+});
+
+/** promtool from Prometheus, or null when it is not installed. */
+function findPromtool(): string | null {
+  const probe = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
+  return probe.error === undefined && probe.status === 0 ? 'promtool' : null;
+}
+
+const PROMTOOL_MISSING = 'promtool not found: the `promtool check metrics` test is skipped. Install it with `apt-get install prometheus` (Debian/Ubuntu) '
+  + 'or take promtool from a release at https://prometheus.io/download/ and put it on the PATH; .ci/run installs it.';
+
+/** promtool's lint of an exposition: its exit status and whatever it printed (its findings). */
+function promtoolCheck(promtool: string, text: string): { status: number | null; findings: string } {
+  const r = spawnSync(promtool, ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 30_000 });
+  if (r.error) throw r.error;
+  return { status: r.status, findings: `${r.stdout}${r.stderr}`.trim() };
+}
+
+describe('promtool check metrics', () => {
+  const promtool = findPromtool();
+  if (promtool === null) console.warn(PROMTOOL_MISSING);
+
+  it('finds nothing to fault in a leader\'s exposition (followers connected and never connected, every counter family) nor in a follower\'s', async (ctx) => {
+    if (promtool === null) return ctx.skip(PROMTOOL_MISSING);
+    const leader = await TidalDb.open({ halfLifeMs: { view: 3_600_000 } });
+    const replica = await FollowerDb.open();
+    const transport = new InProcessTransport();
+    const shipping = startLeader({ db: leader, transport, followers: ['f1', 'ghost'], shipIntervalMs: 50 });
+    const receiving = startFollower({ db: replica, transport, peer: 'f1', feedbackIntervalMs: 50 });
+    running = { leader, replica, transport, shipping, receiving };
+    const seq = await writeSignals(leader, 40);
+    await replica.waitFor(seq, { timeoutMs: 10_000 });
+    await caughtUp(shipping, 'f1', seq);
+    // one of each name shape the streams layer and a user may record
+    leader.metrics.inc('replication.rejections.Corruption');
+    leader.metrics.inc('replication.authFailures.badProof', 2);
+    leader.metrics.inc('replication.shipFailures.Io');
+    leader.metrics.inc('replication.connectionsClosed.ECONNRESET');
+    leader.metrics.inc('replication.reconnects');
+    leader.metrics.set('custom.flushLatencyMs', 12);
+    leader.metrics.inc('custom.retries.total', 3);
+
+    const leaderText = await metricsText(leader);
+    expect(leaderText).toMatch(/^tidaldb_replication_lag_seconds\{peer="ghost"\} /m);
+    expect(leaderText).toMatch(/^tidaldb_replication_auth_failures_total\{reason="bad_proof"\} 2$/m);
+    expect(leaderText).toMatch(/^tidaldb_custom_flush_latency_seconds 0\.012$/m);
+    expect(leaderText).toMatch(/^tidaldb_custom_retries_total 3$/m);
+    expect(promtoolCheck(promtool, leaderText)).toEqual({ status: 0, findings: '' });
+
+    const followerText = await metricsText(replica);
+    expect(followerText).toMatch(/^tidaldb_staleness_seconds /m);
+    expect(promtoolCheck(promtool, followerText)).toEqual({ status: 0, findings: '' });
+  });
+
+  it('is a check that can fail: it faults names this exporter used in 0.1.0', (ctx) => {
+    if (promtool === null) return ctx.skip(PROMTOOL_MISSING);
+    const old = [
+      '# HELP tidaldb_staleness_ms How far behind its leader this node may be, in ms.',
+      '# TYPE tidaldb_staleness_ms gauge',
+      'tidaldb_staleness_ms 10',
+      '# HELP tidaldb_writes_signals Signals written on this node since open.',
+      '# TYPE tidaldb_writes_signals counter',
+      'tidaldb_writes_signals 2',
+      '',
+    ].join('\n');
+    const { status, findings } = promtoolCheck(promtool, old);
+    expect(status).not.toBe(0);
+    expect(findings).toMatch(/tidaldb_staleness_ms/);
+    expect(findings).toMatch(/tidaldb_writes_signals.*_total/);
+  });
+});
+
+describe('exportedAs: where each snapshot name goes', () => {
+  it('base units, _total on counters, a reason label per reason', () => {
+    expect(exportedAs('gauge', 'lastSeq')).toMatchObject({ name: 'last_seq', type: 'gauge', labels: {}, scale: 1 });
+    expect(exportedAs('gauge', 'wal.activeBytes')).toMatchObject({ name: 'wal_active_bytes', type: 'gauge' });
+    expect(exportedAs('gauge', 'writes.signals')).toMatchObject({ name: 'writes_signals_total', type: 'counter' });
+    expect(exportedAs('gauge', 'checkpoints.written')).toMatchObject({ name: 'checkpoints_written_total', type: 'counter' });
+    expect(exportedAs('counter', 'replication.shippedBytes')).toMatchObject({ name: 'replication_shipped_bytes_total', type: 'counter' });
+    expect(exportedAs('counter', 'replication.rejections.Corruption')).toMatchObject({ name: 'replication_rejections_total', labels: { reason: 'corruption' } });
+    expect(exportedAs('counter', 'replication.authFailures.leaderProof')).toMatchObject({ name: 'replication_auth_failures_total', labels: { reason: 'leader_proof' } });
+    expect(exportedAs('counter', 'replication.rejections')).toMatchObject({ name: 'replication_rejections_total', labels: {} });
+    expect(exportedAs('gauge', 'queue.waitMs')).toMatchObject({ name: 'queue_wait_seconds', type: 'gauge', scale: 1 / 1000 });
+    expect(exportedAs('counter', 'busyMs')).toMatchObject({ name: 'busy_seconds_total', scale: 1 / 1000 });
+    expect(exportedAs('counter', 'retries.total')).toMatchObject({ name: 'retries_total' });
+    for (const key of ['lastSeq', 'writes.signals', 'replication.reconnects', 'made.up']) {
+      expect(exportedAs('counter', key).help).toMatch(/\S/);
+    }
   });
 });

@@ -79,7 +79,7 @@ describe('tidaldb follower', () => {
     const url = /serving metrics at (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(io.stdout())![1]!;
     const scrape = await (await fetch(url)).text();
     expect(scrape).toMatch(new RegExp(`^tidaldb_last_seq ${leader.lastSeq}$`, 'm'));
-    expect(scrape).toMatch(/^tidaldb_staleness_ms \d+(\.\d+)?$/m);
+    expect(scrape).toMatch(/^tidaldb_staleness_seconds \d+(\.\d+)?(e-\d+)?$/m);
 
     stop.abort();
     expect(await running).toBe(0);

@@ -30,7 +30,7 @@ describe('serveMetrics', () => {
     const text = await res.text();
     expect(text).toContain('# TYPE tidaldb_last_seq gauge\ntidaldb_last_seq 1\n');
     await db.signal({ itemId: 'a', type: 'view' });
-    expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/^tidaldb_writes_signals 2$/m);
+    expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/^tidaldb_writes_signals_total 2$/m);
   });
 
   it('404 for other paths, 405 for other methods on /metrics', async () => {
