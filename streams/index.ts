@@ -1,9 +1,9 @@
 /**
  * tidaldb/streams: WAL replication as RxJS pipelines.
  *
- *   leader:   sealTicks → sealedSegments → shipSegments ─┐
- *                                                        │ Transport (segments, status)
- *   follower: validateChecksum → idempotentReplay ◀──────┘
+ *   leader:   sealTicks → gateSeals → sealedSegments → shipSegments ─┐
+ *                                                                  │ Transport (segments, status)
+ *   follower: validateChecksum → idempotentReplay ◀────────────────┘
  *             └─ feedback (acks, resend requests) → replicationLag → ReplicationLagGauge
  */
 export type { Transport, PeerId, FollowerFeedback } from './transport.js';
@@ -20,6 +20,7 @@ export {
   type TcpTlsOptions, type TcpTransportEvent, type PemSource,
 } from './transports/tcpTransport.js';
 export { sealTicks } from './sealTicks.js';
+export { gateSeals } from './gateSeals.js';
 export { periodicCheckpoints, DEFAULT_CHECKPOINT_INTERVAL_MS } from './periodicCheckpoints.js';
 export { sealedSegments } from './sealedSegments.js';
 export { shipSegments, type ShipEvent, type ShipFailure, type ShipSegmentsOptions, FollowerCursor, DEFAULT_RETRANSMIT_AFTER_MS } from './shipSegments.js';

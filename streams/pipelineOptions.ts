@@ -10,7 +10,7 @@ import type { LeaderOptions } from './walShipper.js';
 
 const TRANSPORT_LEADER_METHODS = ['send$', 'feedback', 'sendStatus'] as const;
 const TRANSPORT_FOLLOWER_METHODS = ['receive$', 'status', 'sendFeedback'] as const;
-const LEADER_KEYS = new Set(['db', 'transport', 'followers', 'shipIntervalMs', 'retransmitAfterMs', 'checkpointIntervalMs', 'disconnectedAfterMs', 'scheduler']);
+const LEADER_KEYS = new Set(['db', 'transport', 'followers', 'shipIntervalMs', 'retransmitAfterMs', 'checkpointIntervalMs', 'disconnectedAfterMs', 'shipOn', 'scheduler']);
 const FOLLOWER_KEYS = new Set(['db', 'transport', 'peer', 'feedbackIntervalMs', 'checkpointIntervalMs', 'scheduler']);
 
 export function checkLeaderOptions(options: unknown): LeaderOptions {
@@ -21,6 +21,9 @@ export function checkLeaderOptions(options: unknown): LeaderOptions {
   }
   for (const key of ['shipIntervalMs', 'retransmitAfterMs', 'disconnectedAfterMs']) positive(o, key, 'startLeader');
   nonNegative(o, 'checkpointIntervalMs', 'startLeader');
+  if (o.shipOn !== undefined && o.shipOn !== 'tick' && o.shipOn !== 'commit') {
+    throw invalid(`startLeader: shipOn must be 'tick' or 'commit', got ${JSON.stringify(o.shipOn)}`);
+  }
   if (o.db instanceof TidalDb && o.db.isFollower()) throw new TidalError('ReadOnly', 'startLeader needs a leader database; this one is a follower');
   return o as unknown as LeaderOptions;
 }

@@ -7,7 +7,7 @@
  *   sealTicks ─▶ status announcements ─▶ transport.sendStatus (bounded staleness on followers)
  */
 import {
-  asyncScheduler, BehaviorSubject, defer, EMPTY, firstValueFrom, ignoreElements, filter, isObservable, map, merge, mergeMap, type Observable,
+  asapScheduler, asyncScheduler, auditTime, BehaviorSubject, defer, EMPTY, firstValueFrom, ignoreElements, filter, isObservable, map, merge, mergeMap, type Observable,
   type SchedulerLike, share, shareReplay, Subject, type Subscription, take, takeUntil, tap, throwError, throwIfEmpty, timeout,
 } from 'rxjs';
 import { TidalError, type TidalDb } from '../src/index.js';
@@ -20,6 +20,7 @@ import type { LagReport } from './replicationLag.js';
 import { ReplicationLagGauge } from './replicationLagGauge.js';
 import { sealedSegments } from './sealedSegments.js';
 import { sealTicks } from './sealTicks.js';
+import { followerCanTakeSegment, gateSeals } from './gateSeals.js';
 import { type ShipEvent, type ShipFailure, shipSegments } from './shipSegments.js';
 import type { FollowerFeedback, PeerId, Transport } from './transport.js';
 
@@ -37,6 +38,15 @@ export interface LeaderOptions {
   readonly checkpointIntervalMs?: number;
   /** A follower silent this long, in ms, shows as 'disconnected' in lag$ and the metrics. Default 5000. */
   readonly disconnectedAfterMs?: number;
+  /**
+   * When to seal and ship: `'tick'` (default) every `shipIntervalMs`;
+   * `'commit'` as soon as each write commits, with no timer to wait for (as
+   * PostgreSQL streams WAL records), ticks still sealing what a commit left.
+   * Either way sealing is ack-clocked (gateSeals): a seal waits while every
+   * follower is still applying what it was sent, so a smaller interval or
+   * sealing per commit never floods a follower.
+   */
+  readonly shipOn?: 'tick' | 'commit';
   readonly scheduler?: SchedulerLike;
 }
 
@@ -45,6 +55,15 @@ export interface FollowerAck {
   readonly peer: PeerId;
   readonly appliedSeq: number;
 }
+
+/**
+ * 25 ms: the least time without an ack moving forward after which a follower
+ * no longer paces sealing (gateSeals): several ship-and-apply round trips
+ * over loopback (about 1 to 2 ms each, fsync included), so a follower that
+ * is applying is never mistaken for a stuck one; a lost segment is re-sent
+ * after about this long plus a tick. The ship interval, when longer, is used.
+ */
+export const MIN_STALLED_AFTER_MS = 25;
 
 /** The seed's `wal_ship_interval`. */
 export const DEFAULT_SHIP_INTERVAL_MS = 2000;
@@ -65,6 +84,8 @@ export class WalShipper {
   private readonly lifecycle = new PipelineLifecycle();
   /** Seals at once, between ticks (awaitInSync). */
   private readonly sealNow = new Subject<void>();
+  /** Each follower ack or resend request, once noted (the seal gate rechecks on it). */
+  private readonly feedbackNoted = new Subject<void>();
   /** What each follower in the set acked last. */
   private readonly ackedSubject = new BehaviorSubject<ReadonlyMap<PeerId, number>>(new Map());
 
@@ -107,7 +128,18 @@ export class WalShipper {
     const active = this.active;
     const lifecycle = this.lifecycle;
     this.gauge.start();
-    const sealed$ = sealedSegments(db, merge(this.ticks$, this.sealNow), { track: (p) => lifecycle.track(p) }).pipe(share());
+    const acked = new Map<PeerId, number>();
+    const progressAtMs = new Map<PeerId, number>();
+    const clock = scheduler ?? asyncScheduler;
+    const stalledAfterMs = Math.max(this.options.shipIntervalMs ?? DEFAULT_SHIP_INTERVAL_MS, MIN_STALLED_AFTER_MS);
+    const ready = () => followerCanTakeSegment(
+      [...active].map((peer) => ({ ackedSeq: acked.get(peer) ?? 0, progressAtMs: progressAtMs.get(peer) ?? null })),
+      db.lastSeq - db.wal.unsealedEvents, clock.now(), stalledAfterMs,
+    );
+    // In 'commit' mode each burst of writes wakes the gate once it has been appended (asap: after the writer's synchronous code).
+    const commits$ = this.options.shipOn === 'commit' ? db.applied$.pipe(auditTime(0, scheduler ?? asapScheduler)) : EMPTY;
+    const wakes$ = merge(this.ticks$, commits$).pipe(gateSeals(this.feedbackNoted, ready));
+    const sealed$ = sealedSegments(db, merge(wakes$, this.sealNow), { track: (p) => lifecycle.track(p) }).pipe(share());
     const shipping$ = shipSegments({
       db, transport, followers, scheduler, wake$: sealed$, feedback$: this.feedback$,
       retransmitAfterMs: this.options.retransmitAfterMs,
@@ -133,15 +165,16 @@ export class WalShipper {
       for (const peer of active) transport.sendStatus(peer, status);
       lifecycle.started();
     }));
-    const acked = new Map<PeerId, number>();
     const acks$ = this.feedback$.pipe(
       filter((f) => active.has(f.peer)),
       tap((f) => {
+        if (!progressAtMs.has(f.peer) || f.appliedSeq > (acked.get(f.peer) ?? 0)) progressAtMs.set(f.peer, clock.now());
         acked.set(f.peer, f.appliedSeq);
         this.ackedSubject.next(acked);
         db.retainFrom(retentionFloor(active, acked));
         if (f.kind === 'ack') this.appliedSubject.next({ peer: f.peer, appliedSeq: f.appliedSeq });
         else db.metrics.inc('replication.resendRequests');
+        this.feedbackNoted.next();
       }),
     );
     const checkpointIntervalMs = this.options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
@@ -217,6 +250,7 @@ export class WalShipper {
     this.rejectedSubject.complete();
     this.ackedSubject.complete();
     this.sealNow.complete();
+    this.feedbackNoted.complete();
   }
 }
 

@@ -77,7 +77,7 @@ export async function runLeader(options: LeaderRunOptions, io: CliIo, context: L
     }
     const followers = options.followers.map((f) => JSON.stringify(f)).join(', ');
     io.out.write(`leader of ${options.dir} at seqno ${db.lastSeq}, listening on ${listener.host}:${listener.port} for ${followers}\n`);
-    const handle = (opened.handle = startLeader({ db, transport: listener, followers: options.followers, shipIntervalMs: options.shipIntervalMs }));
+    const handle = (opened.handle = startLeader({ db, transport: listener, followers: options.followers, shipIntervalMs: options.shipIntervalMs, shipOn: options.shipOn }));
     code = await serve({ db, handle, listener, input: opened.input }, options, io, context.signal);
   } catch (err) {
     code = reportError(io, err);

@@ -11,7 +11,7 @@ import type { HostPort } from './parseHostPort.js';
 import type { SubcommandContext } from './subcommandContext.js';
 
 interface LeaderFlags {
-  dir: string; listen: HostPort; follower?: string[]; token?: string; tokenFile?: TokenFile; insecure?: boolean; metrics?: HostPort; shipIntervalMs: number; statusInterval: number;
+  dir: string; listen: HostPort; follower?: string[]; token?: string; tokenFile?: TokenFile; insecure?: boolean; metrics?: HostPort; shipIntervalMs: number; shipOn: 'tick' | 'commit'; statusInterval: number;
   ingest?: string; strict?: boolean; exitWhenSynced?: boolean; halfLife?: Array<readonly [string, number]>;
   tlsCa?: string; tlsCert?: string; tlsKey?: string;
 }
@@ -38,6 +38,7 @@ export function leaderCommand(ctx: SubcommandContext): Command {
     .addOption(new Option('--tls-ca <file>', 'PEM bundle that must have signed each follower\'s certificate (mutual TLS)'))
     .addOption(new Option('--metrics <host:port>', 'serve Prometheus metrics at http://HOST:PORT/metrics').argParser(hostPortIn('--metrics', { allowPortZero: true })))
     .addOption(new Option('--ship-interval-ms <ms>', 'seal and ship every MS').argParser(integerIn(1, 3_600_000)).default(DEFAULT_SHIP_INTERVAL_MS))
+    .addOption(new Option('--ship-on <when>', 'tick: seal and ship every --ship-interval-ms; commit: as each write commits (lowest lag)').choices(['tick', 'commit']).default('tick'))
     .addOption(new Option('--status-interval <ms>', 'print a status line this often').argParser(integerIn(50, 3_600_000)).default(DEFAULT_LEADER_STATUS_INTERVAL_MS))
     .option('--ingest <file>', 'write the NDJSON signals and items in FILE (- for stdin) into the database')
     .option('--strict', 'with --ingest: a bad line stops the run (exit 1) instead of being skipped')
@@ -75,7 +76,7 @@ function leaderOptions(f: LeaderFlags): LeaderRunOptions {
   const tls: LeaderTls | undefined = given.length > 0 ? Object.fromEntries(given) : undefined;
   return {
     dir: f.dir, listen: f.listen, followers: f.follower ?? [], token: f.tokenFile?.token ?? f.token, insecure: f.insecure === true,
-    metrics: f.metrics, shipIntervalMs: f.shipIntervalMs,
+    metrics: f.metrics, shipIntervalMs: f.shipIntervalMs, shipOn: f.shipOn,
     statusIntervalMs: f.statusInterval, ingest: f.ingest, strict: f.strict === true, exitWhenSynced: f.exitWhenSynced === true,
     ...(tls && { tls }), ...(f.halfLife && { halfLifeMs: Object.fromEntries(f.halfLife) }),
   };

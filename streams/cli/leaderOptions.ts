@@ -29,6 +29,8 @@ export interface LeaderRunOptions {
   readonly metrics?: HostPort;
   /** Seal and ship every this many ms. Default DEFAULT_SHIP_INTERVAL_MS (2000). */
   readonly shipIntervalMs?: number;
+  /** 'tick' (default): seal and ship every shipIntervalMs; 'commit': as each write commits (see LeaderOptions.shipOn). */
+  readonly shipOn?: 'tick' | 'commit';
   /** Print a status line this often, in ms. Default 1000. */
   readonly statusIntervalMs?: number;
   /** NDJSON to write into the database: a file path, or `-` for stdin. */

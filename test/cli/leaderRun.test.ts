@@ -180,7 +180,7 @@ describe('tidaldb leader (in-process)', () => {
     fs.writeFileSync(file, `${signal('a')}${signal('b', 2)}`);
     const io = captureIo();
     const running = runCli(['leader', '--dir', dir, '--listen', '127.0.0.1:0', '--follower', 'a', '--follower', 'b', '--token', TOKEN,
-      '--ingest', file, '--exit-when-synced', '--half-life', 'view=1000', '--ship-interval-ms', '20', '--status-interval', '50'], io);
+      '--ingest', file, '--exit-when-synced', '--half-life', 'view=1000', '--ship-interval-ms', '20', '--ship-on', 'commit', '--status-interval', '50'], io);
     await until(() => listeningPort(io) !== null, 'the leader to listen', io);
     expect(io.stdout()).toContain('for "a", "b"\n');
     const first = await follow(listeningPort(io)!, 'a');
@@ -199,6 +199,7 @@ describe('tidaldb leader (in-process)', () => {
       [['leader', '--dir', '/tmp/x', '--listen', '127.0.0.1:0', '--half-life', 'view'], /^error: option '--half-life <type=ms>' argument 'view' is invalid\. expected TYPE=MS/],
       [['leader', '--dir', '/tmp/x', '--listen', '127.0.0.1:0', '--half-life', 'view=fast'], /^error: option '--half-life <type=ms>' argument 'view=fast' is invalid\. expected TYPE=MS/],
       [['leader', '--dir', '/tmp/x', '--listen', '127.0.0.1:0', '--ship-interval-ms', '0'], /^error: option '--ship-interval-ms <ms>' argument '0' is invalid\. expected an integer in 1\.\.3600000\.\n$/],
+      [['leader', '--dir', '/tmp/x', '--listen', '127.0.0.1:0', '--ship-on', 'often'], /^error: option '--ship-on <when>' argument 'often' is invalid\. Allowed choices are tick, commit\.\n$/],
     ];
     for (const [args, expected] of cases) {
       const io = captureIo();
@@ -207,7 +208,7 @@ describe('tidaldb leader (in-process)', () => {
     }
     const help = captureIo();
     expect(await runCli(['leader', '--help'], help)).toBe(0);
-    for (const flag of ['--follower <id>', '--ingest <file>', '--strict', '--exit-when-synced', '--tls-cert <file>', '--metrics <host:port>']) expect(help.stdout()).toContain(flag);
+    for (const flag of ['--follower <id>', '--ingest <file>', '--strict', '--exit-when-synced', '--tls-cert <file>', '--metrics <host:port>', '--ship-on <when>']) expect(help.stdout()).toContain(flag);
     expect(help.stdout()).toMatch(/\(env:\s+TIDALDB_TOKEN\)/);
     expect(help.stdout()).not.toContain('default: []');
   });
