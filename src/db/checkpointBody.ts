@@ -7,7 +7,7 @@
 import { atProblem, itemIdProblem, nameProblem, signalTypeProblem, textProblem, describe } from '../eventContent.js';
 import { checkItemFields } from '../items/itemFields.js';
 import { halfLifeOf, halfLivesFromEntries, type HalfLives } from '../ledger/halfLives.js';
-import type { TypeLedgerSnapshot } from '../ledger/signalLedger.js';
+import type { TypeLedgerSnapshot } from '../ledger/typeLedger.js';
 import { MAX_REGION_BYTES } from '../limits.js';
 import { decodeEpochHistory } from '../wal/segmentHeader.js';
 import { DbState } from './dbState.js';

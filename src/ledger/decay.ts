@@ -16,12 +16,6 @@
  * so ordering by key is ordering by score, whatever t is.
  */
 
-/** A decayed mass: `value` units as of `atMs`. Mutable: adding to it costs one Map lookup, not two. */
-export interface DecayedMass {
-  value: number;
-  atMs: number;
-}
-
 /**
  * Past 2^±1000 a power of two alone leaves the normal range of a double
  * (2^-1022 .. 2^1023) while its product with a value may still be an
@@ -37,23 +31,30 @@ export function scaleByPow2(x: number, exponent: number): number {
   return x * half * half;
 }
 
-/** Adds `weight` at `atMs` to `mass`, in place. Order-independent up to rounding (~1e-16 relative per add). */
-export function addToMass(mass: DecayedMass, weight: number, atMs: number, halfLifeMs: number): void {
-  if (atMs >= mass.atMs) {
-    mass.value = scaleByPow2(mass.value, -(atMs - mass.atMs) / halfLifeMs) + weight;
-    mass.atMs = atMs;
-  } else {
-    mass.value += scaleByPow2(weight, -(mass.atMs - atMs) / halfLifeMs);
-  }
+/**
+ * The value of a mass (`value` as of `valueAtMs`) after adding `weight` at
+ * `atMs`, as of the later of the two times ({@link timeAfterAdd}): the older
+ * side is decayed to the newer one's time. Order-independent up to rounding
+ * (~1e-16 relative per add).
+ */
+export function valueAfterAdd(value: number, valueAtMs: number, weight: number, atMs: number, halfLifeMs: number): number {
+  if (atMs >= valueAtMs) return scaleByPow2(value, -(atMs - valueAtMs) / halfLifeMs) + weight;
+  return value + scaleByPow2(weight, -(valueAtMs - atMs) / halfLifeMs);
+}
+
+/** The time a mass's value is as of after adding a signal at `atMs`: the later one (not Math.max: a tie keeps `atMs`, -0 included). */
+export function timeAfterAdd(valueAtMs: number, atMs: number): number {
+  return atMs >= valueAtMs ? atMs : valueAtMs;
 }
 
 /**
- * The score of `mass` at `tMs`: value * 2^(-(tMs - atMs) / halfLifeMs).
- * A score past the double range (read long before its signals) saturates
- * at ±Number.MAX_VALUE rather than becoming ±Infinity.
+ * The score at `tMs` of a mass worth `value` at `atMs`:
+ * value * 2^(-(tMs - atMs) / halfLifeMs). A score past the double range
+ * (read long before its signals) saturates at ±Number.MAX_VALUE rather than
+ * becoming ±Infinity.
  */
-export function scoreAt(mass: DecayedMass, tMs: number, halfLifeMs: number): number {
-  const score = scaleByPow2(mass.value, -(tMs - mass.atMs) / halfLifeMs);
+export function scoreAt(value: number, atMs: number, tMs: number, halfLifeMs: number): number {
+  const score = scaleByPow2(value, -(tMs - atMs) / halfLifeMs);
   return Math.max(-Number.MAX_VALUE, Math.min(Number.MAX_VALUE, score));
 }
 
@@ -62,8 +63,8 @@ export function scoreAt(mass: DecayedMass, tMs: number, halfLifeMs: number): num
  * for a value <= 0 (such items rank below every positive one; among
  * themselves the ledger ranks them by computed score).
  */
-export function rankKey(mass: DecayedMass, halfLifeMs: number): number {
-  return mass.value > 0 ? Math.log2(mass.value) + mass.atMs / halfLifeMs : -Infinity;
+export function rankKey(value: number, atMs: number, halfLifeMs: number): number {
+  return value > 0 ? Math.log2(value) + atMs / halfLifeMs : -Infinity;
 }
 
 /**
