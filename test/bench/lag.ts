@@ -2,11 +2,13 @@
  * Replication lag under steady load, and convergence once the load stops.
  * An in-memory leader writes a steady 100,000 signals/s (paced in 1 ms
  * slices) for ~5 s (scaled) to one in-memory follower over an
- * InProcessTransport; run with shipIntervalMs 10 and with the default 2000.
+ * InProcessTransport; run with shipIntervalMs 10 (3 runs, the one with the
+ * median p99 reported) and with the default 2000 (one run).
  *
  *   lag: every 100th seqno is stamped when written and again when the
  *   follower's `applied$` first reports a high-water mark at or past it;
- *   p50/p99 of the difference. Goal p99 ≤ 25 ms (shipIntervalMs 10).
+ *   p50/p99 of the difference. Goal p99 ≤ 25 ms (shipIntervalMs 10): issue
+ *   9's "Lag p99 at a steady 100k/s", no worse than before it.
  *   convergence: from the last write until the leader's
  *   `metrics.snapshot().replicationLag[peer] === 0` (polled every 1 ms). Goal < 5 s.
  *   The gauge is only as fresh as its last input, so the time until the
@@ -14,9 +16,12 @@
  */
 import { FollowerDb, TidalDb, type FollowerLag } from '../../src/index.js';
 import { DEFAULT_SHIP_INTERVAL_MS, InProcessTransport, startFollower, startLeader } from '../../streams/index.js';
-import { scaled } from './benchConfig.js';
-import { type BenchResult, type LatencySummary, summarize } from './stats.js';
-import { closeAll, itemIds, rng, secondsSince } from './workload.js';
+import { repeats, scaled } from './benchConfig.js';
+import { type BenchResult, type LatencySummary, medianRun, summarize } from './stats.js';
+import { MarkLag } from './markLag.js';
+import { pacedWrites } from './pacedWrites.js';
+import { pollUntil } from './pollUntil.js';
+import { closeAll, itemIds, rng } from './workload.js';
 
 const RATE_PER_SEC = 100_000;
 const SAMPLE_EVERY = 100;
@@ -39,12 +44,17 @@ interface SteadyRun {
 
 export async function lag(): Promise<BenchResult[]> {
   const durationMs = scaled(5000, 500);
-  const fast = await steadyRun(10, durationMs);
+  const fasts: SteadyRun[] = [];
+  for (let r = 0; r < repeats(3); r++) fasts.push(await steadyRun(10, durationMs));
+  const fast = medianRun(fasts, (x) => x.lag.p99Ms);
   const slow = await steadyRun(DEFAULT_SHIP_INTERVAL_MS, durationMs);
-  warnIfGaugeEarly(fast);
+  fasts.forEach(warnIfGaugeEarly);
   warnIfGaugeEarly(slow);
   return [
-    { benchmark: 'lag under 100k/s load p99 (ship 10 ms)', measured: fast.lag.p99Ms, unit: 'ms', goal: { op: '<=', value: 25 }, details: { durationMs, ...fast } },
+    {
+      benchmark: 'lag under 100k/s load p99 (ship 10 ms)', measured: fast.lag.p99Ms, unit: 'ms', goal: null, key: 'lag.ship10P99',
+      details: { durationMs, ...fast, runsP99Ms: fasts.map((x) => x.lag.p99Ms) },
+    },
     { benchmark: '  lag p50 (ship 10 ms)', measured: fast.lag.p50Ms, unit: 'ms', goal: null },
     { benchmark: '  achieved write rate (ship 10 ms)', measured: fast.achievedPerSec, unit: 'signals/s', goal: null },
     { benchmark: '  leader followers[peer].ms at end of load', measured: fast.followerLagAtEnd?.ms ?? NaN, unit: 'ms', goal: null },
@@ -70,10 +80,16 @@ async function steadyRun(shipIntervalMs: number, durationMs: number): Promise<St
   const transport = new InProcessTransport({ capacity: 64 });
   const leader = startLeader({ db: leaderDb, transport, followers: [PEER], shipIntervalMs });
   const receiver = startFollower({ db: followerDb, transport, peer: PEER, feedbackIntervalMs: 100 });
-  const stamps = new LagStamps();
-  const appliedSub = followerDb.applied$.subscribe((hwm) => stamps.applied(hwm));
+  const stamps = new MarkLag();
+  const appliedSub = followerDb.applied$.subscribe((hwm) => stamps.reached(hwm));
+  const ids = itemIds(100_000);
+  const random = rng(31);
+  let writeFailures = 0;
   try {
-    const load = await paceWrites(leaderDb, durationMs, (seq) => stamps.written(seq));
+    const load = await pacedWrites(RATE_PER_SEC, durationMs, (i) => {
+      leaderDb.signal({ itemId: ids[Math.floor(random() * ids.length)]!, type: 'view' }).catch(() => writeFailures++);
+      if ((i + 1) % SAMPLE_EVERY === 0) stamps.written(leaderDb.lastSeq);
+    });
     const followerLagAtEnd = leaderDb.metrics.snapshot().followers[PEER] ?? null;
     const stopAt = performance.now();
     const lastSeq = leaderDb.lastSeq;
@@ -84,11 +100,11 @@ async function steadyRun(shipIntervalMs: number, durationMs: number): Promise<St
       const zero = leaderDb.metrics.snapshot().replicationLag[PEER] === 0;
       if (zero && followerDb.lastSeq < lastSeq) gaugeZeroEarly = true;
       return zero;
-    }, stopAt);
+    }, { sinceMs: stopAt, timeoutMs: CONVERGE_TIMEOUT_MS });
     const appliedMs = await applied;
     return {
       shipIntervalMs, achievedPerSec: load.written / load.seconds, lag: summarize(stamps.lagsMs),
-      followerLagAtEnd, convergedMs, appliedMs, gaugeZeroEarly, writeFailures: load.failures,
+      followerLagAtEnd, convergedMs, appliedMs, gaugeZeroEarly, writeFailures,
     };
   } finally {
     appliedSub.unsubscribe();
@@ -97,57 +113,4 @@ async function steadyRun(shipIntervalMs: number, durationMs: number): Promise<St
     transport.close();
     await closeAll([leaderDb, followerDb]);
   }
-}
-
-/** Write times of sampled seqnos, matched in order against the follower's high-water marks. */
-class LagStamps {
-  readonly lagsMs: number[] = [];
-  private readonly seqs: number[] = [];
-  private readonly times: number[] = [];
-  private next = 0;
-
-  written(seq: number): void {
-    this.seqs.push(seq);
-    this.times.push(performance.now());
-  }
-
-  applied(highWaterMark: number): void {
-    const now = performance.now();
-    while (this.next < this.seqs.length && this.seqs[this.next]! <= highWaterMark) this.lagsMs.push(now - this.times[this.next++]!);
-  }
-}
-
-/** Writes RATE_PER_SEC signals/s for `durationMs`, catching up each 1 ms slice to the target count. */
-function paceWrites(db: TidalDb, durationMs: number, sample: (seq: number) => void): Promise<{ written: number; seconds: number; failures: number }> {
-  const ids = itemIds(100_000);
-  const random = rng(31);
-  let written = 0;
-  let failures = 0;
-  const t0 = performance.now();
-  return new Promise((resolve) => {
-    const slice = (): void => {
-      const elapsedMs = performance.now() - t0;
-      const target = Math.floor((RATE_PER_SEC * Math.min(elapsedMs, durationMs)) / 1000);
-      while (written < target) {
-        db.signal({ itemId: ids[Math.floor(random() * ids.length)]!, type: 'view' }).catch(() => failures++);
-        if (++written % SAMPLE_EVERY === 0) sample(db.lastSeq);
-      }
-      if (elapsedMs >= durationMs) resolve({ written, seconds: secondsSince(t0), failures });
-      else setTimeout(slice, 1);
-    };
-    slice();
-  });
-}
-
-/** ms from `sinceMs` until `done()` holds, polled every 1 ms; Infinity after CONVERGE_TIMEOUT_MS. */
-function pollUntil(done: () => boolean, sinceMs: number): Promise<number> {
-  return new Promise((resolve) => {
-    const poll = (): void => {
-      const elapsedMs = performance.now() - sinceMs;
-      if (done()) resolve(elapsedMs);
-      else if (elapsedMs > CONVERGE_TIMEOUT_MS) resolve(Infinity);
-      else setTimeout(poll, 1);
-    };
-    poll();
-  });
 }

@@ -52,13 +52,16 @@ export class MarkLag {
   }
 
   /**
-   * p99 of the samples whose writes fell in each `windowMs` since `sinceMs`:
+   * p99 of the samples whose writes fell in each `windowMs` since `sinceMs`
+   * (earlier ones are left out):
    * a lag that grows through the run (a replica that cannot keep up) shows
    * as a rising series, a steady one as a flat series.
    */
   p99ByWindow(sinceMs: number, windowMs: number): number[] {
     const windows: number[][] = [];
-    this.writtenAtMs.forEach((at, i) => (windows[Math.max(0, Math.floor((at - sinceMs) / windowMs))] ??= []).push(this.lagsMs[i]!));
+    this.writtenAtMs.forEach((at, i) => {
+      if (at >= sinceMs) (windows[Math.floor((at - sinceMs) / windowMs)] ??= []).push(this.lagsMs[i]!);
+    });
     return Array.from(windows, (w) => (w ? Math.round(percentile(w.sort((a, b) => a - b), 99) * 10) / 10 : NaN));
   }
 

@@ -13,6 +13,12 @@ export interface BenchResult {
   readonly goal: Goal | null;
   /** Everything else worth keeping in the JSON (runs, percentiles, counts). */
   readonly details?: Record<string, unknown>;
+  /** A stable name for the figure, for rows computed from other benchmarks' figures (issue9Rows.ts). */
+  readonly key?: string;
+  /** Shown instead of the figure when `measured` is NaN: why there is none (skipped, not run, failed). */
+  readonly note?: string;
+  /** The BENCH_ONLY names that produce the row (shown as a column when any row has them). */
+  readonly only?: string;
 }
 
 export interface Goal {
@@ -60,8 +66,10 @@ export function medianRun<T>(runs: readonly T[], key: (run: T) => number): T {
   return sorted[(sorted.length - 1) >> 1]!;
 }
 
+/** null: no goal, or nothing measured (NaN); a timeout (Infinity) is judged, and fails a finite bound. */
 export function goalMet(r: BenchResult): boolean | null {
-  if (r.goal === null || !Number.isFinite(r.measured)) return r.goal === null ? null : false;
+  if (r.goal === null || Number.isNaN(r.measured)) return null;
+  if (!Number.isFinite(r.measured)) return false;
   const { op, value } = r.goal;
   return op === '>=' ? r.measured >= value : op === '<=' ? r.measured <= value : r.measured < value;
 }
@@ -75,16 +83,18 @@ export function formatNumber(x: number): string {
 
 const OP_SYMBOL = { '>=': '≥', '<=': '≤', '<': '<' } as const;
 
-/** The result table: benchmark | measured | goal | met?. */
+/** The result table: benchmark | measured | goal | met? (| BENCH_ONLY, when any row names it). */
 export function formatTable(results: readonly BenchResult[]): string {
-  const header = ['benchmark', 'measured', 'goal', 'met?'];
+  const withOnly = results.some((r) => r.only !== undefined);
+  const header = ['benchmark', 'measured', 'goal', 'met?', ...(withOnly ? ['BENCH_ONLY'] : [])];
   const rows = results.map((r) => {
     const met = goalMet(r);
     return [
       r.benchmark,
-      Number.isNaN(r.measured) ? '-' : `${formatNumber(r.measured)} ${r.unit}`,
+      Number.isNaN(r.measured) ? r.note ?? '-' : `${formatNumber(r.measured)} ${r.unit}`,
       r.goal ? `${OP_SYMBOL[r.goal.op]} ${formatNumber(r.goal.value)} ${r.unit}` : '-',
-      met === null ? '-' : met ? 'yes' : 'NO',
+      met === null ? (r.goal && Number.isNaN(r.measured) ? 'n/a' : '-') : met ? 'yes' : 'NO',
+      ...(withOnly ? [r.only ?? ''] : []),
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));

@@ -3,11 +3,20 @@
  * numbers, item ids, a Zipf sampler, and two ways of writing signals
  * (concurrent awaiting writers, and bulk fire-then-await).
  */
-import type { TidalDb } from '../../src/index.js';
+import type { SignalInput, TidalDb } from '../../src/index.js';
 import { seededRandom } from '../../streams/seededRandom.js';
 
 /** 64: the concurrency the ingest goals are stated for. */
 export const WRITERS = 64;
+
+/**
+ * Issue 9's workload, the one its Redis-native baseline runs: 1M signals
+ * (scaled) over 5,000 items, `redis-benchmark -r 5000` members, written in
+ * `signalBatch`es of 1,000 as redis-benchmark pipelines 1,000 commands.
+ */
+export const ISSUE9_SIGNALS = 1_000_000;
+export const ISSUE9_ITEMS = 5000;
+export const ISSUE9_BATCH = 1000;
 
 /** A seeded PRNG, so every run writes the same data. Returns [0, 1). */
 export const rng = seededRandom;
@@ -66,6 +75,37 @@ export async function writeBulk(total: number, write: (i: number) => Promise<unk
     for (let i = start; i < end; i++) pending.push(write(i));
     await Promise.all(pending);
   }
+}
+
+/**
+ * `n` 'view' signals over `items` ids, uniformly at random (seeded), at
+ * `baseMs + i`, cut into batches of `batchSize`: built before the clock
+ * starts, so a timed loop only writes.
+ */
+export function signalBatches(n: number, items: number, options: { seed: number; baseMs: number; batchSize?: number }): SignalInput[][] {
+  const ids = itemIds(items);
+  const random = rng(options.seed);
+  const batchSize = options.batchSize ?? ISSUE9_BATCH;
+  const batches: SignalInput[][] = [];
+  for (let start = 0; start < n; start += batchSize) {
+    const batch: SignalInput[] = [];
+    for (let i = start; i < Math.min(n, start + batchSize); i++) batch.push({ itemId: ids[Math.floor(random() * items)]!, type: 'view', at: options.baseMs + i });
+    batches.push(batch);
+  }
+  return batches;
+}
+
+/**
+ * Writes `batches` with `inFlight` writers, each awaiting its
+ * `db.signalBatch` before taking the next: 1 is a plain
+ * `for (…) await db.signalBatch(batch)` loop. Resolves with the last seqno written.
+ */
+export async function writeBatches(db: TidalDb, batches: readonly (readonly SignalInput[])[], inFlight = 1): Promise<number> {
+  let lastSeq = 0;
+  await runWriters(inFlight, batches.length, async (i) => {
+    lastSeq = Math.max(lastSeq, await db.signalBatch(batches[i]!));
+  });
+  return lastSeq;
 }
 
 /** Closes every db, even if one fails; rethrows the first failure. */
