@@ -29,19 +29,31 @@ export interface FollowerPosition {
   readonly progressAtMs: number | null;
 }
 
+/** What the gate weighs besides the followers. */
+export interface SealPace {
+  /** The last seqno in a sealed segment. */
+  readonly sealedThroughSeq: number;
+  readonly nowMs: number;
+  /** When the gate last let a seal through; null before the first. */
+  readonly lastSealAtMs: number | null;
+  /** A follower whose ack has not moved for this long, nor a seal been let through, no longer paces sealing. */
+  readonly stalledAfterMs: number;
+}
+
 /**
  * True when a segment sealed now would be shipped at once: no follower is in
- * the set, or one has acked everything sealed so far (`sealedThroughSeq`),
- * or one is not making progress (never heard from, or no ack forward for
- * `stalledAfterMs`: a lost segment, a dead link, or a segment it takes long
- * to apply). Pacing by a follower that is not moving would stall sealing;
- * sealing on then lets a lost segment show as a gap and be re-sent.
+ * the set, or one has acked everything sealed so far, or one is never heard
+ * from, or one is stalled: neither its ack moved nor a seal went through for
+ * `stalledAfterMs` (a lost segment, a dead link, a segment it takes long to
+ * apply). Pacing by a follower that is not moving would stop sealing; one
+ * seal per stall period lets a lost segment show as a gap and be re-sent,
+ * without flooding a follower that is only slow.
  */
-export function followerCanTakeSegment(
-  followers: readonly FollowerPosition[], sealedThroughSeq: number, nowMs: number, stalledAfterMs: number,
-): boolean {
+export function followerCanTakeSegment(followers: readonly FollowerPosition[], pace: SealPace): boolean {
   if (followers.length === 0) return true;
-  return followers.some((f) => f.ackedSeq >= sealedThroughSeq || f.progressAtMs === null || nowMs - f.progressAtMs > stalledAfterMs);
+  const sinceSeal = pace.lastSealAtMs === null ? Infinity : pace.nowMs - pace.lastSealAtMs;
+  return followers.some((f) => f.ackedSeq >= pace.sealedThroughSeq || f.progressAtMs === null
+    || Math.min(pace.nowMs - f.progressAtMs, sinceSeal) > pace.stalledAfterMs);
 }
 
 /**

@@ -132,13 +132,14 @@ export class WalShipper {
     const progressAtMs = new Map<PeerId, number>();
     const clock = scheduler ?? asyncScheduler;
     const stalledAfterMs = Math.max(this.options.shipIntervalMs ?? DEFAULT_SHIP_INTERVAL_MS, MIN_STALLED_AFTER_MS);
+    let lastSealAtMs: number | null = null;
     const ready = () => followerCanTakeSegment(
       [...active].map((peer) => ({ ackedSeq: acked.get(peer) ?? 0, progressAtMs: progressAtMs.get(peer) ?? null })),
-      db.lastSeq - db.wal.unsealedEvents, clock.now(), stalledAfterMs,
+      { sealedThroughSeq: db.lastSeq - db.wal.unsealedEvents, nowMs: clock.now(), lastSealAtMs, stalledAfterMs },
     );
     // In 'commit' mode each burst of writes wakes the gate once it has been appended (asap: after the writer's synchronous code).
     const commits$ = this.options.shipOn === 'commit' ? db.applied$.pipe(auditTime(0, scheduler ?? asapScheduler)) : EMPTY;
-    const wakes$ = merge(this.ticks$, commits$).pipe(gateSeals(this.feedbackNoted, ready));
+    const wakes$ = merge(this.ticks$, commits$).pipe(gateSeals(this.feedbackNoted, ready), tap(() => (lastSealAtMs = clock.now())));
     const sealed$ = sealedSegments(db, merge(wakes$, this.sealNow), { track: (p) => lifecycle.track(p) }).pipe(share());
     const shipping$ = shipSegments({
       db, transport, followers, scheduler, wake$: sealed$, feedback$: this.feedback$,

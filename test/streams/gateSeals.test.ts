@@ -20,21 +20,26 @@ describe('sealGateStep (the gate as a pure reducer)', () => {
 
 describe('followerCanTakeSegment (when a seal would be shipped at once)', () => {
   const now = 10_000;
+  const pace = { sealedThroughSeq: 50, nowMs: now, lastSealAtMs: now - 100, stalledAfterMs: 25 };
   it('with no follower in the set, every wake seals (nobody to overload)', () => {
-    expect(followerCanTakeSegment([], 50, now, 5000)).toBe(true);
+    expect(followerCanTakeSegment([], pace)).toBe(true);
   });
   it('a follower that acked everything sealed can take the next segment', () => {
-    expect(followerCanTakeSegment([{ ackedSeq: 50, progressAtMs: now - 10 }], 50, now, 5000)).toBe(true);
+    expect(followerCanTakeSegment([{ ackedSeq: 50, progressAtMs: now - 10 }], pace)).toBe(true);
   });
-  it('a connected follower with sealed segments unacked is busy', () => {
-    expect(followerCanTakeSegment([{ ackedSeq: 40, progressAtMs: now - 10 }], 50, now, 5000)).toBe(false);
+  it('a follower with sealed segments unacked, its ack moving, is busy', () => {
+    expect(followerCanTakeSegment([{ ackedSeq: 40, progressAtMs: now - 10 }], pace)).toBe(false);
   });
   it('one follower ready is enough', () => {
-    expect(followerCanTakeSegment([{ ackedSeq: 40, progressAtMs: now }, { ackedSeq: 50, progressAtMs: now }], 50, now, 5000)).toBe(true);
+    expect(followerCanTakeSegment([{ ackedSeq: 40, progressAtMs: now }, { ackedSeq: 50, progressAtMs: now }], pace)).toBe(true);
   });
-  it('a follower never heard from, or with no ack forward for stalledAfterMs, does not hold sealing back', () => {
-    expect(followerCanTakeSegment([{ ackedSeq: 0, progressAtMs: null }], 50, now, 5000)).toBe(true);
-    expect(followerCanTakeSegment([{ ackedSeq: 10, progressAtMs: now - 6000 }], 50, now, 5000)).toBe(true);
+  it('a follower never heard from, or with no ack forward and no seal for stalledAfterMs, does not hold sealing back', () => {
+    expect(followerCanTakeSegment([{ ackedSeq: 0, progressAtMs: null }], pace)).toBe(true);
+    expect(followerCanTakeSegment([{ ackedSeq: 10, progressAtMs: now - 26 }], pace)).toBe(true);
+  });
+  it('a stalled follower gets one seal per stall period, not one per wake (no flood of a slow follower)', () => {
+    expect(followerCanTakeSegment([{ ackedSeq: 10, progressAtMs: now - 1000 }], { ...pace, lastSealAtMs: now - 5 })).toBe(false);
+    expect(followerCanTakeSegment([{ ackedSeq: 10, progressAtMs: now - 1000 }], { ...pace, lastSealAtMs: null })).toBe(true);
   });
 });
 
