@@ -4,8 +4,9 @@
  * into a leader with a directory (wal.sync 'fsync', the default: a write
  * costs an fsync on each side, as in the issue), shipping over loopback TCP
  * to one `tidaldb follower` process (tcpCluster.ts), at shipIntervalMs 10
- * and 1. Three runs of each, alternated (10, 1, 10, 1, …) so the machine's
- * noise falls on both alike; each row is the run with the median p99.
+ * and 1, and with shipOn 'commit'. Three runs of each, alternated (10, 1,
+ * commit, 10, 1, …) so the machine's noise falls on all alike; each row is
+ * the run with the median p99.
  *
  *   lag p99, ship 10 ms          issue 9: ≤ 2 ms
  *   lag p99, ship 1 ms           issue 9: ≤ 2 ms
@@ -31,13 +32,19 @@ import { TcpCluster } from './tcpCluster.js';
 import { withTempDir } from './tempDir.js';
 import { itemIds, rng } from './workload.js';
 
-const SHIP_INTERVALS_MS = [10, 1] as const;
+/** The configurations, alternated: ticks at 10 and 1 ms, and shipOn 'commit' (ticks at 10 ms only seal what a commit left). */
+const CONFIGS = [
+  { key: 'ship10', shipIntervalMs: 10, shipOn: 'tick' },
+  { key: 'ship1', shipIntervalMs: 1, shipOn: 'tick' },
+  { key: 'commit', shipIntervalMs: 10, shipOn: 'commit' },
+] as const;
+type Config = (typeof CONFIGS)[number];
 const PEER = 'f1';
 /** Acks for the last batches take a ship interval and an fsync; 30 s without them is a stalled follower. */
 const DRAIN_TIMEOUT_MS = 30_000;
 
 interface BatchLagRun {
-  readonly shipIntervalMs: number;
+  readonly config: Config;
   readonly lag: LatencySummary;
   readonly p99BySecondMs: readonly number[];
   /** The leader's own commit of a batch (call to resolve, fsync included). */
@@ -50,52 +57,58 @@ interface BatchLagRun {
 
 export async function tcpBatchLag(): Promise<BenchResult[]> {
   const durationMs = lagLoadMs();
-  const runs = new Map<number, BatchLagRun[]>(SHIP_INTERVALS_MS.map((ms) => [ms, []]));
+  const runs = new Map<Config, BatchLagRun[]>(CONFIGS.map((c) => [c, []]));
   for (let r = 0; r < repeats(3); r++) {
-    for (const shipIntervalMs of SHIP_INTERVALS_MS) {
-      const run = await batchLagRun(shipIntervalMs, durationMs);
-      process.stderr.write(`  tcpLag: ship ${shipIntervalMs} ms, run ${r + 1}: p99 ${run.lag.p99Ms.toFixed(2)} ms, p50 ${run.lag.p50Ms.toFixed(2)} ms\n`);
-      runs.get(shipIntervalMs)!.push(run);
+    for (const config of CONFIGS) {
+      const run = await batchLagRun(config, durationMs);
+      process.stderr.write(`  tcpLag: ${describe(config)}, run ${r + 1}: p99 ${run.lag.p99Ms.toFixed(2)} ms, p50 ${run.lag.p50Ms.toFixed(2)} ms\n`);
+      runs.get(config)!.push(run);
     }
   }
-  const [ten, one] = SHIP_INTERVALS_MS.map((ms) => medianRun(runs.get(ms)!, (x) => x.lag.p99Ms)) as [BatchLagRun, BatchLagRun];
+  const [ten, one, commit] = CONFIGS.map((c) => medianRun(runs.get(c)!, (x) => x.lag.p99Ms)) as [BatchLagRun, BatchLagRun, BatchLagRun];
   return [
-    ...intervalRows(ten, runs.get(10)!, durationMs),
-    ...intervalRows(one, runs.get(1)!, durationMs),
+    ...configRows(ten, runs.get(ten.config)!, durationMs),
+    ...configRows(one, runs.get(one.config)!, durationMs),
     {
       benchmark: 'tcp batch lag p99, ship 1 ms ÷ ship 10 ms (no worse at 1 ms)', measured: one.lag.p99Ms / ten.lag.p99Ms, unit: '×',
       goal: null, key: 'tcpLag.ship1OverShip10', details: { ship1P99Ms: one.lag.p99Ms, ship10P99Ms: ten.lag.p99Ms },
     },
+    ...configRows(commit, runs.get(commit.config)!, durationMs),
   ];
 }
 
-function intervalRows(run: BatchLagRun, runs: readonly BatchLagRun[], durationMs: number): BenchResult[] {
-  const ms = run.shipIntervalMs;
+function describe(c: Config): string {
+  return c.shipOn === 'commit' ? "shipOn 'commit'" : `ship ${c.shipIntervalMs} ms`;
+}
+
+function configRows(run: BatchLagRun, runs: readonly BatchLagRun[], durationMs: number): BenchResult[] {
+  const what = describe(run.config);
   return [
     {
-      benchmark: `tcp batch lag p99, 50k/s in batches of 100 every 2 ms, 1 follower process, ship ${ms} ms`, measured: run.lag.p99Ms, unit: 'ms',
-      goal: null, key: `tcpLag.ship${ms}`,
+      benchmark: `tcp batch lag p99, 50k/s in batches of 100 every 2 ms, 1 follower process, ${what}`, measured: run.lag.p99Ms, unit: 'ms',
+      goal: null, key: `tcpLag.${run.config.key}`,
       details: { durationMs, warmupMs: LAG_WARMUP_MS, ...run, runsP99Ms: runs.map((x) => x.lag.p99Ms) },
     },
-    { benchmark: `  lag p50, ship ${ms} ms`, measured: run.lag.p50Ms, unit: 'ms', goal: null },
-    { benchmark: `  leader's own commit p99 (fsync), ship ${ms} ms`, measured: run.commit.p99Ms, unit: 'ms', goal: null },
-    { benchmark: `  achieved write rate, ship ${ms} ms`, measured: run.achievedPerSec, unit: 'signals/s', goal: null },
+    { benchmark: `  lag p50, ${what}`, measured: run.lag.p50Ms, unit: 'ms', goal: null },
+    { benchmark: `  leader's own commit p99 (fsync), ${what}`, measured: run.commit.p99Ms, unit: 'ms', goal: null },
+    { benchmark: `  achieved write rate, ${what}`, measured: run.achievedPerSec, unit: 'signals/s', goal: null },
+    { benchmark: `  segments shipped, ${what}`, measured: run.segmentsShipped, unit: 'segments', goal: null },
   ];
 }
 
-async function batchLagRun(shipIntervalMs: number, durationMs: number): Promise<BatchLagRun> {
+async function batchLagRun(config: Config, durationMs: number): Promise<BatchLagRun> {
   globalThis.gc?.();
   return withTempDir(async (root) => {
     const db = await TidalDb.open({ dir: join(root, 'leader') });
     try {
-      const cluster = await TcpCluster.start({ db, peers: [PEER], root, shipIntervalMs });
+      const cluster = await TcpCluster.start({ db, peers: [PEER], root, shipIntervalMs: config.shipIntervalMs, shipOn: config.shipOn });
       let run: BatchLagRun;
       try {
         await cluster.spawnFollowers();
         const stamps = new MarkLag();
         const acks = cluster.leader.applied$.subscribe((a) => stamps.reached(a.appliedSeq));
         try {
-          run = await loadAndDrain(db, cluster, stamps, shipIntervalMs, durationMs);
+          run = await loadAndDrain(db, cluster, stamps, config, durationMs);
         } finally {
           acks.unsubscribe();
         }
@@ -110,7 +123,7 @@ async function batchLagRun(shipIntervalMs: number, durationMs: number): Promise<
 }
 
 /** The paced batches, then waits for every batch's ack. */
-async function loadAndDrain(db: TidalDb, cluster: TcpCluster, stamps: MarkLag, shipIntervalMs: number, durationMs: number): Promise<BatchLagRun> {
+async function loadAndDrain(db: TidalDb, cluster: TcpCluster, stamps: MarkLag, config: Config, durationMs: number): Promise<BatchLagRun> {
   const ids = itemIds(LAG_ITEMS);
   const random = rng(41);
   const commitMs: number[] = [];
@@ -134,7 +147,7 @@ async function loadAndDrain(db: TidalDb, cluster: TcpCluster, stamps: MarkLag, s
   if (writeFailures > 0) throw new Error(`tcpLag: ${writeFailures} of ${load.written} batches failed on the leader`);
   const counters = db.metrics.snapshot().counters;
   return {
-    shipIntervalMs, ...steadyLag(stamps, steadyFrom), commit: summarize(commitMs),
+    config, ...steadyLag(stamps, steadyFrom), commit: summarize(commitMs),
     achievedPerSec: (load.written * LAG_BATCH_SIZE) / load.seconds, segmentsShipped: counters['replication.shippedSegments'] ?? 0, writeFailures,
   };
 }

@@ -24,6 +24,8 @@ export interface TcpClusterOptions {
   /** Replica directories go in `root/<peer>`. */
   readonly root: string;
   readonly shipIntervalMs: number;
+  /** See LeaderOptions.shipOn. Default 'tick'. */
+  readonly shipOn?: 'tick' | 'commit';
 }
 
 export class TcpCluster {
@@ -41,7 +43,7 @@ export class TcpCluster {
   static async start(options: TcpClusterOptions): Promise<TcpCluster> {
     const token = randomBytes(16).toString('hex');
     const listener = await TcpTransport.listen({ port: 0, token, db: options.db });
-    const leader = startLeader({ db: options.db, transport: listener, followers: [...options.peers], shipIntervalMs: options.shipIntervalMs });
+    const leader = startLeader({ db: options.db, transport: listener, followers: [...options.peers], shipIntervalMs: options.shipIntervalMs, shipOn: options.shipOn });
     return new TcpCluster(listener, leader, token, options);
   }
 
