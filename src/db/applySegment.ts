@@ -1,11 +1,14 @@
 /**
  * The follower's apply of one decoded segment, over the one apply path
- * (`applyWalEvent`): idempotent by event, refusing gaps.
+ * (`applySignalFields` for signals, read from the batch's columns with no
+ * object per signal; `applyWalEvent` for item events): idempotent by
+ * event, refusing gaps.
  */
 import { TidalError, WalError } from '../errors.js';
+import { type BatchColumns, KIND_SIGNAL } from '../wal/batchColumns.js';
 import type { DecodedSegment } from '../wal/decodeSegment.js';
 import type { WalSegmentPayload } from '../wal/walSegmentPayload.js';
-import { applyWalEvent, type DbState } from './dbState.js';
+import { applySignalFields, applyWalEvent, type DbState } from './dbState.js';
 
 /** What applying one shipped segment did. */
 export interface ApplyResult {
@@ -74,9 +77,22 @@ export function applyDecodedSegment(state: DbState, payload: WalSegmentPayload, 
   let applied = 0;
   for (const batch of decoded.batches) {
     if (batch.lastSeq <= state.appliedSeq) continue;
-    for (const e of batch.events) if (applyWalEvent(state, e)) applied++;
+    applied += applyColumns(state, batch.firstSeq, batch.columns);
   }
   return result(payload, decoded, applied, total - applied, state.appliedSeq);
+}
+
+/** Applies the events of one batch after the high-water mark, from its columns; returns how many. */
+function applyColumns(state: DbState, firstSeq: number, c: BatchColumns): number {
+  const { kinds, itemIndex, typeIndex, weights, atMs, itemIds, types, itemEvents } = c;
+  let applied = 0;
+  for (let i = Math.max(0, state.appliedSeq + 1 - firstSeq); i < c.count; i++) {
+    const done = kinds[i] === KIND_SIGNAL
+      ? applySignalFields(state, firstSeq + i, itemIds[itemIndex[i]!]!, types[typeIndex[i]!]!, weights[i]!, atMs[i]!)
+      : applyWalEvent(state, itemEvents[itemIndex[i]!]!);
+    if (done) applied++;
+  }
+  return applied;
 }
 
 /**

@@ -11,20 +11,35 @@
  *   followed by an intact batch, or by a footer, is still corruption: those
  *   bytes were written after it, so it was no torn write.
  *
+ * Given `VerifiedBytes` (bytes whose whole BLAKE3 matched their sender's
+ * checksum, see verifiedBytes.ts) instead of plain bytes, it skips the batch
+ * and footer hashes, which that hash already covers; every structural and
+ * content check still runs. Files read from disk are plain bytes: recovery
+ * checks every hash.
+ *
  * A footer is recognised only where it must be, in the last 56 bytes.
+ * Batches of versions 2 and 3 may follow each other in one segment.
  */
-import { blake3Digest, bytesEqual, createHasher } from '../checksum.js';
-import { WalError } from '../errors.js';
+import { blake3Digest, bytesEqual, createHasher, type Hasher } from '../checksum.js';
+import { assert, WalError } from '../errors.js';
 import type { WalEvent } from '../events.js';
 import { BATCH_HEADER_BYTES, BATCH_MAGIC, decodeBatchHeader, decodeBatchPayload } from './batch.js';
+import { type BatchColumns, eventsOfColumns } from './batchColumns.js';
 import { decodeSegmentFooter, FOOTER_BYTES, FOOTER_HASHED_BYTES, FOOTER_MAGIC, type SegmentFooter } from './segmentFooter.js';
 import { decodeSegmentHeader, hasMagic, type SegmentHeader, view } from './segmentHeader.js';
+import { VerifiedBytes } from './verifiedBytes.js';
 
 export interface DecodedBatch {
   readonly offset: number;
+  /** The batch format: 3 (columnar) or 2 (a tuple per event). */
+  readonly version: number;
   readonly firstSeq: number;
   readonly lastSeq: number;
   readonly committedAtMs: number;
+  readonly eventCount: number;
+  /** The events as columns: what the apply loop reads, no object per signal. */
+  readonly columns: BatchColumns;
+  /** The events as objects, made on first read (and kept) from the columns of a v3 batch. */
   readonly events: readonly WalEvent[];
 }
 
@@ -43,9 +58,14 @@ export interface DecodedSegment {
 
 export type DecodeMode = 'sealed' | 'active';
 
-export function decodeSegment(bytes: Uint8Array, where: string, mode: DecodeMode): DecodedSegment {
+/** Decodes `input` in `mode`; a VerifiedBytes input must be decoded 'sealed' (it is a shipped segment). */
+export function decodeSegment(input: Uint8Array | VerifiedBytes, where: string, mode: DecodeMode): DecodedSegment {
+  const verified = input instanceof VerifiedBytes ? input : null;
+  const bytes = verified ? verified.bytes : input as Uint8Array;
+  assert(verified === null || mode === 'sealed', 'verified bytes are a shipped segment, decoded sealed');
   const { header, length: headerLength } = decodeSegmentHeader(bytes, where);
-  const prefix = createHasher().update(bytes.subarray(0, headerLength));
+  // With verified bytes the footer hash is not checked, so nothing is collected for it.
+  const prefix: Hasher | null = verified ? null : createHasher().update(bytes.subarray(0, headerLength));
   const batches: DecodedBatch[] = [];
   let offset = headerLength;
   let lastSeq = header.firstSeq - 1;
@@ -53,14 +73,14 @@ export function decodeSegment(bytes: Uint8Array, where: string, mode: DecodeMode
     let batch: DecodedBatch;
     let end: number;
     try {
-      ({ batch, end } = decodeBatchAt(bytes, offset, where, header, lastSeq));
+      ({ batch, end } = decodeBatchAt(bytes, offset, where, header, lastSeq, verified));
     } catch (err) {
       if (mode === 'active' && err instanceof WalError && isTail(bytes, offset)) {
         return { header, batches, footer: null, validLength: offset, lastSeq, torn: { offset, reason: err.message } };
       }
       throw err;
     }
-    prefix.update(bytes.subarray(offset, end));
+    prefix?.update(bytes.subarray(offset, end));
     batches.push(batch);
     lastSeq = batch.lastSeq;
     offset = end;
@@ -70,18 +90,17 @@ export function decodeSegment(bytes: Uint8Array, where: string, mode: DecodeMode
     return { header, batches, footer: null, validLength: offset, lastSeq, torn: null };
   }
   const footer = decodeSegmentFooter(bytes, offset, where);
-  const digest = prefix.update(bytes.subarray(offset, offset + FOOTER_HASHED_BYTES)).digest();
-  if (!bytesEqual(digest, footer.checksum)) {
+  if (prefix !== null && !bytesEqual(prefix.update(bytes.subarray(offset, offset + FOOTER_HASHED_BYTES)).digest(), footer.checksum)) {
     throw new WalError('Corruption', `${where}: segment checksum mismatch in footer at offset ${offset}`);
   }
-  const eventCount = batches.reduce((n, b) => n + b.events.length, 0);
+  const eventCount = batches.reduce((n, b) => n + b.eventCount, 0);
   if (footer.lastSeq !== lastSeq || footer.eventCount !== eventCount) {
     throw new WalError('Corruption', `${where}: footer at offset ${offset} claims ${footer.eventCount} events up to seqno ${footer.lastSeq}, segment holds ${eventCount} up to ${lastSeq}`);
   }
   return { header, batches, footer, validLength: bytes.length, lastSeq, torn: null };
 }
 
-function decodeBatchAt(bytes: Uint8Array, offset: number, where: string, header: SegmentHeader, prevSeq: number) {
+function decodeBatchAt(bytes: Uint8Array, offset: number, where: string, header: SegmentHeader, prevSeq: number, verified: VerifiedBytes | null) {
   const h = decodeBatchHeader(bytes, offset, where);
   const end = offset + BATCH_HEADER_BYTES + h.payloadLength;
   if (end > bytes.length) {
@@ -93,8 +112,22 @@ function decodeBatchAt(bytes: Uint8Array, offset: number, where: string, header:
   if (h.firstSeq !== prevSeq + 1) {
     throw new WalError('Corruption', `${where}: batch at offset ${offset} starts at seqno ${h.firstSeq}, expected ${prevSeq + 1}`);
   }
-  const events = decodeBatchPayload(bytes, offset, h, where);
-  return { batch: { offset, firstSeq: h.firstSeq, lastSeq: h.lastSeq, committedAtMs: h.committedAtMs, events }, end };
+  const { columns, events } = decodeBatchPayload(bytes, offset, h, where, verified);
+  return { batch: decodedBatch(offset, h.version, h.firstSeq, h.lastSeq, h.committedAtMs, columns, events), end };
+}
+
+/** A DecodedBatch whose `events` (an own, enumerable getter) are made from the columns on first read. */
+function decodedBatch(
+  offset: number, version: number, firstSeq: number, lastSeq: number, committedAtMs: number, columns: BatchColumns, events: WalEvent[] | null,
+): DecodedBatch {
+  let made = events;
+  return {
+    offset, version, firstSeq, lastSeq, committedAtMs, eventCount: columns.count, columns,
+    get events(): readonly WalEvent[] {
+      made ??= eventsOfColumns(columns, firstSeq);
+      return made;
+    },
+  };
 }
 
 /** The footer sits in the last FOOTER_BYTES bytes, nowhere else. */

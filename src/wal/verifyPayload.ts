@@ -1,15 +1,20 @@
 /**
  * The follower's check of a shipped segment before anything is applied or
  * stored: the payload is shaped as documented, its BLAKE3 matches its bytes,
- * the bytes decode as a sealed segment (every batch hash, the footer hash,
- * every event's content), and every field the payload claims agrees with
- * what the bytes say. A payload is only a label on its bytes: a lying label
- * is Corruption, never trusted.
+ * the bytes decode as a sealed segment (structure, seqnos, counts, footer
+ * fields, every event's content), and every field the payload claims agrees
+ * with what the bytes say. A payload is only a label on its bytes: a lying
+ * label is Corruption, never trusted.
+ *
+ * Hashed once: the whole-segment BLAKE3 covers every byte, so the decoder
+ * (given the VerifiedBytes proof) skips the batch and footer hashes. Those
+ * still guard the bytes on disk: recovery checks every one.
  */
 import { describe } from '../eventContent.js';
 import { Checksum } from '../checksum.js';
 import { WalError } from '../errors.js';
 import { decodeSegment, type DecodedSegment } from './decodeSegment.js';
+import { VerifiedBytes } from './verifiedBytes.js';
 import type { WalSegmentPayload } from './walSegmentPayload.js';
 
 /** Decodes verifyPayload produced, by payload: `applySegment$` trusts a decode handed to it only if it is one of these. */
@@ -39,10 +44,11 @@ export function ownedPayload(payload: unknown): WalSegmentPayload {
 /** Verifies and decodes `payload` (see the file comment); throws WalError Corruption naming what disagrees. */
 export function verifyPayload(payload: WalSegmentPayload): DecodedSegment {
   const where = `segment ${payload.segmentId} (seqnos ${payload.firstSeq}..${payload.lastSeq})`;
-  if (!payload.checksum.matches(payload.bytes)) {
+  const verified = VerifiedBytes.check(payload.bytes, payload.checksum);
+  if (verified === null) {
     throw new WalError('Corruption', `${where}: BLAKE3 checksum mismatch over ${payload.bytes.length} bytes (expected ${payload.checksum.toHex()})`);
   }
-  const decoded = decodeSegment(payload.bytes, where, 'sealed');
+  const decoded = decodeSegment(verified, where, 'sealed');
   const claims: Array<[string, number, number]> = [
     ['shardId', payload.shardId, decoded.header.shardId],
     ['segmentId', payload.segmentId, decoded.header.segmentId],

@@ -41,6 +41,7 @@ export function forgeSegment(o: ForgeOptions): WalSegmentPayload {
   const batch = new Uint8Array(BATCH_HEADER_BYTES + payload.length);
   batch.set(shell.subarray(0, BATCH_HEADER_BYTES));
   const v = new DataView(batch.buffer);
+  v.setUint16(4, 2, true); // the tuples are a batch payload of version 2
   v.setUint32(12, o.tuples.length, true);
   v.setBigUint64(24, BigInt(lastSeq), true);
   v.setUint32(40, payload.length, true);

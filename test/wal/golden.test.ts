@@ -1,8 +1,10 @@
 /**
- * Golden files for the byte format (docs/wal-format.md): a fixed segment and
- * a fixed checkpoint, encoded by the real encoders and compared with the
- * committed dumps under test/golden/. A change to any encoded byte fails here
- * and shows as a readable diff of the .hex file.
+ * Golden files for the byte format (docs/wal-format.md): a fixed segment
+ * (batch format v3) and a fixed checkpoint, encoded by the real encoders and
+ * compared with the committed dumps under test/golden/. A change to any
+ * encoded byte fails here and shows as a readable diff of the .hex file.
+ * The v2 segment that preceded it is pinned by goldenV2.test.ts, and a v3
+ * batch using every column code by goldenColumns.test.ts.
  *
  * Regenerate (only after deliberately changing the format, together with the
  * spec): UPDATE_GOLDEN=1 npx vitest run test/wal/golden.test.ts
@@ -22,7 +24,9 @@ import { segmentFileName } from '../../src/wal/segmentStore.js';
 import {
   buildGoldenSegment, FIXED_MS, GOLDEN_HALF_LIVES, GOLDEN_REGION_ID, GOLDEN_SHARD_ID,
 } from './fixtures/goldenSegment.js';
-import { formatHexDump, type HexRegion, parseHexDump } from './fixtures/hexDump.js';
+import { eventsBySpec, varintBytes, zigzag } from './fixtures/columnarSpec.js';
+import { formatHexDump, parseHexDump } from './fixtures/hexDump.js';
+import { segmentRegions } from './fixtures/segmentRegions.js';
 
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 const SEGMENT_HEX = fileURLToPath(new URL('../golden/segment.hex', import.meta.url));
@@ -35,24 +39,6 @@ function golden(file: string, text: string): string {
   if (UPDATE) fs.writeFileSync(file, text);
   if (!fs.existsSync(file)) throw new Error(`${file} is missing: run with UPDATE_GOLDEN=1 to create it`);
   return fs.readFileSync(file, 'utf8');
-}
-
-function segmentRegions(d: DecodedSegment, length: number): HexRegion[] {
-  const footerAt = length - FOOTER_BYTES;
-  const headerLength = d.batches[0]?.offset ?? footerAt;
-  const regions: HexRegion[] = [
-    { offset: 0, length: SEGMENT_HEADER_FIXED_BYTES, label: 'segment header, fixed part' },
-    { offset: SEGMENT_HEADER_FIXED_BYTES, length: headerLength - SEGMENT_HEADER_FIXED_BYTES, label: 'segment header, meta (msgpack)' },
-  ];
-  d.batches.forEach((b, i) => {
-    const end = d.batches[i + 1]?.offset ?? footerAt;
-    const label = `batch ${i + 1}, seqnos ${b.firstSeq}..${b.lastSeq}`;
-    regions.push({ offset: b.offset, length: BATCH_HEADER_BYTES, label: `${label}: BatchHeader v2` });
-    regions.push({ offset: b.offset + BATCH_HEADER_BYTES, length: end - b.offset - BATCH_HEADER_BYTES, label: `${label}: payload (msgpack event tuples)` });
-  });
-  regions.push({ offset: footerAt, length: FOOTER_HASHED_BYTES, label: 'footer fields' });
-  regions.push({ offset: footerAt + FOOTER_HASHED_BYTES, length: FOOTER_BYTES - FOOTER_HASHED_BYTES, label: `footer checksum: BLAKE3-256 of bytes 0..${footerAt + FOOTER_HASHED_BYTES - 1}` });
-  return regions;
 }
 
 function segmentDump(bytes: Uint8Array): string {
@@ -100,15 +86,15 @@ describe('golden segment (test/golden/segment.hex)', () => {
       shardId: GOLDEN_SHARD_ID, segmentId: 1, firstSeq: 1, createdAtMs: FIXED_MS,
       regionId: GOLDEN_REGION_ID, halfLives: { defaultMs: GOLDEN_HALF_LIVES.defaultMs, byType: new Map([['like', GOLDEN_HALF_LIVES.byType.like]]) }, epoch: 0, epochStartSeq: 1, epochHistory: [],
     });
-    expect(d.batches.map(({ offset, ...rest }) => rest)).toEqual([
+    expect(d.batches.map(({ firstSeq, lastSeq, committedAtMs, version, eventCount, events }) => ({ firstSeq, lastSeq, committedAtMs, version, eventCount, events }))).toEqual([
       {
-        firstSeq: 1, lastSeq: 2, committedAtMs: FIXED_MS, events: [
+        firstSeq: 1, lastSeq: 2, committedAtMs: FIXED_MS, version: 3, eventCount: 2, events: [
           { kind: 'item', seq: 1, id: 'a', text: 'Hello tidal world', fields: { lang: 'en', n: 7 } },
           { kind: 'item', seq: 2, id: 'b', text: 'second item', fields: null },
         ],
       },
       {
-        firstSeq: 3, lastSeq: 5, committedAtMs: FIXED_MS + 1000, events: [
+        firstSeq: 3, lastSeq: 5, committedAtMs: FIXED_MS + 1000, version: 3, eventCount: 3, events: [
           { kind: 'signal', seq: 3, itemId: 'a', type: 'view', weight: 1, at: FIXED_MS },
           { kind: 'signal', seq: 4, itemId: 'b', type: 'like', weight: 2.5, at: FIXED_MS - 600_000 },
           { kind: 'signal', seq: 5, itemId: 'a', type: 'view', weight: -0.5, at: FIXED_MS - 3_600_000 },
@@ -134,15 +120,30 @@ describe('golden segment (test/golden/segment.hex)', () => {
     expect(v.getBigUint64(24, true)).toBe(1n);
     expect(v.getFloat64(32, true)).toBe(FIXED_MS);
     expect(unpack(b.subarray(40, 40 + metaLength))).toEqual({ r: GOLDEN_REGION_ID, h: { d: 3_600_000, t: { like: 600_000 } }, e: 0, b: 1, x: [] });
-    // Batches, each followed directly by the next, then the footer.
+    // Batches, each followed directly by the next, then the footer. Payload v3: msgpack [ids, types, items, columns];
+    // the columns are tags, then per signal its id index, weight and time (docs/wal-format.md).
+    const f32 = (x: number) => [...new Uint8Array(new Float32Array([x]).buffer)];
     const expected = [
-      { first: 1n, last: 2n, count: 2, at: FIXED_MS, tuples: [[1, 2, 'a', 'Hello tidal world', { lang: 'en', n: 7 }], [2, 2, 'b', 'second item', null]] },
-      { first: 3n, last: 5n, count: 3, at: FIXED_MS + 1000, tuples: [[3, 1, 'a', 'view', 1, FIXED_MS], [4, 1, 'b', 'like', 2.5, FIXED_MS - 600_000], [5, 1, 'a', 'view', -0.5, FIXED_MS - 3_600_000]] },
+      {
+        first: 1n, last: 2n, count: 2, at: FIXED_MS,
+        parts: [[], [], [['a', 'Hello tidal world', { lang: 'en', n: 7 }], ['b', 'second item', null]]],
+        columns: [0, 0], // two item events
+      },
+      {
+        first: 3n, last: 5n, count: 3, at: FIXED_MS + 1000,
+        parts: [[0, 'a', 0, 'b'], ['view', 'like'], []],
+        columns: [
+          1, 2, 1, // tags: view, like, view
+          0, 1, 0, // ids: a, b, a
+          ...varintBytes(zigzag(1) * 2), 1, ...f32(2.5), 1, ...f32(-0.5), // weights: a small int, then two exact f32s
+          ...varintBytes(zigzag(FIXED_MS) * 2), ...varintBytes(zigzag(-600_000) * 2), ...varintBytes(zigzag(-3_000_000) * 2), // times: deltas from 0
+        ],
+      },
     ];
     let at = 40 + metaLength;
     for (const e of expected) {
       expect(text(b.subarray(at, at + 4))).toBe('TDWB');
-      expect(v.getUint16(at + 4, true)).toBe(2);
+      expect(v.getUint16(at + 4, true)).toBe(3);
       expect(v.getUint16(at + 6, true)).toBe(0);
       expect(v.getUint32(at + 8, true)).toBe(GOLDEN_SHARD_ID);
       expect(v.getUint32(at + 12, true)).toBe(e.count);
@@ -152,7 +153,9 @@ describe('golden segment (test/golden/segment.hex)', () => {
       const payloadLength = v.getUint32(at + 40, true);
       const payload = b.subarray(at + 76, at + 76 + payloadLength);
       expect(Buffer.from(b.subarray(at + 44, at + 76))).toEqual(Buffer.from(blake3Digest(payload)));
-      expect(unpack(payload)).toEqual(e.tuples);
+      const [ids, types, items, columns] = unpack(payload) as [unknown, unknown, unknown, Uint8Array];
+      expect([ids, types, items]).toEqual(e.parts);
+      expect([...columns]).toEqual(e.columns);
       at += 76 + payloadLength;
     }
     // Footer: fields, then BLAKE3 of every byte before the checksum field.
@@ -172,6 +175,8 @@ describe('golden segment (test/golden/segment.hex)', () => {
     d.batches.forEach((batch, i) => {
       const end = d.batches[i + 1]?.offset ?? footerAt;
       expect(Buffer.from(encodeBatch(d.header.shardId, batch.events, batch.committedAtMs))).toEqual(Buffer.from(b.subarray(batch.offset, end)));
+      // A reader written from the spec alone reads the same events.
+      expect(eventsBySpec(b.subarray(batch.offset + BATCH_HEADER_BYTES, end), batch.firstSeq, batch.eventCount)).toEqual(batch.events);
     });
     const footer = encodeSegmentFooter(d.footer!, createHasher().update(b.subarray(0, footerAt)));
     expect(Buffer.from(footer)).toEqual(Buffer.from(b.subarray(footerAt)));

@@ -38,7 +38,7 @@ describe('a segment holds at most maxSegmentBytes plus one event', () => {
       await Promise.all(writes);
       await db.signalBatch(Array.from({ length: 20_000 }, (_, i) => ({ itemId: `item-${i % 97}`, type: 'like' })));
       await db.wal.seal();
-      expect(sealed.length).toBeGreaterThan(10);
+      expect(sealed.length).toBeGreaterThan(5); // 25,000 signals of 97 ids take ~6 bytes each in batch format v3: 8 segments
       for (const p of sealed) expect(p.bytes.length, `segment ${p.segmentId}`).toBeLessThanOrEqual(MAX_SEGMENT_BYTES + ONE_EVENT_BYTES);
       let next = 1;
       for (const p of sealed) {

@@ -1,0 +1,9 @@
+/**
+ * The msgpackr instance of batch payloads, v2 and v3 alike: plain arrays
+ * (no records extension, so other msgpack readers can read the bytes), maps
+ * decoded as objects (an item's `fields`, checked by checkItemFields, which
+ * refuses a '__proto__' key). One instance, used synchronously.
+ */
+import { Packr } from 'msgpackr';
+
+export const payloadPackr = new Packr({ useRecords: false, mapsAsObjects: true, variableMapSize: true });
