@@ -105,6 +105,7 @@ const caughtUp = firstValueFrom(outcomes$.pipe(filter((o) => o.kind === 'applied
 ticks$.next();
 const outcome = await caughtUp;
 
+const at = Date.now(); // scores decay: compare both nodes at one instant
 console.log(JSON.stringify({
   lastSeq,
   replicaSeq: replica.lastSeq,
@@ -112,7 +113,7 @@ console.log(JSON.stringify({
   rejections,
   oneRxjs: outcomes$ instanceof Observable,
   top: replica.retrieve({ signal: 'play', limit: 2 }).map((r) => r.id),
-  sameAsLeader: JSON.stringify(replica.retrieve({ signal: 'play' })) === JSON.stringify(leader.retrieve({ signal: 'play' })),
+  sameAsLeader: JSON.stringify(replica.retrieve({ signal: 'play', at })) === JSON.stringify(leader.retrieve({ signal: 'play', at })),
 }));
 await Promise.all([leader.close(), replica.close()]);
 `;
