@@ -12,9 +12,11 @@
  *
  * Seqnos are not stored: event i has the batch header's first seqno + i.
  * Weights that are integers of at most 2^48 are zigzag varints (1 byte for
- * |w| ≤ 31), others f32 when exact, else f64. Times are varint deltas from
- * the previous signal's time (the first from 0), f64 when the delta is not
- * an integer of at most 2^48 or does not add back exactly.
+ * |w| ≤ 31), others f32 (code 1) when exact, else f64 (code 3). Times are
+ * varint deltas from the previous signal's time (the first from 0, not from
+ * the header's commit time, which no checksum covers in an active segment),
+ * f64 (code 3) when the delta is not an integer of at most 2^48 or does not
+ * add back exactly. -0 is written as 0.
  */
 import { assert } from '../errors.js';
 import type { WalEvent } from '../events.js';
@@ -73,7 +75,8 @@ function sortedIds(ids: Map<string, number>): { sorted: string[]; rank: Uint32Ar
   return { sorted, rank };
 }
 
-function writeWeight(w: number): void {
+function writeWeight(weight: number): void {
+  const w = weight + 0; // -0 is written (and read) as 0
   if (Number.isInteger(w) && Math.abs(w) <= MAX_VARINT_MAGNITUDE) {
     columns.varint(zigzag(w) * 2);
   } else if (Math.fround(w) === w) {
@@ -86,7 +89,8 @@ function writeWeight(w: number): void {
 }
 
 /** Writes `atMs` as a delta from `prevMs` when that adds back exactly; returns the time the decoder will hold. */
-function writeTime(atMs: number, prevMs: number): number {
+function writeTime(time: number, prevMs: number): number {
+  const atMs = time + 0; // -0 is written (and read) as 0
   const delta = atMs - prevMs;
   if (Number.isInteger(delta) && Math.abs(delta) <= MAX_VARINT_MAGNITUDE && prevMs + delta === atMs) {
     columns.varint(zigzag(delta) * 2);
