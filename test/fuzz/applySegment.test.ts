@@ -3,7 +3,9 @@
  * real segments mutated structurally (every checksum inside recomputed,
  * and the payload's own `checksum` = `Checksum.of(bytes)`), with truncation
  * at every offset, and with payload objects whose fields lie about their
- * bytes. Each case checks (see segmentApplyCheck.ts):
+ * bytes. The real segments are fuzzed as written (batch format v3) and
+ * rewritten as v2 (targets 3..5, applied where 0..2 would be). Each case
+ * checks (see segmentApplyCheck.ts):
  *
  * (a) a refusal is a typed error;
  * (b) a refusal leaves everything a reader observes as it was;
@@ -21,6 +23,7 @@ import { recomputeChecksums } from './recomputeChecksums.js';
 import { checkSegmentApply } from './segmentApplyCheck.js';
 import { mutateSegment, segmentMutation } from './segmentMutations.js';
 import { copyRange } from './segmentParts.js';
+import { segmentAsVersion2 } from '../wal/fixtures/encodeBatchV2.js';
 
 /** Cases per CI run (about 1 ms each, a refused case reusing its follower). */
 const MUTATION_RUNS = 2500;
@@ -44,7 +47,7 @@ let segments: Uint8Array[];
 let pool: FollowerPool;
 beforeAll(async () => {
   log = await buildRealLog();
-  segments = log.segments.map((s) => s.bytes);
+  segments = [...log.segments.map((s) => s.bytes), ...log.segments.map((s) => segmentAsVersion2(s.bytes))];
   pool = new FollowerPool(log.segments);
 });
 afterAll(async () => {
@@ -75,8 +78,8 @@ function lyingPayload(honest: WalSegmentPayload, lie: Lie, framing: { offset: nu
 
 describe('applySegment fuzzing', () => {
   it(`refuses mutated segments with nothing changed, or accepts only valid, reproducible state (${runs(MUTATION_RUNS)} cases)`, async () => {
-    await fc.assert(fc.asyncProperty(fc.nat({ max: 2 }), segmentMutation, async (target, m) => {
-      await checkSegmentApply(pool, log, target, payloadOf(mutateSegment(segments, target, m)));
+    await fc.assert(fc.asyncProperty(fc.nat({ max: 5 }), segmentMutation, async (target, m) => {
+      await checkSegmentApply(pool, log, target % 3, payloadOf(mutateSegment(segments, target, m)));
     }), fuzzParameters(MUTATION_RUNS));
   });
 
@@ -86,13 +89,13 @@ describe('applySegment fuzzing', () => {
       for (let at = 0; at < whole.length; at++) {
         for (const recompute of [false, true]) {
           const cut = copyRange(whole, 0, at);
-          const verdict = await checkSegmentApply(pool, log, target, payloadOf(recompute ? recomputeChecksums(cut) : cut));
+          const verdict = await checkSegmentApply(pool, log, target % 3, payloadOf(recompute ? recomputeChecksums(cut) : cut));
           expect(verdict, `truncated at ${at} (recomputed: ${recompute})`).toBe('refused');
           cases++;
         }
       }
     }
-    expect(cases).toBeGreaterThan(2000);
+    expect(cases).toBeGreaterThan(4000);
   });
 
   it(`refuses payloads whose fields disagree with their bytes (${runs(LYING_PAYLOAD_RUNS)} cases)`, async () => {
@@ -116,8 +119,8 @@ describe('applySegment fuzzing', () => {
   });
 
   it('applies the real segments unchanged (the fixture and harness are sound)', async () => {
-    for (const [target, s] of log.segments.entries()) {
-      expect(await checkSegmentApply(pool, log, target, payloadOf(Uint8Array.from(s.bytes)))).toBe('accepted');
+    for (const [target, bytes] of segments.entries()) {
+      expect(await checkSegmentApply(pool, log, target % 3, payloadOf(Uint8Array.from(bytes)))).toBe('accepted');
     }
   });
 });

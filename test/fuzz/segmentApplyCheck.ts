@@ -11,9 +11,19 @@
  *     same state; the WAL reads the segment back byte for byte even after
  *     the caller scribbles over its buffer; and a reopen from the store
  *     reaches the same state again.
+ *
+ * Hash once (issue 9): a follower checks a shipped segment's whole BLAKE3
+ * (the payload's checksum) and not its batch and footer hashes, which that
+ * one covers. So bytes an honest-looking leader checksummed *after* they
+ * were damaged (a byte-level mutation without `recompute`) are taken when
+ * their structure and content hold. What is checked for those instead: the
+ * decode hash once makes holds valid content, and a reopen from the store,
+ * which hashes every batch, refuses the stored file with a typed
+ * Corruption (or no longer needs it) rather than reaching another state.
  */
 import { expect } from 'vitest';
 import { Checksum, decodeSegment, type WalSegmentPayload } from '../../src/index.js';
+import { VerifiedBytes } from '../../src/wal/verifiedBytes.js';
 import { copyOf, type FollowerPool, type PooledFollower } from './followerPool.js';
 import { invalidObservation, observe, type Probes, valuesInSegment, withProbesFrom } from './followerObservation.js';
 import { asyncOutcomeOf, outcomeOf } from './typedErrors.js';
@@ -43,7 +53,7 @@ async function checkOn(pool: FollowerPool, follower: PooledFollower, probes: Pro
   }
   pool.discard(at);
   const accepted = Uint8Array.from(payload.bytes);
-  checkAcceptedContent(payload, accepted);
+  const innerHashesHold = checkAcceptedContent(payload, accepted);
   const after = observe(follower.db, probe);
   expect(invalidObservation(after), 'accepted segment left an invalid state').toBeNull();
 
@@ -54,6 +64,10 @@ async function checkOn(pool: FollowerPool, follower: PooledFollower, probes: Pro
   expect(observe(fresh.db, probe)).toEqual(after);
   await pool.close(fresh.db);
 
+  if (!innerHashesHold) {
+    await checkReopenRefuses(pool, follower, probe, after);
+    return 'accepted';
+  }
   // The caller's buffer is the caller's: scribbling on it changes nothing stored.
   payload.bytes.fill(0xaa);
   await checkReadBack(follower.db, accepted, payload);
@@ -64,9 +78,16 @@ async function checkOn(pool: FollowerPool, follower: PooledFollower, probes: Pro
   return 'accepted';
 }
 
-/** The accepted bytes must decode, hold only valid content, and agree with the payload's fields. */
-function checkAcceptedContent(payload: WalSegmentPayload, bytes: Uint8Array): void {
-  const decoded = outcomeOf('decodeSegment of accepted bytes', () => decodeSegment(Uint8Array.from(bytes), 'accepted', 'sealed'));
+/**
+ * The accepted bytes must decode as the follower decoded them (hash once:
+ * whole checksum, no batch or footer hashes), hold only valid content, and
+ * agree with the payload's fields. Returns whether their batch and footer
+ * hashes hold too (whether recovery from disk would take them).
+ */
+function checkAcceptedContent(payload: WalSegmentPayload, bytes: Uint8Array): boolean {
+  const copy = Uint8Array.from(bytes);
+  const verified = VerifiedBytes.check(copy, Checksum.of(copy))!;
+  const decoded = outcomeOf('decodeSegment of accepted bytes (hash once)', () => decodeSegment(verified, 'accepted', 'sealed'));
   if (!decoded.ok) throw new Error(`applySegment accepted a segment decodeSegment refuses: ${decoded.error.message}`);
   const { header, footer, batches, lastSeq } = decoded.value;
   expect(invalidHeaderMeta(header), 'accepted header meta').toBeNull();
@@ -76,6 +97,24 @@ function checkAcceptedContent(payload: WalSegmentPayload, bytes: Uint8Array): vo
   }, 'accepted payload fields disagree with its bytes').toEqual({
     shardId: header.shardId, segmentId: header.segmentId, firstSeq: header.firstSeq, lastSeq, sealedAtMs: footer?.sealedAtMs,
   });
+  return outcomeOf('decodeSegment of accepted bytes, every hash', () => decodeSegment(Uint8Array.from(bytes), 'accepted', 'sealed')).ok;
+}
+
+/**
+ * A follower holding a segment whose batch or footer hashes are wrong (its
+ * leader's whole checksum vouched for the bytes): a reopen checks every
+ * hash, so it refuses with a typed error, or reaches the same state when
+ * the segment is no longer needed (a checkpoint covers it).
+ */
+async function checkReopenRefuses(pool: FollowerPool, follower: PooledFollower, probe: Probes, after: unknown): Promise<void> {
+  await pool.close(follower.db);
+  const reopened = await asyncOutcomeOf('reopen of a follower storing bytes with wrong inner hashes', () => pool.open(follower.store));
+  if (reopened.ok) {
+    expect(observe(reopened.value, probe), 'a reopen from the store reached another state').toEqual(after);
+    await pool.close(reopened.value);
+  } else {
+    expect((reopened.error as { code?: unknown }).code, reopened.error.message).toBe('Corruption');
+  }
 }
 
 /** Every sealed segment the WAL reads back verifies, decodes, and matches its index entry; the accepted one is byte-identical. */

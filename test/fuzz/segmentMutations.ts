@@ -6,11 +6,13 @@
  * Byte level: flips in a chosen region, inserts, deletes, overwrites,
  * truncations. Structure level: lies in the header's fixed fields and meta,
  * in batch headers and the footer; dropped, repeated and swapped batches;
- * batches spliced from two segments; hostile event tuples. A structure
+ * batches spliced from two segments; hostile event tuples (v2) and hostile
+ * column values and dictionary entries (v3, columnarMutations.ts). A structure
  * mutation marked `consistent` is renumbered afterwards (seqnos, counts),
  * so nothing but the content checks can refuse it.
  */
 import fc from 'fast-check';
+import { type ColumnarMutation, columnarMutation, mutateColumnar } from './columnarMutations.js';
 import { hostileFields, hostileKey, hostileNumber, hostileNumeric, hostileString, hostileValue, oversizeText } from './hostileValues.js';
 import { editAt, type Edit, nodeAt, pathsOf } from './mpTreeEdit.js';
 import { f64, int, type Mp, str } from './msgpackWriter.js';
@@ -45,7 +47,9 @@ export type SegmentMutation =
   | { readonly kind: 'signalField'; readonly nth: number; readonly field: 'seq' | 'kind' | 'itemId' | 'type' | 'weight' | 'at'; readonly value: Mp; readonly consistent: boolean }
   | { readonly kind: 'itemField'; readonly nth: number; readonly field: 'seq' | 'kind' | 'id' | 'text' | 'fields'; readonly value: Mp; readonly consistent: boolean }
   | { readonly kind: 'tupleShape'; readonly batch: number; readonly tuple: number; readonly path: number; readonly edit: Edit; readonly consistent: boolean }
-  | { readonly kind: 'payload'; readonly batch: number; readonly value: Mp; readonly consistent: boolean };
+  | { readonly kind: 'payload'; readonly batch: number; readonly value: Mp; readonly consistent: boolean }
+  /** v3 batches: a hostile column value or dictionary entry (columnarMutations.ts). */
+  | ColumnarMutation;
 
 const region = fc.constantFrom<Region>('anywhere', 'header', 'meta', 'batchHeader', 'payload', 'footer');
 const pos = fc.nat({ max: 1 << 20 });
@@ -159,6 +163,7 @@ export const segmentMutation: fc.Arbitrary<SegmentMutation> = fc.oneof(
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('tupleShape' as const), batch: fc.nat({ max: 3 }), tuple: fc.nat({ max: 7 }), path: fc.nat({ max: 12 }), edit, consistent: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('payload' as const), batch: fc.nat({ max: 3 }), value: hostileValue, consistent: fc.boolean() }) },
+  { weight: 8, arbitrary: columnarMutation },
 );
 
 /** The bytes of `segments[target]` with `m` made, every checksum inside recomputed (unless `recompute` is false). */
@@ -261,6 +266,11 @@ function mutateStructure(segments: readonly Uint8Array[], target: number, m: Seg
     }
     case 'payload':
       wb.batches[m.batch % wb.batches.length]!.payload = m.value;
+      consistent = m.consistent;
+      break;
+    case 'columnToken':
+    case 'dictionaryEntry':
+      mutateColumnar(wb, m);
       consistent = m.consistent;
       break;
     default:

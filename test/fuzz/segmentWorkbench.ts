@@ -1,10 +1,11 @@
 /**
  * A sealed segment opened up for editing: fixed header bytes, the meta and
- * every batch payload as msgpack trees (`Mp`), batch headers and footer as
- * bytes. Mutations edit it; `build` writes it back with every checksum
+ * every batch payload as msgpack trees (`Mp`; a v2 payload is an array of
+ * event tuples, a v3 one the array [ids, types, items, columns (bin)]),
+ * batch headers and footer as bytes. Mutations edit it; `build` writes it back with every checksum
  * recomputed (segmentParts.ts `assemble`).
  *
- * `renumber` makes an edited segment consistent again (tuple seqnos
+ * `renumber` makes an edited segment consistent again (v2 tuple seqnos
  * contiguous from the header's first seqno, each batch header's count and
  * seqnos, the footer's count and last seqno), so that only content checks
  * stand between a forgery and the follower's state.
@@ -48,12 +49,25 @@ export function build(wb: Workbench, options: { fixLengths?: boolean } = {}): Ui
   }, options);
 }
 
-/** Rewrites seqnos and counts so the segment is consistent with its tuples (those that are arrays). */
+/**
+ * Rewrites seqnos and counts so the segment is consistent with its tuples
+ * (those that are arrays) in v2 batches, and with the event count a v3
+ * batch's header claims (its seqnos are implicit, so only they move).
+ */
 export function renumber(wb: Workbench): void {
   let seq = Number(view(wb.header).getBigUint64(24, true));
   let total = 0;
   for (const b of wb.batches) {
     const first = seq;
+    const hv3 = view(b.header);
+    if (hv3.getUint16(4, true) === 3) {
+      const count = hv3.getUint32(12, true);
+      seq += count;
+      total += count;
+      hv3.setBigUint64(16, BigInt(first), true);
+      hv3.setBigUint64(24, BigInt(Math.max(seq - 1, 0)), true);
+      continue;
+    }
     const tuples = b.payload.t === 'arr' ? b.payload.items : [];
     if (b.payload.t === 'arr') {
       b.payload = { ...b.payload, items: tuples.map((t) => (t.t === 'arr' && t.items.length > 0 ? { ...t, items: [int(seq++), ...t.items.slice(1)] } : (seq++, t))) };
