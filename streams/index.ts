@@ -2,11 +2,11 @@
  * tidaldb/streams: WAL replication as RxJS pipelines.
  *
  *   leader:   sealTicks → gateSeals → sealedSegments → shipSegments ─┐
- *                                                                  │ Transport (segments, status)
+ *                                                                  │ LeaderTransport ▶ FollowerTransport (segments, status)
  *   follower: validateChecksum → idempotentReplay ◀────────────────┘
  *             └─ feedback (acks, resend requests) → replicationLag → ReplicationLagGauge
  */
-export type { Transport, PeerId, FollowerFeedback } from './transport.js';
+export type { Transport, LeaderTransport, FollowerTransport, PeerId, FollowerFeedback } from './transport.js';
 export { type Shipment, type CheckpointShipment, isCheckpoint, shipmentLastSeq, checkpointShipment } from './shipment.js';
 export { installCheckpoint$, type CheckpointOutcome } from './installCheckpoint.js';
 export { InProcessTransport, type InProcessTransportOptions, DEFAULT_CHANNEL_CAPACITY } from './transports/inProcessTransport.js';

@@ -8,13 +8,15 @@ import { TidalDb, TidalError } from '../src/index.js';
 import type { FollowerOptions } from './segmentReceiver.js';
 import type { LeaderOptions } from './walShipper.js';
 
+/** What a leader's pipeline calls on its LeaderTransport (sendSegment is the caller's, not the pipeline's). */
 const TRANSPORT_LEADER_METHODS = ['send$', 'feedback', 'sendStatus'] as const;
+/** What a follower's pipeline calls on its FollowerTransport. */
 const TRANSPORT_FOLLOWER_METHODS = ['receive$', 'status', 'sendFeedback'] as const;
 const LEADER_KEYS = new Set(['db', 'transport', 'followers', 'shipIntervalMs', 'retransmitAfterMs', 'checkpointIntervalMs', 'disconnectedAfterMs', 'shipOn', 'scheduler']);
 const FOLLOWER_KEYS = new Set(['db', 'transport', 'peer', 'feedbackIntervalMs', 'checkpointIntervalMs', 'scheduler']);
 
 export function checkLeaderOptions(options: unknown): LeaderOptions {
-  const o = checkCommon(options, 'startLeader', LEADER_KEYS, TRANSPORT_LEADER_METHODS);
+  const o = checkCommon(options, 'startLeader', LEADER_KEYS, { name: 'LeaderTransport', methods: TRANSPORT_LEADER_METHODS });
   const followers = o.followers;
   if (!isObservable(followers) && !(Array.isArray(followers) && followers.every(isPeerId))) {
     throw invalid('startLeader: followers must be an array of non-empty peer id strings, or an Observable of such arrays');
@@ -29,7 +31,7 @@ export function checkLeaderOptions(options: unknown): LeaderOptions {
 }
 
 export function checkFollowerOptions(options: unknown): FollowerOptions {
-  const o = checkCommon(options, 'startFollower', FOLLOWER_KEYS, TRANSPORT_FOLLOWER_METHODS);
+  const o = checkCommon(options, 'startFollower', FOLLOWER_KEYS, { name: 'FollowerTransport', methods: TRANSPORT_FOLLOWER_METHODS });
   if (!isPeerId(o.peer)) throw invalid('startFollower: peer must be a non-empty string');
   positive(o, 'feedbackIntervalMs', 'startFollower');
   nonNegative(o, 'checkpointIntervalMs', 'startFollower');
@@ -37,14 +39,16 @@ export function checkFollowerOptions(options: unknown): FollowerOptions {
   return o as unknown as FollowerOptions;
 }
 
-function checkCommon(options: unknown, what: string, keys: ReadonlySet<string>, methods: readonly string[]): Record<string, unknown> {
+function checkCommon(
+  options: unknown, what: string, keys: ReadonlySet<string>, end: { name: string; methods: readonly string[] },
+): Record<string, unknown> {
   if (typeof options !== 'object' || options === null) throw invalid(`${what}: options must be an object`);
   const o = options as Record<string, unknown>;
   for (const key of Object.keys(o)) if (!keys.has(key)) throw invalid(`${what}: unknown option ${JSON.stringify(key)}`);
   if (!(o.db instanceof TidalDb)) throw invalid(`${what}: db must be a TidalDb`);
   const transport = o.transport as Record<string, unknown> | null | undefined;
-  const missing = methods.filter((m) => typeof transport?.[m] !== 'function');
-  if (missing.length > 0) throw invalid(`${what}: transport must be a Transport (missing ${missing.join(', ')})`);
+  const missing = end.methods.filter((m) => typeof transport?.[m] !== 'function');
+  if (missing.length > 0) throw invalid(`${what}: transport must be a ${end.name} (missing ${missing.join(', ')})`);
   const scheduler = o.scheduler as { schedule?: unknown } | undefined;
   if (scheduler !== undefined && typeof scheduler?.schedule !== 'function') throw invalid(`${what}: scheduler must be an RxJS SchedulerLike`);
   return o;

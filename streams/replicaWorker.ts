@@ -3,7 +3,7 @@
  * the leader's pipeline over a WorkerTransport, serving reads as Promises.
  *
  *   main thread                                         worker thread
- *   startLeader(asTransport(workers)) ── MessagePort ──▶ startFollower(FollowerDb)
+ *   startLeader(workers) ── MessagePort ──▶ startFollower(FollowerDb)
  *   ReplicaWorker.retrieve(q) ────────── control ─────▶ db.retrieve(q) ─┐
  *              ◀──────────────────────── answer ◀─────────────────────┘
  *   state$, lag$, error$ ◀────────────── lifecycle ◀─── follower.state$, lag$, error$
@@ -23,7 +23,7 @@
  *
  * @example
  * const workers = new WorkerTransport();
- * const shipping = startLeader({ db, transport: asTransport(workers), followers: workers.followers$ });
+ * const shipping = startLeader({ db, transport: workers, followers: workers.followers$ });
  * const replica = await startReplicaWorker({ leader: workers, peer: 'r1' });
  * await replica.waitFor(await db.signal({ itemId: 'song-1', type: 'view' }), { timeoutMs: 5000 });
  * await replica.retrieve({ signal: 'view' }); // [{ id: 'song-1', score: 1 }]

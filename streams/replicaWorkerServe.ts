@@ -12,7 +12,6 @@ import { Subscription } from 'rxjs';
 import { FollowerDb, type RetrieveQuery, type SearchQuery, TidalError, type TidalDb } from '../src/index.js';
 import { encodeError, type FromReplica, type ReplicaWorkerInit, type ToReplica } from './replicaWorkerMessages.js';
 import { startFollower } from './segmentReceiver.js';
-import { asTransport } from './transports/workerTransportEnds.js';
 import { WorkerTransportFollower } from './transports/workerTransportFollower.js';
 import type { WorkerPort } from './transports/workerTransportMessages.js';
 
@@ -29,7 +28,7 @@ export async function serveReplica(control: WorkerPort, init: ReplicaWorkerInit)
   }
   const end = new WorkerTransportFollower(init.port, { peer: init.peer, capacity: init.capacity });
   const follower = startFollower({
-    db, transport: asTransport(end), peer: init.peer,
+    db, transport: end, peer: init.peer,
     feedbackIntervalMs: init.feedbackIntervalMs, checkpointIntervalMs: init.checkpointIntervalMs,
   });
   const reports = new Subscription();

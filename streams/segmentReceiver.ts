@@ -19,13 +19,14 @@ import { isCheckpoint } from './shipment.js';
 import { DEFAULT_CHECKPOINT_INTERVAL_MS, periodicCheckpoints } from './periodicCheckpoints.js';
 import { errorCode } from './internal/errorCode.js';
 import { loopPasses } from './internal/loopPasses.js';
-import type { PeerId, Transport } from './transport.js';
+import type { FollowerTransport, PeerId } from './transport.js';
 import { rejection, type SegmentRejection, validateChecksum } from './validateChecksum.js';
 
 export interface FollowerOptions {
   /** The follower database (role 'follower'). */
   readonly db: TidalDb;
-  readonly transport: Transport;
+  /** This follower's end of the transport (InProcessTransport, `TcpTransport.connect`, WorkerTransportFollower, …). */
+  readonly transport: FollowerTransport;
   /** This follower's peer id on the transport. */
   readonly peer: PeerId;
   /** Heartbeat: re-send the ack (or a pending resend request) this often, in ms. Default 1000. */

@@ -13,7 +13,7 @@ import { type TidalDb, WalError, type WalSegmentPayload } from '../src/index.js'
 import { checkpointShipment, isCheckpoint, type Shipment, shipmentLastSeq } from './shipment.js';
 import { type FollowerSet, followerSessions } from './followerSessions.js';
 import { loopPasses } from './internal/loopPasses.js';
-import type { FollowerFeedback, PeerId, Transport } from './transport.js';
+import type { FollowerFeedback, LeaderTransport, PeerId } from './transport.js';
 
 /** One segment (or bootstrap checkpoint) handed to a follower's transport buffer. */
 export interface ShipEvent {
@@ -37,7 +37,7 @@ export interface ShipFailure {
 export interface ShipSegmentsOptions {
   /** The leader. */
   readonly db: TidalDb;
-  readonly transport: Pick<Transport, 'send$'>;
+  readonly transport: Pick<LeaderTransport, 'send$'>;
   readonly followers: FollowerSet;
   /** When to look for new segments: the sealed-segment stream, ticks, or both. */
   readonly wake$: Observable<unknown>;

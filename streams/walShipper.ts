@@ -22,12 +22,13 @@ import { sealedSegments } from './sealedSegments.js';
 import { sealTicks } from './sealTicks.js';
 import { followerCanTakeSegment, gateSeals } from './gateSeals.js';
 import { type ShipEvent, type ShipFailure, shipSegments } from './shipSegments.js';
-import type { FollowerFeedback, PeerId, Transport } from './transport.js';
+import type { FollowerFeedback, LeaderTransport, PeerId } from './transport.js';
 
 export interface LeaderOptions {
   /** The leader database. */
   readonly db: TidalDb;
-  readonly transport: Transport;
+  /** The leader's end of the transport (InProcessTransport, `TcpTransport.listen`, WorkerTransport, …). */
+  readonly transport: LeaderTransport;
   /** Follower peer ids, or a stream of the set as followers join and leave. */
   readonly followers: FollowerSet;
   /** Seal the active segment and announce status this often, in ms. Default 2000 (the seed's). */

@@ -5,16 +5,23 @@
  * Feedback and status pass through untouched (they are repaired by
  * heartbeats anyway).
  *
+ * It wraps a leader's end and offers what its inner transport offers: around
+ * a `Transport` (both ends, e.g. an InProcessTransport) it is a `Transport`
+ * whose follower methods pass through; around a leader end alone (a TCP
+ * listener) it is a LeaderTransport.
+ *
  * @example
  * const rng = seededRandom(42);
  * const faulty = new FaultInjectingTransport(new InProcessTransport(), {
  *   plan: () => (rng() < 0.1 ? 'drop' : 'pass'),
  * });
+ * startLeader({ db, transport: faulty, followers: ['f1'] });
+ * startFollower({ db: replica, transport: faulty, peer: 'f1' });
  */
-import { concat, defer, EMPTY, Observable } from 'rxjs';
+import { concat, defer, EMPTY, firstValueFrom, Observable } from 'rxjs';
 import type { LeaderStatus } from '../../src/index.js';
 import type { Shipment } from '../shipment.js';
-import type { FollowerFeedback, PeerId, Transport } from '../transport.js';
+import type { FollowerFeedback, FollowerTransport, LeaderTransport, PeerId, Transport } from '../transport.js';
 
 /** What to do with one segment. */
 export type Fault =
@@ -49,12 +56,15 @@ export interface FaultCounts {
   corrupt: number;
 }
 
-export class FaultInjectingTransport implements Transport {
+/** The fault-injecting leader end; see FaultInjectingTransport for the type that adds the follower end. */
+class FaultInjectingLeader implements LeaderTransport {
   readonly counts: FaultCounts = { pass: 0, drop: 0, duplicate: 0, reorder: 0, corrupt: 0 };
   private readonly held = new Map<PeerId, Shipment>();
   private sent = 0;
 
-  constructor(private readonly inner: Transport, private readonly options: FaultInjectingOptions) {}
+  constructor(private readonly inner: LeaderTransport, private readonly options: FaultInjectingOptions) {
+    if (isFollowerTransport(inner)) Object.assign(this, followerEndOf(inner));
+  }
 
   send$(peer: PeerId, segment: Shipment): Observable<void> {
     return defer(() => {
@@ -85,23 +95,7 @@ export class FaultInjectingTransport implements Transport {
   }
 
   sendSegment(peer: PeerId, segment: Shipment): Promise<void> {
-    return new Promise((resolve, reject) => this.send$(peer, segment).subscribe({ error: reject, complete: resolve }));
-  }
-
-  recvSegment(peer: PeerId): Promise<Shipment> {
-    return this.inner.recvSegment(peer);
-  }
-
-  receive$(peer: PeerId): Observable<Shipment> {
-    return this.inner.receive$(peer);
-  }
-
-  segments(peer: PeerId): Observable<Shipment> {
-    return this.inner.segments(peer);
-  }
-
-  sendFeedback(feedback: FollowerFeedback): void {
-    this.inner.sendFeedback(feedback);
+    return firstValueFrom(this.send$(peer, segment));
   }
 
   feedback(): Observable<FollowerFeedback> {
@@ -111,10 +105,35 @@ export class FaultInjectingTransport implements Transport {
   sendStatus(peer: PeerId, status: LeaderStatus): void {
     this.inner.sendStatus(peer, status);
   }
+}
 
-  status(peer: PeerId): Observable<LeaderStatus> {
-    return this.inner.status(peer);
-  }
+/**
+ * A FaultInjectingTransport around `Inner`: the faulty leader end, plus
+ * `Inner`'s follower end when it has one (so around a `Transport` it is a
+ * `Transport`).
+ */
+export type FaultInjectingTransport<Inner extends LeaderTransport = Transport> =
+  FaultInjectingLeader & (Inner extends FollowerTransport ? FollowerTransport : unknown);
+
+/** See the file comment. `instanceof FaultInjectingTransport` holds for every one. */
+export const FaultInjectingTransport = FaultInjectingLeader as new <Inner extends LeaderTransport>(
+  inner: Inner, options: FaultInjectingOptions,
+) => FaultInjectingTransport<Inner>;
+
+function isFollowerTransport(t: LeaderTransport): t is Transport {
+  const f = t as Partial<FollowerTransport>;
+  return typeof f.receive$ === 'function' && typeof f.status === 'function' && typeof f.sendFeedback === 'function';
+}
+
+/** `inner`'s follower end, passed through untouched. */
+function followerEndOf(inner: FollowerTransport): FollowerTransport {
+  return {
+    recvSegment: (peer) => inner.recvSegment(peer),
+    receive$: (peer) => inner.receive$(peer),
+    segments: (peer) => inner.segments(peer),
+    sendFeedback: (feedback) => inner.sendFeedback(feedback),
+    status: (peer) => inner.status(peer),
+  };
 }
 
 /** A copy of `segment` with one bit flipped at byte `at` (modulo its length). */

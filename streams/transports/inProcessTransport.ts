@@ -1,5 +1,6 @@
 /**
- * InProcessTransport: co-located leader and followers, Subject-backed.
+ * InProcessTransport: co-located leader and followers, Subject-backed; both
+ * ends in one object (a `Transport`: a LeaderTransport and a FollowerTransport).
  * Segments go through one {@link BoundedChannel} per peer (`capacity`
  * segments; a full one makes `sendSegment` wait, it never drops); feedback
  * and status are hot Subjects.

@@ -21,11 +21,11 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import {
-  BehaviorSubject, defer, firstValueFrom, Observable, repeat, Subject, type Subscription, tap, throwError, timer,
+  BehaviorSubject, defer, firstValueFrom, Observable, repeat, Subject, type Subscription, tap, timer,
 } from 'rxjs';
 import { type LeaderStatus, TidalError } from '../../src/index.js';
 import type { Shipment } from '../shipment.js';
-import type { FollowerFeedback, PeerId, Transport } from '../transport.js';
+import type { FollowerFeedback, FollowerTransport, PeerId } from '../transport.js';
 import { BoundedChannel } from './boundedChannel.js';
 import { FrameConnection } from './frameConnection.js';
 import { FollowerHandshake } from './followerHandshake.js';
@@ -41,8 +41,12 @@ type ResolvedConnect = ResolvedTcpOptions & { peer: PeerId; random: () => number
 /** How a connection attempt ended: welcomed, or closed with why. */
 export type TcpConnectOutcome = Extract<TcpTransportEvent, { kind: 'connected' | 'closed' }>;
 
-/** A follower's end of a TCP transport; create it with `TcpTransport.connect`. See the file comment and docs/tcp-protocol.md. */
-export class TcpFollowerTransport implements Transport {
+/**
+ * A follower's end of a TCP transport; create it with `TcpTransport.connect`. A
+ * FollowerTransport only: the leader ships through its `TcpTransport.listen`.
+ * See the file comment and docs/tcp-protocol.md.
+ */
+export class TcpFollowerTransport implements FollowerTransport {
   private readonly inbox: BoundedChannel<Shipment>;
   private readonly statusSubject = new Subject<LeaderStatus>();
   private readonly eventsSubject = new Subject<TcpTransportEvent>();
@@ -136,22 +140,6 @@ export class TcpFollowerTransport implements Transport {
       this.checkPeer(peer, 'status');
       return this.statusSubject.asObservable();
     });
-  }
-
-  sendSegment(peer: PeerId, segment: Shipment): Promise<void> {
-    return firstValueFrom(this.send$(peer, segment));
-  }
-
-  send$(_peer: PeerId, _segment: Shipment): Observable<void> {
-    return throwError(() => wrongEnd('send$'));
-  }
-
-  feedback(): Observable<FollowerFeedback> {
-    return throwError(() => wrongEnd('feedback'));
-  }
-
-  sendStatus(_peer: PeerId, _status: LeaderStatus): void {
-    throw wrongEnd('sendStatus');
   }
 
   /** Stops reconnecting, closes the connection, errors every waiting receive with `Closed`, completes the streams. */
@@ -257,8 +245,4 @@ export class TcpFollowerTransport implements Transport {
       throw new TidalError('InvalidInput', `${method}(${JSON.stringify(peer)}): this TCP transport is follower ${JSON.stringify(this.options.peer)}`);
     }
   }
-}
-
-function wrongEnd(method: string): TidalError {
-  return new TidalError('InvalidInput', `${method} belongs to the leader; this is a follower end of a TCP transport (TcpTransport.connect)`);
 }

@@ -17,11 +17,11 @@
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { defer, firstValueFrom, type Observable, repeat, Subject, throwError } from 'rxjs';
+import { defer, firstValueFrom, type Observable, Subject } from 'rxjs';
 import { type LeaderStatus, TidalError, WalError } from '../../src/index.js';
 import type { Shipment } from '../shipment.js';
 import { errorCode } from '../internal/errorCode.js';
-import type { FollowerFeedback, PeerId, Transport } from '../transport.js';
+import type { FollowerFeedback, LeaderTransport, PeerId } from '../transport.js';
 import { type ConnectionClosed, FrameConnection } from './frameConnection.js';
 import { epochOf, helloRefusal } from './handshake.js';
 import { CHANNEL_BINDING_LABEL, deriveAuthKey } from './handshakeProof.js';
@@ -33,8 +33,12 @@ import { encodeBody, type HelloMessage, shipmentMessage, type TcpMessage } from 
 
 type ResolvedListen = ResolvedListenOptions;
 
-/** The leader's end of a TCP transport; create it with `TcpTransport.listen`. See the file comment and docs/tcp-protocol.md. */
-export class TcpLeaderTransport implements Transport {
+/**
+ * The leader's end of a TCP transport; create it with `TcpTransport.listen`. A
+ * LeaderTransport only: followers receive through their own `TcpTransport.connect`.
+ * See the file comment and docs/tcp-protocol.md.
+ */
+export class TcpLeaderTransport implements LeaderTransport {
   private readonly outboxes = new Map<PeerId, PeerOutbox>();
   /** Handshaken connections by follower. */
   private readonly peers = new Map<PeerId, FrameConnection>();
@@ -131,26 +135,6 @@ export class TcpLeaderTransport implements Transport {
     const conn = this.peers.get(peer);
     if (!conn || conn.needsDrain) return; // lossy: the next announcement supersedes it
     conn.send({ t: 'status', lastSeq: status.lastSeq, atMs: status.atMs });
-  }
-
-  recvSegment(peer: PeerId): Promise<Shipment> {
-    return firstValueFrom(this.receive$(peer));
-  }
-
-  receive$(_peer: PeerId): Observable<Shipment> {
-    return throwError(() => wrongEnd('receive$'));
-  }
-
-  segments(peer: PeerId): Observable<Shipment> {
-    return this.receive$(peer).pipe(repeat());
-  }
-
-  sendFeedback(_feedback: FollowerFeedback): void {
-    throw wrongEnd('sendFeedback');
-  }
-
-  status(_peer: PeerId): Observable<LeaderStatus> {
-    return throwError(() => wrongEnd('status'));
   }
 
   /** Stops listening, closes every connection, errors every waiting send with `Closed`, completes the streams. */
@@ -268,8 +252,4 @@ export function channelBindingOf(socket: net.Socket): Uint8Array {
 
 function remoteOf(socket: net.Socket): string {
   return `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
-}
-
-function wrongEnd(method: string): TidalError {
-  return new TidalError('InvalidInput', `${method} belongs to a follower; this is the leader end of a TCP transport (TcpTransport.listen)`);
 }

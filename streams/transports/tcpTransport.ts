@@ -1,10 +1,10 @@
 /**
  * TcpTransport: replication between processes and machines, over TCP (or
- * TLS), with the same {@link Transport} interface as the in-process one, so
- * `startLeader` and `startFollower` run over it unchanged.
+ * TLS). Its two ends are the two halves of the transport interface, so
+ * `startLeader` and `startFollower` run over it unchanged:
  *
- *   leader:   TcpTransport.listen({ port, token, db })            one listener, many followers
- *   follower: TcpTransport.connect({ host, port, peer, token, db }) one connection, reconnecting
+ *   leader:   TcpTransport.listen({ port, token, db })            a LeaderTransport: one listener, many followers
+ *   follower: TcpTransport.connect({ host, port, peer, token, db }) a FollowerTransport: one connection, reconnecting
  *
  * Frames are a u32 LE length and a msgpack body, size-checked before they
  * are read. A follower opens with a hello (peer, shard, epoch, mark, nonce);

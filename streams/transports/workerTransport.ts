@@ -1,5 +1,5 @@
 /**
- * WorkerTransport: the leader's end of the channels to replica workers
+ * WorkerTransport: the leader's end (a LeaderTransport) of the channels to replica workers
  * (worker_threads), Subject-backed like the in-process transport. Each
  * follower peer is one MessagePort (`attach(peer, port)`); the follower's
  * end, in the worker, is a {@link WorkerTransportFollower} on the other
@@ -21,14 +21,13 @@
  *
  * @example
  * const workers = new WorkerTransport({ capacity: 16 });
- * const leader = startLeader({ db, transport: asTransport(workers), followers: workers.followers$ });
+ * const leader = startLeader({ db, transport: workers, followers: workers.followers$ });
  * const replica = await startReplicaWorker({ leader: workers, peer: 'r1' });
  */
 import { BehaviorSubject, defer, distinctUntilChanged, firstValueFrom, type Observable, Subject, throwError } from 'rxjs';
 import { type LeaderStatus, TidalError } from '../../src/index.js';
 import type { Shipment } from '../shipment.js';
-import type { FollowerFeedback, PeerId } from '../transport.js';
-import type { LeaderEnd } from './workerTransportEnds.js';
+import type { FollowerFeedback, LeaderTransport, PeerId } from '../transport.js';
 import { encodeShipment, isMessage, type ToFollower, type ToLeader, type WorkerPort } from './workerTransportMessages.js';
 import { CreditWindow } from './workerTransportWindow.js';
 
@@ -59,7 +58,7 @@ interface Link {
 
 const TO_LEADER = new Set(['credit', 'feedback']);
 
-export class WorkerTransport implements LeaderEnd {
+export class WorkerTransport implements LeaderTransport {
   readonly capacity: number;
   /** Attached peers. */
   private readonly links = new Map<PeerId, Link>();

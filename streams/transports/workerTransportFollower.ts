@@ -1,5 +1,5 @@
 /**
- * WorkerTransportFollower: a replica worker's end of a worker transport,
+ * WorkerTransportFollower: a replica worker's end (a FollowerTransport) of a worker transport,
  * on one MessagePort, for one peer. Shipments land in a BoundedChannel of
  * the leader's `capacity`; taking one hands the leader a credit for
  * another (see CreditWindow), so the channel never holds more than
@@ -11,14 +11,13 @@
  *
  * @example
  * const end = new WorkerTransportFollower(port, { peer: 'r1', capacity: 16 });
- * startFollower({ db: replica, transport: asTransport(end), peer: 'r1' });
+ * startFollower({ db: replica, transport: end, peer: 'r1' });
  */
 import { firstValueFrom, type Observable, repeat, Subject, tap, throwError } from 'rxjs';
 import { type LeaderStatus, TidalError } from '../../src/index.js';
 import type { Shipment } from '../shipment.js';
-import type { FollowerFeedback, PeerId } from '../transport.js';
+import type { FollowerFeedback, FollowerTransport, PeerId } from '../transport.js';
 import { BoundedChannel } from './boundedChannel.js';
-import type { FollowerEnd } from './workerTransportEnds.js';
 import { decodeShipment, isMessage, type ToFollower, type ToLeader, type WorkerPort } from './workerTransportMessages.js';
 
 export interface WorkerTransportFollowerOptions {
@@ -30,7 +29,7 @@ export interface WorkerTransportFollowerOptions {
 
 const TO_FOLLOWER = new Set(['shipment', 'status']);
 
-export class WorkerTransportFollower implements FollowerEnd {
+export class WorkerTransportFollower implements FollowerTransport {
   readonly peer: PeerId;
   private readonly channel: BoundedChannel<Shipment>;
   private readonly statusSubject = new Subject<LeaderStatus>();

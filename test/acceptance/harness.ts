@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { FollowerDb, TidalDb, type TidalDbOptions } from '../../src/index.js';
 import { type TlsFiles, tlsFiles } from '../streams/transports/tlsCertificates.js';
 import {
-  type FollowerHandle, InProcessTransport, type LeaderHandle, startFollower, startLeader, TcpTransport, type Transport,
+  type FollowerHandle, type FollowerTransport, InProcessTransport, type LeaderHandle, type LeaderTransport, startFollower, startLeader, TcpTransport,
+  type Transport,
 } from '../../streams/index.js';
 
 export const HALF_LIVES = { view: 3_600_000, like: 6 * 3_600_000, share: 24 * 3_600_000 };
@@ -14,9 +15,10 @@ export const T0 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 export interface Cluster {
   leader: TidalDb;
   followers: TidalDb[];
-  transport: Transport;
+  /** The leader's end: the shared transport in-process; the listener over TCP. */
+  transport: LeaderTransport;
   /** The transport each follower uses: the shared one in-process; its own connection over TCP. */
-  followerTransports: Transport[];
+  followerTransports: FollowerTransport[];
   leaderHandle: LeaderHandle;
   followerHandles: FollowerHandle[];
   stop(): Promise<void>;
@@ -41,15 +43,16 @@ export async function startCluster(opts: {
   /** 'tcp' is the same as `tcp: {}`. */
   kind?: TransportKind;
   /** Wraps the leader's side of whichever transport is used (e.g. a FaultInjectingTransport). */
-  wrapLeader?: (transport: Transport) => Transport;
+  wrapLeader?: (transport: LeaderTransport) => LeaderTransport;
 } = {}): Promise<Cluster> {
   const leader = await TidalDb.open({ halfLifeMs: HALF_LIVES, ...opts.leader });
   const followers = await Promise.all(Array.from({ length: opts.followers ?? 1 }, () => FollowerDb.open()));
   const peers = followers.map((_, i) => `f${i + 1}`);
   const tcpOptions = opts.tcp ?? (opts.kind === 'tcp' ? {} : opts.kind === 'tls' ? { tls: true } : undefined);
   const tcp = tcpOptions ? await tcpTransports(leader, followers, peers, tcpOptions) : null;
-  const transport = tcp?.leader ?? opts.transport ?? new InProcessTransport({ capacity: 8 });
-  const followerTransports = tcp?.followers ?? followers.map(() => transport);
+  const shared = opts.transport ?? new InProcessTransport({ capacity: 8 });
+  const transport: LeaderTransport = tcp?.leader ?? shared;
+  const followerTransports: FollowerTransport[] = tcp?.followers ?? followers.map(() => shared);
   const shippingTransport = opts.wrapLeader ? opts.wrapLeader(transport) : transport;
   const leaderHandle = startLeader({ db: leader, transport: shippingTransport, followers: peers, shipIntervalMs: opts.shipIntervalMs ?? 50 });
   const followerHandles = followers.map((db, i) =>
@@ -74,7 +77,7 @@ async function tcpTransports(leader: TidalDb, followers: TidalDb[], peers: strin
   const connect = files ? { tls: { ca: files.ca } } : {};
   const listener = await TcpTransport.listen({ port: 0, token, db: leader, heartbeatMs, ...listen });
   const links = await Promise.all(followers.map((db, i) => TcpTransport.connect({ port: listener.port, peer: peers[i]!, token, db, heartbeatMs, ...connect })));
-  return { leader: listener as Transport, followers: links as Transport[] };
+  return { leader: listener, followers: links };
 }
 
 let tlsCache: TlsFiles | null = null;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { WalError } from '../../src/index.js';
-import { FaultInjectingTransport, type SegmentRejection } from '../../streams/index.js';
+import { FaultInjectingTransport, type LeaderTransport, type SegmentRejection } from '../../streams/index.js';
 import { HALF_LIVES, snapshotOf, startCluster, T0, type TransportKind, until, writeItems, writeSignals } from './harness.js';
 
 export function seedSuite(kind: TransportKind): void {
@@ -21,7 +21,7 @@ export function seedSuite(kind: TransportKind): void {
 
   describe('SegmentReceiver validates the BLAKE3 checksum of each received segment before replay; rejects corrupted segments with WalError Corruption', () => {
     it('rejects a segment with one flipped bit, applies nothing from it, and converges on the re-sent copy', async () => {
-      let transport!: FaultInjectingTransport;
+      let transport!: FaultInjectingTransport<LeaderTransport>;
       const c = await startCluster({
         kind, wrapLeader: (t) => (transport = new FaultInjectingTransport(t, { plan: ({ sent }) => (sent === 0 ? { corruptAt: 8 * 120 + 5 } : 'pass') })),
       });
@@ -39,7 +39,7 @@ export function seedSuite(kind: TransportKind): void {
 
   describe('Follower replay is idempotent: a segment at or below the high-water mark is a no-op (no duplicate signal counting)', () => {
     it('every segment delivered twice still counts each signal once', async () => {
-      let transport!: FaultInjectingTransport;
+      let transport!: FaultInjectingTransport<LeaderTransport>;
       const c = await startCluster({ kind, wrapLeader: (t) => (transport = new FaultInjectingTransport(t, { plan: () => 'duplicate' })) });
       const last = await writeSignals(c.leader, 500);
       await c.followers[0]!.waitFor(last, { timeoutMs: 5_000 });

@@ -24,7 +24,7 @@ describe('startLeader and startFollower refuse bad options with InvalidInput nam
     const cases: Array<[unknown, RegExp]> = [
       [undefined, /options must be an object/],
       [{}, /db must be a TidalDb/],
-      [{ db }, /transport must be a Transport \(missing send\$, feedback, sendStatus\)/],
+      [{ db }, /transport must be a LeaderTransport \(missing send\$, feedback, sendStatus\)/],
       [{ db, transport, followers: 5 }, /followers must be an array/],
       [{ db, transport, followers: ['a', ''] }, /followers must be an array of non-empty peer id strings/],
       [{ db, transport, followers: [], shipIntervalMs: 0 }, /shipIntervalMs must be a positive/],
@@ -48,7 +48,7 @@ describe('startLeader and startFollower refuse bad options with InvalidInput nam
     const cases: Array<[unknown, RegExp]> = [
       [null, /options must be an object/],
       [{ db, transport }, /peer must be a non-empty string/],
-      [{ db, transport: {}, peer: 'f1' }, /missing receive\$, status, sendFeedback/],
+      [{ db, transport: {}, peer: 'f1' }, /transport must be a FollowerTransport \(missing receive\$, status, sendFeedback\)/],
       [{ db, transport, peer: 'f1', feedbackIntervalMs: Number.NaN }, /feedbackIntervalMs/],
       [{ db: await TidalDb.open(), transport, peer: 'f1' }, /needs a follower database/],
     ];

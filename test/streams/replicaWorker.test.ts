@@ -12,7 +12,7 @@ import { firstValueFrom, type Observable, toArray } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TidalDb, TidalError } from '../../src/index.js';
 import {
-  asTransport, type LeaderHandle, type PipelineState, type ReplicaWorker, ReplicaWorkerError, type ReplicaWorkerOptions, type ShipFailure,
+  type LeaderHandle, type PipelineState, type ReplicaWorker, ReplicaWorkerError, type ReplicaWorkerOptions, type ShipFailure,
   startLeader, startReplicaWorker, WorkerTransport,
 } from '../../streams/index.js';
 import { tempDir } from '../db/tempDirs.js';
@@ -41,7 +41,7 @@ afterAll(() => {
 async function leaderWithWorkers(capacity = 4): Promise<{ db: TidalDb; workers: WorkerTransport; shipping: LeaderHandle }> {
   const db = await TidalDb.open({ halfLifeMs: HALF_LIVES });
   const workers = new WorkerTransport({ capacity });
-  const shipping = startLeader({ db, transport: asTransport(workers), followers: workers.followers$, shipIntervalMs: 10 });
+  const shipping = startLeader({ db, transport: workers, followers: workers.followers$, shipIntervalMs: 10 });
   cleanup.push(() => db.close(), () => workers.close(), () => shipping.stop());
   return { db, workers, shipping };
 }
@@ -115,7 +115,7 @@ describe('startReplicaWorker', () => {
     cleanup.push(() => workers.close());
     const open = async () => {
       const db = await TidalDb.open({ dir, halfLifeMs: HALF_LIVES, wal: { sync: 'none' } });
-      return { db, shipping: startLeader({ db, transport: asTransport(workers), followers: workers.followers$, shipIntervalMs: 10 }) };
+      return { db, shipping: startLeader({ db, transport: workers, followers: workers.followers$, shipIntervalMs: 10 }) };
     };
     let leader = await open();
     const r1 = await replica({ leader: workers, peer: 'r1' });

@@ -87,8 +87,8 @@ describe('WorkerTransport and WorkerTransportFollower in virtual time', () => {
       posted = main;
       workers.attach('r1', main);
       const end = new WorkerTransportFollower(worker, { peer: 'r1', capacity: workers.capacity });
-      const l = startLeader({ db: leader, transport: asTransport(workers), followers: workers.followers$, shipIntervalMs: 10, scheduler: m.scheduler });
-      const f = startFollower({ db: follower, transport: asTransport(end), peer: 'r1', feedbackIntervalMs: 5, scheduler: m.scheduler });
+      const l = startLeader({ db: leader, transport: workers, followers: workers.followers$, shipIntervalMs: 10, scheduler: m.scheduler });
+      const f = startFollower({ db: follower, transport: end, peer: 'r1', feedbackIntervalMs: 5, scheduler: m.scheduler });
       let n = 0;
       m.cold('-w-w-w--w-----ww---w|').subscribe(() => void leader.signal({ itemId: `item-${n++ % 5}`, type: 'view', at: m.scheduler.now() }));
       m.scheduler.schedule(() => {
@@ -154,13 +154,13 @@ describe('WorkerTransport and WorkerTransportFollower in virtual time', () => {
     marbles((m) => {
       vc.use(m.scheduler);
       const workers = new WorkerTransport({ capacity: 4 });
-      const l = startLeader({ db: leader, transport: asTransport(workers), followers: workers.followers$, shipIntervalMs: 10, scheduler: m.scheduler });
+      const l = startLeader({ db: leader, transport: workers, followers: workers.followers$, shipIntervalMs: 10, scheduler: m.scheduler });
       l.rejected$.subscribe((r) => rejected.push(r));
       const run = (db: typeof first) => {
         const [main, worker] = VirtualPort.pair(m.scheduler);
         const attachment = workers.attach('r1', main);
         const end = new WorkerTransportFollower(worker, { peer: 'r1', capacity: workers.capacity });
-        const f = startFollower({ db, transport: asTransport(end), peer: 'r1', feedbackIntervalMs: 5, scheduler: m.scheduler });
+        const f = startFollower({ db, transport: end, peer: 'r1', feedbackIntervalMs: 5, scheduler: m.scheduler });
         return () => {
           main.sever();
           void f.stop();
@@ -228,17 +228,14 @@ describe('WorkerTransport and WorkerTransportFollower in virtual time', () => {
     expect(received[1]).toMatchObject({ code: 'Failed', message: expect.stringContaining('more than its 1 segments of credit') });
   })());
 
-  it('asTransport: the other end\'s methods fail with InvalidInput naming the method', async () => {
+  it('each end offers only its own half of the transport; asTransport (deprecated) hands an end back unchanged', () => {
     const workers = new WorkerTransport();
-    const transport = asTransport(workers);
-    const errors: unknown[] = [];
-    transport.receive$('r1').subscribe({ error: (e) => errors.push(e) });
-    expect(() => transport.sendFeedback({ peer: 'r1', kind: 'ack', appliedSeq: 0, receivedSeq: 0, atMs: 0 })).toThrow(/sendFeedback: this is the leader end/);
-    await expect(transport.recvSegment('r1')).rejects.toMatchObject({ code: 'InvalidInput' });
-    expect(errors[0]).toMatchObject({ code: 'InvalidInput', message: expect.stringContaining('receive$') });
+    for (const method of ['recvSegment', 'receive$', 'segments', 'sendFeedback', 'status']) expect(method in workers, method).toBe(false);
     const port = VirtualPort.pair({ now: () => 0, schedule: () => ({ unsubscribe() {} }) } as never)[0];
-    const end = asTransport(new WorkerTransportFollower(port, { peer: 'r1', capacity: 1 }));
-    expect(() => end.sendStatus('r1', { lastSeq: 0, atMs: 0 })).toThrow(/sendStatus: this is the follower end/);
+    const end = new WorkerTransportFollower(port, { peer: 'r1', capacity: 1 });
+    for (const method of ['sendSegment', 'send$', 'feedback', 'sendStatus']) expect(method in end, method).toBe(false);
+    expect(asTransport(workers)).toBe(workers);
+    expect(asTransport(end)).toBe(end);
     workers.close();
   });
 });

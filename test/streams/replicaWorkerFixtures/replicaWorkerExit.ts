@@ -10,12 +10,12 @@
  */
 import { BroadcastChannel } from 'node:worker_threads';
 import { TidalDb } from '../../../src/index.js';
-import { asTransport, startLeader, startReplicaWorker, WorkerTransport } from '../../../streams/index.js';
+import { startLeader, startReplicaWorker, WorkerTransport } from '../../../streams/index.js';
 
 const workerUrl = process.argv[2]!;
 const db = await TidalDb.open();
 const workers = new WorkerTransport({ capacity: 4 });
-const shipping = startLeader({ db, transport: asTransport(workers), followers: workers.followers$, shipIntervalMs: 10 });
+const shipping = startLeader({ db, transport: workers, followers: workers.followers$, shipIntervalMs: 10 });
 const r1 = await startReplicaWorker({ leader: workers, peer: 'r1', workerUrl, feedbackIntervalMs: 50 });
 const doomed = await startReplicaWorker({ leader: workers, peer: 'r2', workerUrl, feedbackIntervalMs: 50 });
 let last = 0;
