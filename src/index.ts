@@ -4,6 +4,7 @@
  * The reactive replication layer is `tidaldb/streams`.
  */
 export { TidalDb } from './db/tidalDb.js';
+export type { CheckpointSource, Replication, ReplicationSource, ReplicationTarget, StoredCheckpoint } from './db/replicationSource.js';
 export type { RecoveryReport } from './db/recoverDatabase.js';
 export type { ApplyResult } from './db/applySegment.js';
 export { FollowerDb } from './db/followerDb.js';

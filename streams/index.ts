@@ -21,9 +21,9 @@ export {
 } from './transports/tcpTransport.js';
 export { sealTicks } from './sealTicks.js';
 export { gateSeals } from './gateSeals.js';
-export { periodicCheckpoints, DEFAULT_CHECKPOINT_INTERVAL_MS } from './periodicCheckpoints.js';
-export { sealedSegments } from './sealedSegments.js';
-export { shipSegments, type ShipEvent, type ShipFailure, type ShipSegmentsOptions, FollowerCursor, DEFAULT_RETRANSMIT_AFTER_MS } from './shipSegments.js';
+export { periodicCheckpoints, type CheckpointingDb, DEFAULT_CHECKPOINT_INTERVAL_MS } from './periodicCheckpoints.js';
+export { sealedSegments, type SealingDb } from './sealedSegments.js';
+export { shipSegments, type ShipEvent, type ShipFailure, type ShipSegmentsOptions, type ShippingDb, FollowerCursor, DEFAULT_RETRANSMIT_AFTER_MS } from './shipSegments.js';
 export { followerSessions, type FollowerSet, type FollowerSession } from './followerSessions.js';
 export { validateChecksum, verifySegment, type VerifiedSegment, type SegmentRejection } from './validateChecksum.js';
 export { idempotentReplay, type ReplayOutcome } from './idempotentReplay.js';

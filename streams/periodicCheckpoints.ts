@@ -1,5 +1,10 @@
 import { asyncScheduler, catchError, defer, EMPTY, exhaustMap, filter, interval, type Observable, type SchedulerLike, tap } from 'rxjs';
-import type { TidalDb } from '../src/index.js';
+import type { CheckpointSource } from '../src/index.js';
+
+/** What periodicCheckpoints uses of a database: its `replication` seam's checkpointing (a TidalDb has it). */
+export interface CheckpointingDb {
+  readonly replication: CheckpointSource;
+}
 
 /**
  * Checkpoints `db` every `intervalMs` when it has changed since the last
@@ -17,18 +22,19 @@ import type { TidalDb } from '../src/index.js';
  * @see WalShipper, SegmentReceiver (both run one, `checkpointIntervalMs`)
  */
 export function periodicCheckpoints(
-  db: TidalDb, intervalMs: number,
-  options: { scheduler?: SchedulerLike; onError?: (err: unknown) => void; track?: <T>(p: Promise<T>) => Promise<T> } = {},
+  db: CheckpointingDb, intervalMs: number,
+  options: { scheduler?: SchedulerLike; onError?: (err: unknown) => void; track?: <T>(work$: Observable<T>) => Observable<T> } = {},
 ): Observable<number> {
-  const track = options.track ?? ((p) => p);
+  const track = options.track ?? (<T>(work$: Observable<T>) => work$);
   return defer(() => {
+    const source = db.replication;
     // What the last checkpoint saw: a new seqno, or a newly sealed segment for retention to weigh, is a change.
-    let seen = { seq: db.recovery.checkpointSeq, sealed: db.wal.sealedSegments.length };
-    const changed = () => db.lastSeq !== seen.seq || db.wal.sealedSegments.length !== seen.sealed;
+    let seen = { seq: source.recoveredCheckpointSeq, sealed: source.sealedSegmentCount };
+    const changed = () => source.lastSeq !== seen.seq || source.sealedSegmentCount !== seen.sealed;
     return interval(intervalMs, options.scheduler ?? asyncScheduler).pipe(
-      filter(() => !db.isClosed() && changed()),
-      exhaustMap(() => defer(() => track(db.checkpoint())).pipe(
-        tap((seq) => (seen = { seq, sealed: db.wal.sealedSegments.length })), // counted after retention ran
+      filter(() => !source.isClosed() && changed()),
+      exhaustMap(() => track(source.checkpoint$()).pipe(
+        tap((seq) => (seen = { seq, sealed: source.sealedSegmentCount })), // counted after retention ran
         catchError((err) => {
           options.onError?.(err);
           return EMPTY;

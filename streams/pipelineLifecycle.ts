@@ -2,7 +2,9 @@
  * The visible state of a running pipeline (a leader's WalShipper, a
  * follower's SegmentReceiver), in the spirit of RxDB's replication state:
  * a `state$` BehaviorSubject and an `error$` of fatal errors only, both
- * owned here, plus the promises in flight that `stop()` waits for.
+ * owned here, plus the count of work in flight (a seal, a checkpoint) that
+ * `stop()` waits for: `track(work$)` runs such work to its end whatever its
+ * subscriber does, as a write that has started must land.
  *
  *   state$ :  starting--running--degraded--running--stopped|
  *                       (first    (a per-     (next     (stop() settled)
@@ -10,7 +12,7 @@
  *                                  failure)
  *   or     :  starting--running--------failed|   with error$: ----E|
  */
-import { BehaviorSubject, type Observable, Subject } from 'rxjs';
+import { BehaviorSubject, defer, filter, finalize, type Observable, ReplaySubject, Subject, take } from 'rxjs';
 import { TidalError, WalError } from '../src/index.js';
 
 /** Where a pipeline stands. */
@@ -22,7 +24,8 @@ export type PipelineError = TidalError | WalError;
 export class PipelineLifecycle {
   private readonly stateSubject = new BehaviorSubject<PipelineState>('starting');
   private readonly errorSubject = new Subject<PipelineError>();
-  private readonly pending = new Set<Promise<unknown>>();
+  /** Tracked work not yet settled. */
+  private readonly inFlight = new BehaviorSubject<number>(0);
   private settling: Promise<void> | null = null;
 
   /** The state now, replayed to new subscribers; completes after 'stopped' or 'failed'. */
@@ -54,12 +57,22 @@ export class PipelineLifecycle {
     if (this.state === 'running' || this.state === 'starting') this.stateSubject.next('degraded');
   }
 
-  /** Counts `promise` as in flight until it settles: `stop()` waits for it. */
-  track<T>(promise: Promise<T>): Promise<T> {
-    this.pending.add(promise);
-    const done = () => void this.pending.delete(promise);
-    promise.then(done, done);
-    return promise;
+  /**
+   * Cold: on subscribe, starts `work$` and counts it as in flight until it
+   * settles, whatever the subscriber does: unsubscribing stops listening, not
+   * the work, and `stop()` waits for it. Replays the work's outcome.
+   *
+   *   work$      :  ---a|
+   *   subscriber :  -^-!          (unsubscribed at 3)
+   *   in flight  :  -1---0        (stop() at 3 settles at 4)
+   */
+  track<T>(work$: Observable<T>): Observable<T> {
+    return defer(() => {
+      const outcome = new ReplaySubject<T>();
+      this.inFlight.next(this.inFlight.value + 1);
+      work$.pipe(finalize(() => this.inFlight.next(this.inFlight.value - 1))).subscribe(outcome);
+      return outcome;
+    });
   }
 
   /**
@@ -77,25 +90,23 @@ export class PipelineLifecycle {
   }
 
   /**
-   * Resolves once every tracked promise has settled; then the state is
-   * 'stopped' (unless it failed) and both streams complete. Synchronous
-   * (so virtual time sees it at once) when nothing is in flight.
+   * Resolves once every tracked work has settled; then the state is
+   * 'stopped' (unless it failed) and both streams complete, at the moment the
+   * last work settles: at once when nothing is in flight, so virtual time
+   * sees it. The Promise is the public edge (a handle's `stop()`).
    */
   stopped(): Promise<void> {
     if (this.settling) return this.settling;
-    const finish = () => {
-      if (this.state !== 'failed') {
-        this.errorSubject.complete();
-        this.stateSubject.next('stopped');
-        this.stateSubject.complete();
-      }
-    };
-    if (this.pending.size === 0) {
-      finish();
-      this.settling = Promise.resolve();
-    } else {
-      this.settling = Promise.allSettled([...this.pending]).then(finish);
-    }
+    this.settling = new Promise<void>((resolve) => {
+      this.inFlight.pipe(filter((n) => n === 0), take(1)).subscribe(() => {
+        if (this.state !== 'failed') {
+          this.errorSubject.complete();
+          this.stateSubject.next('stopped');
+          this.stateSubject.complete();
+        }
+        resolve();
+      });
+    });
     return this.settling;
   }
 }

@@ -1,5 +1,10 @@
-import { defer, from, ignoreElements, merge, mergeMap, type Observable } from 'rxjs';
-import type { TidalDb, WalSegmentPayload } from '../src/index.js';
+import { defer, ignoreElements, merge, mergeMap, type Observable } from 'rxjs';
+import type { ReplicationSource, WalSegmentPayload } from '../src/index.js';
+
+/** What sealedSegments uses of a leader: its `replication` seam's seal and sealed stream (a TidalDb has it). */
+export interface SealingDb {
+  readonly replication: Pick<ReplicationSource, 'seal$' | 'sealed$'>;
+}
 
 /**
  * The sealed-segment stream of a leader: seals the active segment on each
@@ -12,20 +17,25 @@ import type { TidalDb, WalSegmentPayload } from '../src/index.js';
  *
  * A failed seal (I/O) errors the stream: the log stopped.
  *
- * @param db the leader
+ * @example
+ * sealedSegments(db, sealTicks(2000)).subscribe((s) => console.log(`sealed ${s.firstSeq}..${s.lastSeq}`));
+ *
+ * @param db the leader (a TidalDb, or anything with its `replication` seal and sealed stream)
  * @param ticks$ when to seal, e.g. `sealTicks(2000)`
- * @param options.track counts each seal's promise as in flight (a pipeline's stop() waits for it)
+ * @param options.track runs each seal as work in flight that outlives an unsubscribe (a pipeline's stop() waits for it)
  * @see sealTicks
+ * @see gateSeals
  * @see shipSegments
  */
 export function sealedSegments(
-  db: TidalDb, ticks$: Observable<unknown>, options: { track?: <T>(p: Promise<T>) => Promise<T> } = {},
+  db: SealingDb, ticks$: Observable<unknown>, options: { track?: <T>(work$: Observable<T>) => Observable<T> } = {},
 ): Observable<WalSegmentPayload> {
-  // Seal on each tick; the sealed segment itself arrives through wal.sealed$ (synchronously in
+  // Seal on each tick; the sealed segment itself arrives through sealed$ (synchronously in
   // memory, once durable on disk), so only a failure of the seal matters here: it errors the stream.
-  const track = options.track ?? ((p) => p);
-  const seals$ = ticks$.pipe(
-    mergeMap(() => defer(() => from(track(db.wal.seal()))).pipe(ignoreElements())),
-  );
-  return merge(db.wal.sealed$, seals$);
+  const track = options.track ?? (<T>(work$: Observable<T>) => work$);
+  return defer(() => {
+    const source = db.replication;
+    const seals$ = ticks$.pipe(mergeMap(() => track(source.seal$()).pipe(ignoreElements())));
+    return merge(source.sealed$, seals$);
+  });
 }

@@ -114,7 +114,7 @@ export class SegmentReceiver {
     const checkpointIntervalMs = this.options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
     const checkpoints$ = checkpointIntervalMs > 0
       ? periodicCheckpoints(db, checkpointIntervalMs, {
-        scheduler, track: (p) => lifecycle.track(p),
+        scheduler, track: (work$) => lifecycle.track(work$),
         onError: () => {
           db.metrics.inc('replication.checkpointFailures');
           lifecycle.degraded();

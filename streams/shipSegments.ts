@@ -6,10 +6,10 @@
  * delays the others and never grows the leader's memory.
  */
 import {
-  asyncScheduler, catchError, concatMap, EMPTY, exhaustMap, filter, from, map, merge, mergeMap, type Observable, of,
+  asyncScheduler, catchError, concatMap, EMPTY, exhaustMap, filter, map, merge, mergeMap, type Observable, of,
   type SchedulerLike, share, startWith, takeUntil, tap,
 } from 'rxjs';
-import { type TidalDb, WalError, type WalSegmentPayload } from '../src/index.js';
+import { type ReplicationSource, WalError, type WalSegmentPayload } from '../src/index.js';
 import { checkpointShipment, isCheckpoint, type Shipment, shipmentLastSeq } from './shipment.js';
 import { type FollowerSet, followerSessions } from './followerSessions.js';
 import { loopPasses } from './internal/loopPasses.js';
@@ -34,9 +34,14 @@ export interface ShipFailure {
   readonly error: unknown;
 }
 
+/** What shipSegments uses of a leader: its `replication` seam's reads of sealed segments and checkpoints (a TidalDb has it). */
+export interface ShippingDb {
+  readonly replication: Pick<ReplicationSource, 'nextSegment$' | 'latestCheckpoint$' | 'shardId'>;
+}
+
 export interface ShipSegmentsOptions {
   /** The leader. */
-  readonly db: TidalDb;
+  readonly db: ShippingDb;
   readonly transport: Pick<LeaderTransport, 'send$'>;
   readonly followers: FollowerSet;
   /** When to look for new segments: the sealed-segment stream, ticks, or both. */
@@ -92,7 +97,7 @@ function shipToFollower(
     if (cursor.seq === null) return EMPTY;
     const rewinds = cursor.rewinds;
     const after = cursor.seq;
-    return options.db.wal.nextSegment$(after).pipe(
+    return options.db.replication.nextSegment$(after).pipe(
       // No retained segment holds seqno after + 1: the follower is behind retention.
       concatMap((segment) => (segment.firstSeq > after + 1 ? bootstrapCheckpoint$(options.db, peer, after, segment) : of(segment))),
       concatMap((shipment) => options.transport.send$(peer, shipment).pipe(
@@ -116,12 +121,12 @@ function shipToFollower(
  * leader no longer retains: the newest one, if it reaches the first retained
  * segment; otherwise the follower cannot be caught up (`WalError` `Gap`).
  */
-function bootstrapCheckpoint$(db: TidalDb, peer: PeerId, after: number, firstRetained: WalSegmentPayload): Observable<Shipment> {
-  return from(db.latestCheckpoint()).pipe(map((checkpoint) => {
+function bootstrapCheckpoint$(db: ShippingDb, peer: PeerId, after: number, firstRetained: WalSegmentPayload): Observable<Shipment> {
+  return db.replication.latestCheckpoint$().pipe(map((checkpoint) => {
     if (!checkpoint || checkpoint.seq < firstRetained.firstSeq - 1) {
       throw new WalError('Gap', `follower ${peer} needs seqno ${after + 1}, the leader retains from ${firstRetained.firstSeq} and has no checkpoint that reaches it`);
     }
-    return checkpointShipment(db.shardId, checkpoint.seq, checkpoint.bytes);
+    return checkpointShipment(db.replication.shardId, checkpoint.seq, checkpoint.bytes);
   }));
 }
 

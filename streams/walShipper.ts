@@ -136,12 +136,12 @@ export class WalShipper {
     let lastSealAtMs: number | null = null;
     const ready = () => followerCanTakeSegment(
       [...active].map((peer) => ({ ackedSeq: acked.get(peer) ?? 0, progressAtMs: progressAtMs.get(peer) ?? null })),
-      { sealedThroughSeq: db.lastSeq - db.wal.unsealedEvents, nowMs: clock.now(), lastSealAtMs, stalledAfterMs },
+      { sealedThroughSeq: db.replication.sealedThroughSeq, nowMs: clock.now(), lastSealAtMs, stalledAfterMs },
     );
     // In 'commit' mode each burst of writes wakes the gate once it has been appended (asap: after the writer's synchronous code).
     const commits$ = this.options.shipOn === 'commit' ? db.applied$.pipe(auditTime(0, scheduler ?? asapScheduler)) : EMPTY;
     const wakes$ = merge(this.ticks$, commits$).pipe(gateSeals(this.feedbackNoted, ready), tap(() => (lastSealAtMs = clock.now())));
-    const sealed$ = sealedSegments(db, merge(wakes$, this.sealNow), { track: (p) => lifecycle.track(p) }).pipe(share());
+    const sealed$ = sealedSegments(db, merge(wakes$, this.sealNow), { track: (work$) => lifecycle.track(work$) }).pipe(share());
     const shipping$ = shipSegments({
       db, transport, followers, scheduler, wake$: sealed$, feedback$: this.feedback$,
       retransmitAfterMs: this.options.retransmitAfterMs,
@@ -173,7 +173,7 @@ export class WalShipper {
         if (!progressAtMs.has(f.peer) || f.appliedSeq > (acked.get(f.peer) ?? 0)) progressAtMs.set(f.peer, clock.now());
         acked.set(f.peer, f.appliedSeq);
         this.ackedSubject.next(acked);
-        db.retainFrom(retentionFloor(active, acked));
+        db.replication.retainFrom(retentionFloor(active, acked));
         if (f.kind === 'ack') this.appliedSubject.next({ peer: f.peer, appliedSeq: f.appliedSeq });
         else db.metrics.inc('replication.resendRequests');
         this.feedbackNoted.next();
@@ -182,7 +182,7 @@ export class WalShipper {
     const checkpointIntervalMs = this.options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
     const checkpoints$ = checkpointIntervalMs > 0
       ? periodicCheckpoints(db, checkpointIntervalMs, {
-        scheduler, track: (p) => lifecycle.track(p),
+        scheduler, track: (work$) => lifecycle.track(work$),
         onError: () => {
           db.metrics.inc('replication.checkpointFailures');
           lifecycle.degraded();

@@ -31,6 +31,7 @@ import { EventLoopTurns } from './eventLoopTurns.js';
 import { ownedPayload, verifyPayload, wasVerified } from '../wal/verifyPayload.js';
 import { checkWaitArgs } from './checkWaitArgs.js';
 import { type DirectoryLock, lockDirectory } from './directoryLock.js';
+import { DbReplication, type Replication } from './replicationSource.js';
 
 
 export class TidalDb {
@@ -119,6 +120,10 @@ export class TidalDb {
       throw err;
     }
   }
+
+  /** What replication pipelines use of this database (tidaldb/streams sees nothing else of the WAL); see replicationSource.ts. */
+  get replication(): Replication { return (this.replicationView ??= new DbReplication(this)); }
+  private replicationView: Replication | null = null;
 
   get shardId(): number { return this.opts.shardId; }
   get regionId(): string { return this.opts.regionId; }

@@ -1,0 +1,154 @@
+/**
+ * What replication asks of a database, as two small interfaces: the
+ * leader's side (ReplicationSource: sealing, reading sealed segments,
+ * retention, bootstrap checkpoints) and the follower's (ReplicationTarget:
+ * applying segments and checkpoints, hearing the leader's position), both
+ * with what periodic checkpoints need (CheckpointSource). `db.replication`
+ * offers them; the reactive layer (`tidaldb/streams`) uses nothing else of
+ * the WAL.
+ *
+ * Everything that waits is a cold Observable: the Promises of the database
+ * (`seal()`, `checkpoint()`, `installCheckpoint()`, `latestCheckpoint()`) are
+ * converted here, at the edge, with `defer(() => from(...))`, so a pipeline
+ * stays in Observables and nothing runs until it subscribes.
+ *
+ *   leader:   seal$() ─▶ sealed$ ─▶ nextSegment$(after) ─▶ (behind retention) latestCheckpoint$()
+ *             retainFrom(slowest acked seqno) ─▶ checkpoint$() drops what no follower needs
+ *   follower: applySegment$(payload) / installCheckpoint$(bytes) ─▶ noteLeaderStatus(status)
+ */
+import { defer, from, type Observable } from 'rxjs';
+import type { DecodedSegment } from '../wal/decodeSegment.js';
+import type { WalSegmentPayload } from '../wal/walSegmentPayload.js';
+import type { ApplyResult } from './applySegment.js';
+import type { LeaderStatus } from './freshness.js';
+import type { TidalDb } from './tidalDb.js';
+
+/** A checkpoint file as stored: every event up to `seq` is in `bytes`. */
+export interface StoredCheckpoint {
+  readonly seq: number;
+  readonly bytes: Uint8Array;
+}
+
+/** What checkpointing on a timer needs, on either role. */
+export interface CheckpointSource {
+  /** Highest seqno written (leader) or applied (follower). */
+  readonly lastSeq: number;
+  /** Sealed segments held now: a new one is a change for retention to weigh. */
+  readonly sealedSegmentCount: number;
+  /** The seqno of the checkpoint open recovered from; 0 when there was none. */
+  readonly recoveredCheckpointSeq: number;
+  isClosed(): boolean;
+  /** Cold: writes a checkpoint (retention runs then); emits its seqno once durable and completes. */
+  checkpoint$(): Observable<number>;
+}
+
+/** The leader's side: what sealing and shipping need. */
+export interface ReplicationSource extends CheckpointSource {
+  readonly shardId: number;
+  /** The last seqno in a sealed segment: lastSeq less the events not sealed yet. */
+  readonly sealedThroughSeq: number;
+  /** Every segment sealed from now on (size-triggered seals too), in order, once durable. Hot. */
+  readonly sealed$: Observable<WalSegmentPayload>;
+  /**
+   * Cold: seals the active segment; emits it once durable (null when it held
+   * no event) and completes. Errors with the log's failure (the log stops).
+   * In memory `sealed$` has emitted by the time this is subscribed.
+   */
+  seal$(): Observable<WalSegmentPayload | null>;
+  /** Cold: the sealed segment holding seqno `after + 1` (read back and verified if not cached), or nothing. */
+  nextSegment$(after: number): Observable<WalSegmentPayload>;
+  /** Cold: the newest checkpoint, to bootstrap a follower behind what is retained; null when there is none. */
+  latestCheckpoint$(): Observable<StoredCheckpoint | null>;
+  /** Followers still need every segment holding events after `seq` (the replication slot; Infinity: none). */
+  retainFrom(seq: number): void;
+}
+
+/** The follower's side: what replay needs. */
+export interface ReplicationTarget extends CheckpointSource {
+  /** Cold: applies a shipped segment (see TidalDb.applySegment$); synchronous in memory. */
+  applySegment$(payload: WalSegmentPayload, verified?: DecodedSegment): Observable<ApplyResult>;
+  /** Cold: installs a leader's checkpoint; emits true (installed) or false (already at or past it) and completes. */
+  installCheckpoint$(bytes: Uint8Array): Observable<boolean>;
+  /** Records the leader's announced position (bounded staleness). */
+  noteLeaderStatus(status: LeaderStatus): void;
+  /** The leader seqno last announced (this node's own lastSeq on a leader). */
+  readonly knownLeaderSeq: number;
+  /** ms this node may be behind its leader (Infinity on a follower that never caught up). */
+  stalenessMs(): number;
+}
+
+/** Both sides: what `db.replication` offers (the database's role says which side a pipeline uses). */
+export type Replication = ReplicationSource & ReplicationTarget;
+
+/** `db.replication`: the two sides over one database's public methods and its WAL. */
+export class DbReplication implements Replication {
+  constructor(private readonly db: TidalDb) {}
+
+  get shardId(): number {
+    return this.db.shardId;
+  }
+
+  get lastSeq(): number {
+    return this.db.lastSeq;
+  }
+
+  get sealedThroughSeq(): number {
+    return this.db.lastSeq - this.db.wal.unsealedEvents;
+  }
+
+  get sealed$(): Observable<WalSegmentPayload> {
+    return this.db.wal.sealed$;
+  }
+
+  get sealedSegmentCount(): number {
+    return this.db.wal.sealedSegments.length;
+  }
+
+  get recoveredCheckpointSeq(): number {
+    return this.db.recovery.checkpointSeq;
+  }
+
+  get knownLeaderSeq(): number {
+    return this.db.knownLeaderSeq;
+  }
+
+  isClosed(): boolean {
+    return this.db.isClosed();
+  }
+
+  seal$(): Observable<WalSegmentPayload | null> {
+    return defer(() => from(this.db.wal.seal()));
+  }
+
+  nextSegment$(after: number): Observable<WalSegmentPayload> {
+    return defer(() => this.db.wal.nextSegment$(after));
+  }
+
+  latestCheckpoint$(): Observable<StoredCheckpoint | null> {
+    return defer(() => from(this.db.latestCheckpoint()));
+  }
+
+  retainFrom(seq: number): void {
+    this.db.retainFrom(seq);
+  }
+
+  checkpoint$(): Observable<number> {
+    return defer(() => from(this.db.checkpoint()));
+  }
+
+  applySegment$(payload: WalSegmentPayload, verified?: DecodedSegment): Observable<ApplyResult> {
+    return this.db.applySegment$(payload, verified);
+  }
+
+  installCheckpoint$(bytes: Uint8Array): Observable<boolean> {
+    return defer(() => from(this.db.installCheckpoint(bytes)));
+  }
+
+  noteLeaderStatus(status: LeaderStatus): void {
+    this.db.noteLeaderStatus(status);
+  }
+
+  stalenessMs(): number {
+    return this.db.stalenessMs();
+  }
+}
