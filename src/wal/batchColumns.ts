@@ -11,9 +11,12 @@
  */
 import type { ItemEvent, WalEvent } from '../events.js';
 
+/** `kinds[i]` of a signal (the same code as a v2 tuple's kind element). */
 export const KIND_SIGNAL = 1;
+/** `kinds[i]` of an item event. */
 export const KIND_ITEM = 2;
 
+/** One batch's events as columns (see the file comment); `count` events, every array that long. */
 export interface BatchColumns {
   readonly count: number;
   /** Per event: KIND_SIGNAL or KIND_ITEM. */

@@ -6,4 +6,5 @@
  */
 import { Packr } from 'msgpackr';
 
+/** Packs and unpacks batch payloads (see the file comment); synchronous, so one instance serves every batch. */
 export const payloadPackr = new Packr({ useRecords: false, mapsAsObjects: true, variableMapSize: true });
