@@ -1,7 +1,9 @@
 /**
  * `tidaldb follower`: a standalone, persisted replica. Opens a FollowerDb
  * on a directory, connects to a leader over TCP, replays what it ships, and
- * prints one status line per second until SIGINT or SIGTERM.
+ * prints one status line per second until SIGINT or SIGTERM: for a person,
+ * or with `--status-json` one JSON object a line for a plot or an alert
+ * (stdout then holds only those lines; the other notices go to stderr).
  */
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
@@ -11,12 +13,13 @@ import { interval } from 'rxjs';
 import { FollowerDb, prometheusRegistry, type TidalDb } from '../../src/index.js';
 import { startFollower } from '../segmentReceiver.js';
 import { MIN_TOKEN_BYTES } from '../transports/tcpDefaults.js';
-import { type CliIo, CliError, errorMessage, ExitCode, oneLine, reportError } from './cliIo.js';
+import { type CliIo, CliError, type CliOutput, errorMessage, ExitCode, oneLine, reportError } from './cliIo.js';
 import {
   type ConnectTransport, connectFailure, type FollowerLink, firstConnection, type LinkTls, linkEventLine, loadTcpTransport, reportLinkEvents,
 } from './followerLink.js';
 import { moveReplicaAside, replicaNextStep } from './followerRebuild.js';
-import { followerStatusLine } from './followerStatusLine.js';
+import { followerStatusJson } from './followerStatusJson.js';
+import { followerStatusLine, type FollowerStatusView } from './followerStatusLine.js';
 import { closeInOrder } from './closeInOrder.js';
 import { hostPortIn, integerIn, tokenFileIn, type TokenFile } from './optionParsers.js';
 import type { HostPort } from './parseHostPort.js';
@@ -34,6 +37,8 @@ export interface FollowerRunOptions {
   readonly metrics?: HostPort;
   /** Print a status line this often, in ms. Default 1000. */
   readonly statusIntervalMs?: number;
+  /** Status lines as JSON objects (followerStatusJson), and every other stdout notice on stderr, so stdout is NDJSON. */
+  readonly statusJson?: boolean;
   /** Keep retrying when the first connection fails, instead of exiting 1. */
   readonly waitForLeader?: boolean;
   /** Move the replica's directory aside first, and rebuild it from the leader (its checkpoint, then the segments after it). */
@@ -76,7 +81,8 @@ export async function runFollower(options: FollowerRunOptions, io: CliIo, contex
     }
     await requireReplicaDir(options.dir);
     const connect = await (context.loadConnect ?? loadTcpTransport)();
-    if (options.rebuild) await rebuildFromScratch(options.dir, io);
+    const notices = options.statusJson ? io.err : io.out;
+    if (options.rebuild) await rebuildFromScratch(options.dir, notices);
     const db = (opened.db = await openReplica(options.dir));
     const { host, port } = options.connect;
     const address = `${host}:${port}`;
@@ -85,12 +91,12 @@ export async function runFollower(options: FollowerRunOptions, io: CliIo, contex
     }));
     if (options.metrics) {
       opened.server = await serveMetrics({ ...options.metrics, registry: prometheusRegistry(db) });
-      io.out.write(`serving metrics at http://${options.metrics.host}:${opened.server.port}/metrics\n`);
+      notices.write(`serving metrics at http://${options.metrics.host}:${opened.server.port}/metrics\n`);
     }
-    io.out.write(`follower ${JSON.stringify(options.peer)} of ${address}, replica ${options.dir} at seqno ${db.lastSeq}\n`);
+    notices.write(`follower ${JSON.stringify(options.peer)} of ${address}, replica ${options.dir} at seqno ${db.lastSeq}\n`);
     if (!options.waitForLeader) {
       const connected = await firstConnection(link, address, context.signal);
-      if (connected) io.out.write(`${linkEventLine(connected)}\n`);
+      if (connected) notices.write(`${linkEventLine(connected)}\n`);
     }
     await follow(db, link, options, io, context.signal);
   } catch (err) {
@@ -104,14 +110,17 @@ export async function runFollower(options: FollowerRunOptions, io: CliIo, contex
 /** Replays and prints status until `signal` aborts. */
 async function follow(db: TidalDb, link: FollowerLink, options: FollowerRunOptions, io: CliIo, signal: AbortSignal): Promise<void> {
   const handle = startFollower({ db, transport: link, peer: options.peer });
-  const events = reportLinkEvents(link, io);
+  const events = reportLinkEvents(link, options.statusJson ? { out: io.err, err: io.err } : io);
   const rejections = handle.rejected$.subscribe((r) => {
     const what = r.kind === 'checkpoint' ? `checkpoint at seqno ${r.lastSeq}` : `segment ${r.segmentId} (seqnos ${r.firstSeq}..${r.lastSeq})`;
     io.err.write(`warning: ${what} rejected: ${oneLine(errorMessage(r.error))}\n`);
   });
   let connected = true; // a link that cannot tell (no connected$) counts as connected
   const link$ = link.connected$?.subscribe((up) => (connected = up));
-  const status = interval(options.statusIntervalMs ?? DEFAULT_STATUS_INTERVAL_MS).subscribe(() => io.out.write(`${statusLine(db, connected)}\n`));
+  const line = options.statusJson
+    ? (v: FollowerStatusView): string => followerStatusJson(v, options.peer)
+    : followerStatusLine;
+  const status = interval(options.statusIntervalMs ?? DEFAULT_STATUS_INTERVAL_MS).subscribe(() => io.out.write(`${line(statusView(db, connected))}\n`));
   try {
     await aborted(signal);
   } finally {
@@ -123,22 +132,19 @@ async function follow(db: TidalDb, link: FollowerLink, options: FollowerRunOptio
   }
 }
 
-/**
- * `2025-01-01T00:00:00.000Z  applied 1,234  leader 1,240  lag 6 events  staleness 350 ms`, or `disconnected …
- * lag unknown` while the link is down, or `leader unknown  lag unknown` before the leader has announced its position.
- */
-export function statusLine(db: TidalDb, connected: boolean, nowMs = Date.now()): string {
+/** What the replica knows now, for followerStatusLine or followerStatusJson. */
+function statusView(db: TidalDb, connected: boolean, nowMs = Date.now()): FollowerStatusView {
   const stalenessMs = db.stalenessMs();
   // The leader has announced a position once it is above 0, or once this replica caught up to one (staleness is then finite).
   const leaderSeq = db.knownLeaderSeq > 0 || Number.isFinite(stalenessMs) ? db.knownLeaderSeq : null;
-  return followerStatusLine({ nowMs, appliedSeq: db.lastSeq, leaderSeq, stalenessMs, connected });
+  return { nowMs, appliedSeq: db.lastSeq, leaderSeq, stalenessMs, connected };
 }
 
 /** `--rebuild`: moves the old replica aside (never deletes it) and says where. */
-async function rebuildFromScratch(dir: string, io: CliIo): Promise<void> {
+async function rebuildFromScratch(dir: string, out: CliOutput): Promise<void> {
   const moved = await moveReplicaAside(dir);
-  if (moved) io.out.write(`rebuild: moved the old replica aside to ${moved.to} (kept; remove it once the rebuilt replica checks out with tidaldb verify)\n`);
-  io.out.write(`rebuild: ${dir} starts empty; the leader sends its latest checkpoint (if it no longer holds every segment), then the segments after it\n`);
+  if (moved) out.write(`rebuild: moved the old replica aside to ${moved.to} (kept; remove it once the rebuilt replica checks out with tidaldb verify)\n`);
+  out.write(`rebuild: ${dir} starts empty; the leader sends its latest checkpoint (if it no longer holds every segment), then the segments after it\n`);
 }
 
 /** Opens the replica; one that cannot be opened is a failure naming the directory, with the next step when a rebuild would help. */
@@ -179,7 +185,7 @@ function aborted(signal: AbortSignal): Promise<void> {
 
 interface FollowerFlags {
   dir: string; connect: HostPort; peer: string; token?: string; tokenFile?: TokenFile; metrics?: HostPort; statusInterval: number;
-  waitForLeader?: boolean; rebuild?: boolean; tlsCa?: string; tlsCert?: string; tlsKey?: string;
+  statusJson?: boolean; waitForLeader?: boolean; rebuild?: boolean; tlsCa?: string; tlsCert?: string; tlsKey?: string;
 }
 
 /** The commander wiring of `follower`; SIGINT and SIGTERM stop it cleanly (exit 0). */
@@ -190,7 +196,8 @@ export function followerCommand(ctx: SubcommandContext): Command {
       'Run a standalone follower: open (or create) a replica in DIR, connect to the leader at HOST:PORT over TCP, '
       + 'validate and replay every segment it ships, and resume from the replica\'s own high-water mark after a restart. '
       + 'Prints one status line per second (applied seqno, lag in events, staleness; "disconnected" and "lag unknown" '
-      + 'when it does not know); connection losses are retried. SIGINT or SIGTERM stops it cleanly.\n\n'
+      + 'when it does not know), or with --status-json one JSON object per line for a plot or an alert; '
+      + 'connection losses are retried. SIGINT or SIGTERM stops it cleanly.\n\n'
       + 'Exit codes: 0 stopped cleanly, 1 the replica could not be opened (corrupt: see --rebuild), the leader could not be '
       + 'reached or refused this follower at start (an unknown or duplicate --peer, a wrong token, not a tidaldb leader), '
       + 'or closing failed, 2 bad usage (missing flag or token, a token under 16 bytes, --dir not a directory).',
@@ -205,6 +212,8 @@ export function followerCommand(ctx: SubcommandContext): Command {
     .addOption(new Option('--tls-key <file>', 'the private key of --tls-cert'))
     .addOption(new Option('--metrics <host:port>', 'serve Prometheus metrics at http://HOST:PORT/metrics').argParser(hostPortIn('--metrics', { allowPortZero: true })))
     .addOption(new Option('--status-interval <ms>', 'print a status line this often').argParser(integerIn(50, 3_600_000)).default(DEFAULT_STATUS_INTERVAL_MS))
+    .option('--status-json', 'print each status line as one JSON object (time, peer, state, appliedSeq, leaderSeq, lagEvents, stalenessMs); '
+      + 'stdout then holds only those lines, and the other notices go to stderr')
     .option('--wait-for-leader', 'keep retrying when the leader cannot be reached at start, instead of exiting 1')
     .option('--rebuild', 'move DIR aside (to DIR.before-rebuild-<time>, kept) and rebuild the replica from the leader\'s checkpoint')
     .action(async (flags: FollowerFlags, command: Command) => {
@@ -232,6 +241,6 @@ function followerOptions(f: FollowerFlags, tokenOnCommandLine: boolean, io: CliI
   if (f.tokenFile?.othersCanRead) io.err.write(`warning: --token-file ${f.tokenFile.path} is readable by other users: chmod 600 it\n`);
   return {
     dir: f.dir, connect: f.connect, peer: f.peer, token: f.tokenFile?.token ?? f.token, metrics: f.metrics, statusIntervalMs: f.statusInterval,
-    waitForLeader: f.waitForLeader === true, rebuild: f.rebuild === true, ...(tls && { tls }),
+    statusJson: f.statusJson === true, waitForLeader: f.waitForLeader === true, rebuild: f.rebuild === true, ...(tls && { tls }),
   };
 }

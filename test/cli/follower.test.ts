@@ -9,7 +9,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FollowerDb, TidalDb } from '../../src/index.js';
 import { type ConnectTransport, loadTcpTransport } from '../../streams/cli/followerLink.js';
 import { runFollower } from '../../streams/cli/follower.js';
-import { InProcessTransport, type LeaderHandle, startLeader, TcpTransport, type Transport } from '../../streams/index.js';
+import type { FollowerStatusRecord } from '../../streams/cli/followerStatusJson.js';
+import { runCli } from '../../streams/cli/runCli.js';
+import { InProcessTransport, type LeaderHandle, type LeaderTransport, startLeader, TcpTransport } from '../../streams/index.js';
 import { tempDir } from '../db/tempDirs.js';
 import { captureIo, type CapturedIo } from './captureIo.js';
 
@@ -36,7 +38,7 @@ async function leaderWriting(signals: number): Promise<TidalDb> {
   return leader;
 }
 
-function ship(leader: TidalDb, transport: Transport, peer: string): LeaderHandle {
+function ship(leader: TidalDb, transport: LeaderTransport, peer: string): LeaderHandle {
   const handle = startLeader({ db: leader, transport, followers: [peer], shipIntervalMs: 50 });
   cleanups.push(() => handle.stop());
   return handle;
@@ -114,6 +116,53 @@ describe('tidaldb follower', () => {
     expect(second.stdout()).toContain(`at seqno 25\n`);
     stop2.abort();
     expect(await run2).toBe(0);
+  });
+
+  it('--status-json: stdout is one JSON object a line with the documented fields; the other notices go to stderr', async () => {
+    const leader = await leaderWriting(30);
+    const listener = await TcpTransport.listen({ port: 0, token: TOKEN, db: leader, heartbeatMs: 50 });
+    cleanups.push(() => listener.close()); // idempotent: the test closes it itself midway
+    ship(leader, listener, 'json-1');
+    const io = captureIo();
+    const stop = new AbortController();
+    const running = runFollower({
+      dir: tempDir('cli'), connect: { host: '127.0.0.1', port: listener.port }, peer: 'json-1', token: TOKEN, statusIntervalMs: 50, statusJson: true,
+      metrics: { host: '127.0.0.1', port: 0 },
+    }, io, { signal: stop.signal });
+    const records = (): FollowerStatusRecord[] => io.stdout().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as FollowerStatusRecord);
+
+    await until(() => records().some((r) => r.state === 'caught-up' && r.appliedSeq === leader.lastSeq), 'a caught-up JSON line');
+    await listener.close(); // the leader goes away: the follower says it does not know its lag
+    await until(() => records().some((r) => r.state === 'disconnected'), 'a disconnected JSON line');
+    stop.abort();
+    expect(await running).toBe(0);
+
+    const lines = io.stdout().split('\n');
+    expect(lines.pop()).toBe(''); // every line ends with a newline
+    for (const line of lines) {
+      const r = JSON.parse(line) as FollowerStatusRecord;
+      expect(Object.keys(r)).toEqual(['time', 'peer', 'state', 'appliedSeq', 'leaderSeq', 'lagEvents', 'stalenessMs']);
+      expect(Date.parse(r.time)).not.toBeNaN();
+      expect(r.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      expect(r.peer).toBe('json-1');
+      expect(['caught-up', 'behind', 'leader-unknown', 'disconnected']).toContain(r.state);
+      expect(Number.isInteger(r.appliedSeq)).toBe(true);
+      if (r.state === 'caught-up' || r.state === 'behind') expect(r.lagEvents).toBe(r.leaderSeq! - r.appliedSeq);
+      if (r.state === 'caught-up') expect(r.lagEvents).toBe(0);
+      if (r.state === 'disconnected' || r.state === 'leader-unknown') expect(r.lagEvents).toBeNull();
+      expect(r.stalenessMs === null || (Number.isInteger(r.stalenessMs) && r.stalenessMs >= 0)).toBe(true);
+    }
+    const disconnected = records().find((r) => r.state === 'disconnected')!;
+    expect(disconnected).toMatchObject({ appliedSeq: leader.lastSeq, leaderSeq: leader.lastSeq, lagEvents: null });
+    expect(io.stderr()).toContain('follower "json-1" of 127.0.0.1:');
+    expect(io.stderr()).toMatch(/^serving metrics at http:\/\/127\.0\.0\.1:\d+\/metrics$/m);
+    expect(io.stderr()).toMatch(/^connected to 127\.0\.0\.1:\d+/m);
+  });
+
+  it('--status-json is a flag of tidaldb follower, described in its help', async () => {
+    const io = captureIo();
+    expect(await runCli(['help', 'follower'], io)).toBe(0);
+    expect(io.stdout()).toMatch(/--status-json\s+print each status line as one JSON object/);
   });
 
   it('a refused connection at start: one line naming the address, exit 1', async () => {
