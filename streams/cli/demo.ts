@@ -23,6 +23,8 @@ export interface DemoOptions {
   readonly shipIntervalMs?: number;
   /** Serve the leader's metrics here while the demo runs. */
   readonly metrics?: HostPort;
+  /** Write the lag plot (SVG) to this file. Default: none. */
+  readonly lagSvg?: string;
 }
 
 /**
@@ -36,7 +38,7 @@ export async function runDemo(options: DemoOptions, io: CliIo): Promise<ExitCode
     const metrics = options.metrics;
     const result = await runReplicationDemo({
       followers: options.followers, signals: options.signals, items: options.items, shipIntervalMs: options.shipIntervalMs,
-      out: asWritableStream(io.out),
+      out: asWritableStream(io.out), ...(options.lagSvg !== undefined && { lagSvgPath: options.lagSvg }),
       onStart: metrics && (async ({ leaderDb }) => {
         const server = await serveMetrics({ host: metrics.host, port: metrics.port, registry: prometheusRegistry(leaderDb) });
         io.err.write(`serving metrics at http://${metrics.host}:${server.port}/metrics\n`);
@@ -67,7 +69,9 @@ export function demoCommand(ctx: SubcommandContext): Command {
     .description(
       'Run the replication demo in one process: a leader and N in-memory followers over an in-process transport. '
       + 'The leader writes items and then signals in bursts while the lag of each follower is drawn; '
-      + 'then the leader\'s and the followers\' top 10 are printed side by side with a PASS or FAIL verdict.\n\n'
+      + 'then the leader\'s and the followers\' top 10 are printed side by side with a PASS or FAIL verdict. '
+      + 'With --lag-svg, the lag of every follower over time (events and ms, by stage) is also plotted to an SVG file '
+      + '(npm start writes tidaldb-lag.svg); a file that cannot be written is reported and the demo goes on.\n\n'
       + 'Exit codes: 0 PASS, 1 FAIL, 2 bad usage.',
     )
     .addOption(new Option('--followers <n>', 'followers to start, 1..16').argParser(integerIn(1, 16)).default(2))
@@ -76,7 +80,8 @@ export function demoCommand(ctx: SubcommandContext): Command {
     .addOption(new Option('--ship-interval <ms>', 'seal and ship every this many ms').argParser(integerIn(1, 60_000)).default(200))
     .addOption(new Option('--metrics <host:port>', 'serve the leader\'s Prometheus metrics at http://HOST:PORT/metrics while the demo runs')
       .argParser(hostPortIn('--metrics', { allowPortZero: true })))
-    .action(async (opts: { followers: number; signals: number; items: number; shipInterval: number; metrics?: HostPort }) => {
+    .option('--lag-svg <file>', 'also plot every follower\'s lag over time (events and ms, by stage) to FILE, an SVG, and print its path')
+    .action(async (opts: { followers: number; signals: number; items: number; shipInterval: number; metrics?: HostPort; lagSvg?: string }) => {
       ctx.exit(await runDemo({ ...opts, shipIntervalMs: opts.shipInterval }, ctx.io));
     });
 }

@@ -5,15 +5,19 @@
  * results side by side and a verdict.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { filter, firstValueFrom, interval, map, merge, type Observable, of, timeout } from 'rxjs';
+import { filter, firstValueFrom, interval, map, merge, type Observable, of, scan, timeout } from 'rxjs';
 import { FollowerDb, type Scored, TidalDb, TidalError } from '../../src/index.js';
 import type { LagReport } from '../replicationLag.js';
 import { type FollowerHandle, startFollower } from '../segmentReceiver.js';
 import { InProcessTransport } from '../transports/inProcessTransport.js';
 import { type LeaderHandle, startLeader } from '../walShipper.js';
-import { DEMO_QUERY_AT_MS, demoWorkload, type DemoWorkload } from './demoWorkload.js';
+import { demoWorkload, type DemoWorkload } from './demoWorkload.js';
 import { LagProgress, PLAIN_INTERVAL_MS, TTY_INTERVAL_MS } from './lagProgress.js';
-import { sameScored, scoreTable } from './scoreTable.js';
+import type { LagPlotSample } from './lagPlotSample.js';
+import { emptyLagRecording, LAG_SAMPLE_INTERVAL_MS, type LagRecordingInput, lagRecordingStep } from './lagRecording.js';
+import { lagSvg } from './lagSvg.js';
+import { savedLagSvgLine, saveLagSvg } from './saveLagSvg.js';
+import { printComparison } from './printComparison.js';
 import { formatCount as count } from '../internal/formatCount.js';
 
 export interface ReplicationDemoOptions {
@@ -29,6 +33,13 @@ export interface ReplicationDemoOptions {
   readonly out?: NodeJS.WritableStream;
   /** Redraw the lag lines in place. Default: whether `out` is a terminal. */
   readonly isTTY?: boolean;
+  /**
+   * Write an SVG plot of every follower's lag over time (events and ms, by
+   * stage) to this file, relative to the working directory, and print its
+   * path. A file that cannot be written is printed as such; the demo goes
+   * on. Default: no plot (`npm start` passes `tidaldb-lag.svg`).
+   */
+  readonly lagSvgPath?: string;
   /**
    * Called once the nodes are up, before any write, with the databases (e.g.
    * to serve the leader's metrics); what it returns is awaited when the demo
@@ -47,6 +58,8 @@ export interface DemoResult {
   readonly followerTops: Scored[][];
   /** Every follower's retrieve and search results equal the leader's, ids and scores. */
   readonly match: boolean;
+  /** The lag plot's absolute path once written; null when none was asked for or it could not be written. */
+  readonly lagSvgPath: string | null;
 }
 
 /** 5 s: the seed's bound on replication lag. */
@@ -58,8 +71,8 @@ export const DEMO_BURSTS = 5;
 /** Pause between bursts, in ship intervals: 1.5 lets each burst ship and be acked before the next. */
 const BURST_PAUSE_SHIP_INTERVALS = 1.5;
 
-/** The text searched on the first follower: ~1 in 10 demo titles hold it. */
-const SEARCH_TEXT = 'river';
+/** The lag plot goes on this long after the followers caught up, so it shows them settled at 0 rather than ending on the drop. */
+const LAG_PLOT_TAIL_MS = 100;
 
 interface Nodes {
   readonly leaderDb: TidalDb;
@@ -79,7 +92,10 @@ interface Nodes {
  *
  * Over time: header, then for ~1-2 s the lag of each follower (redrawn in
  * place on a terminal, a plain sample at most every 250 ms otherwise), then
- * the retrieve table, one search, and a `PASS:`/`FAIL:` verdict line.
+ * with `lagSvgPath` the plot's path (or why it was not written), then the
+ * retrieve table, one search, and a `PASS:`/`FAIL:` verdict line. The lag is
+ * recorded for the plot every LAG_SAMPLE_INTERVAL_MS from the start of the
+ * writes to LAG_PLOT_TAIL_MS after the followers caught up.
  *
  * @example
  * const result = await runReplicationDemo({ signals: 2000, isTTY: false });
@@ -103,9 +119,12 @@ export async function runReplicationDemo(options: ReplicationDemoOptions = {}): 
       + `over an in-process transport, sealing and shipping every ${shipIntervalMs} ms`);
     say(`writing ${count(items)} items, then ${count(signals)} signals in ${DEMO_BURSTS} bursts`);
     say();
-    const { converged, convergeMs, report } = await writeAndWatch(nodes, workload, shipIntervalMs, out, isTTY);
+    const tailMs = options.lagSvgPath === undefined ? 0 : LAG_PLOT_TAIL_MS;
+    const { converged, convergeMs, report, lagSamples } = await writeAndWatch(nodes, workload, shipIntervalMs, { out, isTTY, tailMs });
     say();
-    return printComparison(nodes, converged, convergeMs, report, say);
+    const title = `tidaldb demo: replication lag (${count(items + signals)} events, shipped every ${shipIntervalMs} ms)`;
+    const lagSvgPath = options.lagSvgPath === undefined ? null : await writeLagPlot(options.lagSvgPath, lagSvg(lagSamples, { peers: nodes.peers, title }), say);
+    return { ...printComparison(nodes, { converged, convergeMs, timeoutMs: CONVERGE_TIMEOUT_MS, report }, say), lagSvgPath };
   } finally {
     if (onEnd) await onEnd();
     await stopNodes(nodes);
@@ -133,10 +152,14 @@ async function stopNodes(nodes: Nodes): Promise<void> {
   await Promise.all(nodes.followerDbs.map((db) => db.close()));
 }
 
-/** Writes the workload in bursts while drawing the lag, then waits (at most 5 s) for every follower to report lag 0. */
+/**
+ * Writes the workload in bursts while drawing and recording the lag, then
+ * waits (at most 5 s) for every follower to report lag 0, and records for
+ * `tailMs` more.
+ */
 async function writeAndWatch(
-  nodes: Nodes, workload: DemoWorkload, shipIntervalMs: number, out: NodeJS.WritableStream, isTTY: boolean,
-): Promise<{ converged: boolean; convergeMs: number; report: LagReport }> {
+  nodes: Nodes, workload: DemoWorkload, shipIntervalMs: number, { out, isTTY, tailMs }: { out: NodeJS.WritableStream; isTTY: boolean; tailMs: number },
+): Promise<{ converged: boolean; convergeMs: number; report: LagReport; lagSamples: readonly LagPlotSample[] }> {
   const { leaderDb, leader, peers } = nodes;
   // A pseudo-terminal may report 0 columns (unknown): assume the classic 80.
   const columns = 'columns' in out && typeof out.columns === 'number' && out.columns > 0 ? out.columns : 80;
@@ -146,6 +169,12 @@ async function writeAndWatch(
     if (typeof r !== 'number') report = r;
     progress.update(report, leaderDb.lastSeq);
   });
+  const sampleNow = (): LagRecordingInput => ({ kind: 'sample', leaderSeq: leaderDb.lastSeq, atMs: performance.now() });
+  let recording = emptyLagRecording(performance.now());
+  const recorder = merge(
+    leader.lag$.pipe(map((r): LagRecordingInput => ({ kind: 'report', report: r, leaderSeq: leaderDb.lastSeq, atMs: performance.now() }))),
+    interval(LAG_SAMPLE_INTERVAL_MS).pipe(map(sampleNow)),
+  ).pipe(scan(lagRecordingStep, recording)).subscribe((r) => (recording = r));
   try {
     // Nothing ships to a follower before its first ack says where it stands: let every follower check in first.
     await caughtUp(leader.lag$, peers, 0, CONVERGE_TIMEOUT_MS);
@@ -160,10 +189,23 @@ async function writeAndWatch(
     const converged = await caughtUp(leader.lag$, peers, leaderDb.lastSeq, CONVERGE_TIMEOUT_MS);
     const convergeMs = Math.round(performance.now() - writtenAtMs);
     progress.finish(report, leaderDb.lastSeq);
-    return { converged, convergeMs, report };
+    if (tailMs > 0) await sleep(tailMs);
+    recorder.unsubscribe();
+    // The last sample is the state the verdict reads: lag 0 everywhere when it converged.
+    recording = lagRecordingStep(lagRecordingStep(recording, { ...sampleNow(), kind: 'report', report }), sampleNow());
+    return { converged, convergeMs, report, lagSamples: recording.samples };
   } finally {
+    recorder.unsubscribe();
     drawing.unsubscribe();
   }
+}
+
+/** Writes the lag plot to `file`, printing where (or why not); the path written, or null. */
+async function writeLagPlot(file: string, svg: string, say: (line?: string) => void): Promise<string | null> {
+  const saved = await saveLagSvg(file, svg);
+  say(savedLagSvgLine(saved));
+  say();
+  return saved.written ? saved.path : null;
 }
 
 /** Resolves true once every peer reports `seq` applied (lag 0), false after `timeoutMs`. */
@@ -175,59 +217,8 @@ function caughtUp(lag$: Observable<LagReport>, peers: readonly string[], seq: nu
   );
 }
 
-/** Prints the retrieve table, one search and the verdict; returns the demo's result. */
-function printComparison(
-  nodes: Nodes, converged: boolean, convergeMs: number, report: LagReport, say: (line?: string) => void,
-): DemoResult {
-  const { leaderDb, followerDbs, peers } = nodes;
-  const retrieveQuery = { signal: 'view', limit: 10, at: DEMO_QUERY_AT_MS };
-  const leaderTop = leaderDb.retrieve(retrieveQuery);
-  const followerTops = followerDbs.map((db) => db.retrieve(retrieveQuery));
-  say(`retrieve({ signal: 'view', limit: 10, at: ${new Date(DEMO_QUERY_AT_MS).toISOString()} })  `
-    + `leader at seqno ${count(leaderDb.lastSeq)}, ${peers.map((p, i) => `${p} at ${count(followerDbs[i]!.lastSeq)}`).join(', ')}`);
-  for (const line of scoreTable([{ title: 'leader', rows: leaderTop }, ...peers.map((p, i) => ({ title: p, rows: followerTops[i]! }))])) {
-    say(`  ${line}`);
-  }
-  say();
-  const searchQuery = { text: SEARCH_TEXT, signal: 'view', limit: 5, at: DEMO_QUERY_AT_MS };
-  const leaderHits = leaderDb.search(searchQuery);
-  const followerHits = followerDbs.map((db) => db.search(searchQuery));
-  say(`search({ text: '${SEARCH_TEXT}', signal: 'view', limit: 5 }) on ${peers[0]}:`);
-  const firstHits = followerHits[0] ?? [];
-  firstHits.forEach((hit, i) => {
-    const mark = sameScored(hit, leaderHits[i]) ? 'same on leader' : `leader has ${leaderHits[i]?.id ?? 'nothing'}`;
-    say(`  ${String(i + 1).padStart(2)}. ${hit.id}  ${hit.score.toFixed(6).padStart(10)}  ${(followerDbs[0]!.getItem(hit.id)?.text ?? '').padEnd(24)}  (${mark})`);
-  });
-  if (firstHits.length === 0) say('  (no hits)');
-  say();
-  const differing = peers.filter((_, i) => !sameList(followerTops[i]!, leaderTop) || !sameList(followerHits[i]!, leaderHits)
-    || followerDbs[i]!.lastSeq !== leaderDb.lastSeq);
-  const match = differing.length === 0;
-  if (nodes.rejections.length > 0) {
-    say(`${nodes.rejections.length} segment(s) refused or failed (replication retried):`);
-    for (const r of nodes.rejections.slice(0, 5)) say(`  ${r}`);
-  }
-  say(verdict(converged, match, convergeMs, report, peers, differing));
-  return { converged, convergeMs, leaderTop, followerTops, match };
-}
-
-function verdict(
-  converged: boolean, match: boolean, convergeMs: number, report: LagReport, peers: readonly string[], differing: readonly string[],
-): string {
-  if (!converged) {
-    const behind = peers.map((p) => `${p} lag ${report[p] ? `${count(report[p].events)} events` : 'unknown (no ack)'}`).join(', ');
-    return `FAIL: followers did not catch up within ${CONVERGE_TIMEOUT_MS} ms (${behind})`;
-  }
-  if (!match) return `FAIL: ${differing.join(', ')} caught up but ${differing.length === 1 ? 'its' : 'their'} results differ from the leader's`;
-  return `PASS: followers match the leader (lag 0 after ${convergeMs} ms)`;
-}
-
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function sameList(a: readonly Scored[], b: readonly Scored[]): boolean {
-  return a.length === b.length && a.every((s, i) => sameScored(s, b[i]));
 }
 
 function isTerminal(out: NodeJS.WritableStream): boolean {
