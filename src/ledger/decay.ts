@@ -32,19 +32,33 @@ export function scaleByPow2(x: number, exponent: number): number {
 }
 
 /**
- * The value of a mass (`value` as of `valueAtMs`) after adding `weight` at
- * `atMs`, as of the later of the two times ({@link timeAfterAdd}): the older
- * side is decayed to the newer one's time. Order-independent up to rounding
- * (~1e-16 relative per add).
+ * Adds `weight` at `atMs` to the mass at `slot` of two columns (its value,
+ * and the time in ms that value is as of), in place: the older side is
+ * decayed to the newer one's time, which the mass is then as of. The slot
+ * must hold a mass (a first signal just sets both). Order-independent up to
+ * rounding (~1e-16 relative per add).
+ *
+ * scaleByPow2's usual case is written out here rather than called: a call
+ * that V8 has not inlined passes and returns doubles boxed, and it had not
+ * when the ledger's add was optimized before any item had a second signal
+ * (48 bytes of garbage a signal, measured with profileReplay.ts over 100k
+ * items). Reading and writing the columns here keeps every double unboxed
+ * whether or not this function is inlined. Same operations, same order:
+ * the results are bit for bit scaleByPow2's.
  */
-export function valueAfterAdd(value: number, valueAtMs: number, weight: number, atMs: number, halfLifeMs: number): number {
-  if (atMs >= valueAtMs) return scaleByPow2(value, -(atMs - valueAtMs) / halfLifeMs) + weight;
-  return value + scaleByPow2(weight, -(valueAtMs - atMs) / halfLifeMs);
-}
-
-/** The time a mass's value is as of after adding a signal at `atMs`: the later one (not Math.max: a tie keeps `atMs`, -0 included). */
-export function timeAfterAdd(valueAtMs: number, atMs: number): number {
-  return atMs >= valueAtMs ? atMs : valueAtMs;
+export function addToMassAt(values: Float64Array, times: Float64Array, slot: number, weight: number, atMs: number, halfLifeMs: number): void {
+  const valueAtMs = times[slot]!;
+  if (atMs >= valueAtMs) {
+    const value = values[slot]!;
+    const exponent = -(atMs - valueAtMs) / halfLifeMs;
+    const scaled = value === 0 ? 0 : Math.abs(exponent) <= MAX_SINGLE_FACTOR_EXPONENT ? value * Math.pow(2, exponent) : scaleByPow2(value, exponent);
+    values[slot] = scaled + weight;
+    times[slot] = atMs;
+  } else {
+    const exponent = -(valueAtMs - atMs) / halfLifeMs;
+    const scaled = weight === 0 ? 0 : Math.abs(exponent) <= MAX_SINGLE_FACTOR_EXPONENT ? weight * Math.pow(2, exponent) : scaleByPow2(weight, exponent);
+    values[slot] = values[slot]! + scaled;
+  }
 }
 
 /**
@@ -59,12 +73,16 @@ export function scoreAt(value: number, atMs: number, tMs: number, halfLifeMs: nu
 }
 
 /**
- * The log-domain ranking key log2(value) + atMs / halfLifeMs, or -Infinity
- * for a value <= 0 (such items rank below every positive one; among
- * themselves the ledger ranks them by computed score).
+ * The log-domain ranking key of the mass at `slot` of two columns (its
+ * value, and the time in ms that value is as of):
+ * log2(value) + atMs / halfLifeMs, or -Infinity for a value <= 0 (such
+ * items rank below every positive one; among themselves the ledger ranks
+ * them by computed score). Read from the columns, as addToMassAt writes
+ * them: a call that is not inlined then boxes only the key it returns.
  */
-export function rankKey(value: number, atMs: number, halfLifeMs: number): number {
-  return value > 0 ? Math.log2(value) + atMs / halfLifeMs : -Infinity;
+export function rankKeyAt(values: Float64Array, times: Float64Array, slot: number, halfLifeMs: number): number {
+  const value = values[slot]!;
+  return value > 0 ? Math.log2(value) + times[slot]! / halfLifeMs : -Infinity;
 }
 
 /**

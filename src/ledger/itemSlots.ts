@@ -27,7 +27,8 @@ export class ItemSlots {
     const slot = this.slotOfId.get(id);
     if (slot !== undefined) return slot;
     const next = this.ids.length;
-    assert(next < MAX_ITEM_SLOTS, `item slots exhausted at ${next}`);
+    // Not assert(cond, message): that builds the message on every new id.
+    if (next >= MAX_ITEM_SLOTS) assert.fail(`item slots exhausted at ${next}`);
     this.slotOfId.set(id, next);
     this.ids.push(id);
     return next;

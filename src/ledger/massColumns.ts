@@ -15,51 +15,58 @@
  * kept because a checkpoint lists masses in it: the bytes must not depend
  * on how slots happen to be numbered.
  */
-import { timeAfterAdd, valueAfterAdd } from './decay.js';
+import { addToMassAt } from './decay.js';
 
 /** Slots a type's columns start with: 16 KB, small beside a Map of 1,024 objects. */
 export const INITIAL_SLOTS = 1024;
 
 export class MassColumns {
-  private values: Float64Array;
-  private times: Float64Array;
+  private valueColumn: Float64Array;
+  private timeColumn: Float64Array;
   private order: Int32Array;
   private held = 0;
 
   constructor(initialSlots = INITIAL_SLOTS) {
-    this.values = new Float64Array(initialSlots);
-    this.times = new Float64Array(initialSlots).fill(NaN);
+    this.valueColumn = new Float64Array(initialSlots);
+    this.timeColumn = new Float64Array(initialSlots).fill(NaN);
     this.order = new Int32Array(initialSlots);
   }
 
-  /** Adds `weight` at `atMs` to `slot`'s mass (a first signal sets it), with valueAfterAdd's arithmetic. */
+  /** Adds `weight` at `atMs` to `slot`'s mass (a first signal sets it), with addToMassAt's arithmetic. */
   add(slot: number, weight: number, atMs: number, halfLifeMs: number): void {
-    if (slot >= this.values.length) this.grow(slot);
-    const valueAtMs = this.times[slot]!;
-    if (valueAtMs !== valueAtMs) {
-      this.values[slot] = weight;
-      this.times[slot] = atMs;
-      this.remember(slot);
-      return;
-    }
-    this.values[slot] = valueAfterAdd(this.values[slot]!, valueAtMs, weight, atMs, halfLifeMs);
-    this.times[slot] = timeAfterAdd(valueAtMs, atMs);
+    if (slot >= this.valueColumn.length) this.grow(slot);
+    if (this.has(slot)) addToMassAt(this.valueColumn, this.timeColumn, slot, weight, atMs, halfLifeMs);
+    else this.first(slot, weight, atMs);
   }
 
   /** True when `slot` holds a mass of this type. */
   has(slot: number): boolean {
-    const atMs = this.times[slot];
+    const atMs = this.timeColumn[slot];
     return atMs !== undefined && atMs === atMs;
   }
 
   /** `slot`'s value (a slot that `has` a mass). */
   valueOf(slot: number): number {
-    return this.values[slot]!;
+    return this.valueColumn[slot]!;
   }
 
   /** The time `slot`'s value is as of, in ms (a slot that `has` a mass). */
   atMsOf(slot: number): number {
-    return this.times[slot]!;
+    return this.timeColumn[slot]!;
+  }
+
+  /**
+   * The value column, indexed by slot, for decay.ts functions that read a
+   * mass in place (rankKeyAt). Replaced when the columns grow: read it for
+   * each use, never keep it. Meaningful only where `has(slot)`.
+   */
+  get values(): Float64Array {
+    return this.valueColumn;
+  }
+
+  /** The time column (ms; NaN where no mass), indexed by slot: as `values`. */
+  get times(): Float64Array {
+    return this.timeColumn;
   }
 
   /** Slots holding a mass. */
@@ -74,10 +81,13 @@ export class MassColumns {
 
   /** Slots the columns have room for without growing. */
   get capacity(): number {
-    return this.values.length;
+    return this.valueColumn.length;
   }
 
-  private remember(slot: number): void {
+  /** A slot's first signal: its value and time as given, and its place in the order. */
+  private first(slot: number, weight: number, atMs: number): void {
+    this.valueColumn[slot] = weight;
+    this.timeColumn[slot] = atMs;
     if (this.held === this.order.length) {
       const order = new Int32Array(Math.max(1, this.order.length * 2));
       order.set(this.order);
@@ -88,13 +98,13 @@ export class MassColumns {
 
   /** Doubles the columns until `slot` fits; the new room holds no mass (NaN times). */
   private grow(slot: number): void {
-    let capacity = Math.max(1, this.values.length);
+    let capacity = Math.max(1, this.valueColumn.length);
     while (capacity <= slot) capacity *= 2;
     const values = new Float64Array(capacity);
-    const times = new Float64Array(capacity).fill(NaN, this.times.length);
-    values.set(this.values);
-    times.set(this.times);
-    this.values = values;
-    this.times = times;
+    const times = new Float64Array(capacity).fill(NaN, this.timeColumn.length);
+    values.set(this.valueColumn);
+    times.set(this.timeColumn);
+    this.valueColumn = values;
+    this.timeColumn = times;
   }
 }

@@ -4,7 +4,7 @@
  * incrementally kept top-k over slots for `retrieve` (topK.ts).
  */
 import assert from 'node:assert/strict';
-import { keySlack, rankKey, scoreAt } from './decay.js';
+import { keySlack, rankKeyAt, scoreAt } from './decay.js';
 import type { ItemSlots } from './itemSlots.js';
 import { MassColumns } from './massColumns.js';
 import { before, TopK } from './topK.js';
@@ -27,7 +27,7 @@ export interface Scored {
 export class TypeLedger {
   private readonly masses = new MassColumns();
   private top: TopK | null = null;
-  private readonly keyOf = (slot: number): number => rankKey(this.masses.valueOf(slot), this.masses.atMsOf(slot), this.halfLifeMs);
+  private readonly keyOf = (slot: number): number => rankKeyAt(this.masses.values, this.masses.times, slot, this.halfLifeMs);
   private readonly idOf = (slot: number): string => this.items.idOf(slot);
 
   /** @param items the ledger's intern table, shared by every type */
@@ -57,18 +57,19 @@ export class TypeLedger {
    * underflowed across the cut, non-positive scores) every item is scored.
    */
   best(limit: number, tMs: number): Scored[] {
-    if (!this.top || this.top.k < 2 * limit) this.top = TopK.build(Math.max(2 * limit, MIN_TOP_K), this.heldSlots(), this.keyOf, this.idOf);
-    const entries = this.top.entries;
-    if (entries.length === 0) return [];
+    if (!this.top || this.top.k < 2 * limit) this.top = TopK.build(Math.max(2 * limit, MIN_TOP_K), this.masses, this.halfLifeMs, this.idOf);
+    const top = this.top;
+    const held = top.length;
+    if (held === 0) return [];
     const tInHalfLives = tMs / this.halfLifeMs;
-    const cutKey = this.keyOf(entries[Math.min(limit, entries.length) - 1]!);
+    const cutKey = this.keyOf(top.slotAt(Math.min(limit, held) - 1));
     const slack = keySlack(Math.max(Math.abs(cutKey === -Infinity ? 0 : cutKey), Math.abs(tInHalfLives)));
-    let n = Math.min(limit, entries.length);
-    while (n < entries.length && this.keyOf(entries[n]!) >= cutKey - slack) n++;
-    const ranked = this.scored(entries.slice(0, n), tMs).sort(byScoreThenId).slice(0, limit);
-    if (n === entries.length && entries.length === this.masses.count) return ranked;
+    let n = Math.min(limit, held);
+    while (n < held && this.keyOf(top.slotAt(n)) >= cutKey - slack) n++;
+    const ranked = this.scored(Array.from({ length: n }, (_, i) => top.slotAt(i)), tMs).sort(byScoreThenId).slice(0, limit);
+    if (n === held && held === this.masses.count) return ranked;
     // Every item not scored has a key at most nextKey: its score is below the cut unless rounding says otherwise.
-    const nextKey = this.keyOf(entries[Math.min(n, entries.length - 1)]!);
+    const nextKey = this.keyOf(top.slotAt(Math.min(n, held - 1)));
     const cut = ranked[ranked.length - 1]!.score;
     if (ranked.length === limit && cut > 0 && nextKey + slack < Math.log2(cut) + tInHalfLives) return ranked;
     return this.bestByScan(limit, tMs);
