@@ -124,12 +124,12 @@ export function decodeBatchPayload(bytes: Uint8Array, offset: number, h: BatchHe
   if (expected !== h.eventCount || (h.version === BATCH_VERSION && (expected < 1 || expected > MAX_BATCH_EVENTS))) {
     throw new WalError('Corruption', `${where}: batch at offset ${offset} claims ${h.eventCount} events for seqnos ${h.firstSeq}..${h.lastSeq}${h.version === BATCH_VERSION ? ` (a v3 batch holds 1..${MAX_BATCH_EVENTS})` : ''}`);
   }
+  if (h.version === BATCH_VERSION_TUPLES) return decodeTuplePayload(payload, offset, h, where);
   try {
-    if (h.version === BATCH_VERSION) return { columns: decodeColumnarPayload(payload, h.firstSeq, h.eventCount), events: null };
+    return { columns: decodeColumnarPayload(payload, h.firstSeq, h.eventCount), events: null };
   } catch (cause) {
     throw undecodable(where, start, cause);
   }
-  return decodeTuplePayload(payload, offset, h, where);
 }
 
 /** A v2 payload: events decoded and checked one tuple at a time, then turned into columns. */
