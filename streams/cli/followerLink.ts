@@ -4,7 +4,7 @@
  */
 import { filter, firstValueFrom, type Observable, take } from 'rxjs';
 import { TidalError, type TidalDb } from '../../src/index.js';
-import type { Transport } from '../transport.js';
+import type { FollowerTransport } from '../transport.js';
 import { TcpTransport } from '../transports/tcpTransport.js';
 import { type CliIo, CliError, errorMessage, ExitCode, oneLine } from './cliIo.js';
 
@@ -15,7 +15,7 @@ export type LinkEvent =
   | { readonly kind: 'reconnecting'; readonly attempt: number; readonly delayMs: number };
 
 /** A transport the follower owns and closes; `events$` when it can tell connections apart (TcpTransport). */
-export interface FollowerLink extends Transport {
+export interface FollowerLink extends FollowerTransport {
   close(): unknown;
   readonly events$?: Observable<LinkEvent>;
   /** True while welcomed by the leader (TcpTransport); without it the link counts as always connected. */
