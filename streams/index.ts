@@ -19,6 +19,7 @@ export {
   TcpTransport, TcpLeaderTransport, TcpFollowerTransport, backoffDelayMs, type TcpListenOptions, type TcpConnectOptions,
   type TcpTlsOptions, type TcpTransportEvent, type PemSource,
 } from './transports/tcpTransport.js';
+export { JetStreamTransport, JetStreamLeaderTransport, JetStreamFollowerTransport, type JetStreamLeaderOptions, type JetStreamFollowerOptions, type JetStreamLinkState, type JetStreamTransportEvent, type NatsClientOptions } from './transports/jetStreamTransport.js';
 export { sealTicks } from './sealTicks.js';
 export { gateSeals } from './gateSeals.js';
 export { periodicCheckpoints, type CheckpointingDb, DEFAULT_CHECKPOINT_INTERVAL_MS } from './periodicCheckpoints.js';

@@ -1,0 +1,80 @@
+/**
+ * The JetStream transport's core-NATS messages, msgpack maps: feedback
+ * (follower → leader) and status (leader → follower). Pure: values in, bytes
+ * out and back; every field of a received message is checked by name before
+ * anything else sees it. The peer is the subject's, never the body's.
+ *
+ *   tidaldb.<shard>.feedback.<peer>  { kind: 'ack' | 'resend', appliedSeq, receivedSeq, atMs }
+ *   tidaldb.<shard>.status.<peer>    { lastSeq, atMs, epoch }
+ */
+import { Packr } from 'msgpackr';
+import { type LeaderStatus, WalError } from '../../src/index.js';
+import type { FollowerFeedback, PeerId } from '../transport.js';
+
+/** A leader's announcement and the epoch it leads in (a follower ignores one from an older epoch than its own). */
+export interface EpochStatus {
+  readonly status: LeaderStatus;
+  readonly epoch: number;
+}
+
+/** 256 bytes: either message is four small numbers (about 60 bytes); anything longer is not one of ours. */
+export const MAX_CONTROL_MESSAGE_BYTES = 256;
+
+const packr = new Packr({ useRecords: false, mapsAsObjects: true });
+
+/** The body of `feedback` (its peer travels in the subject). */
+export function encodeFeedback(feedback: FollowerFeedback): Uint8Array {
+  const { kind, appliedSeq, receivedSeq, atMs } = feedback;
+  return packr.pack({ kind, appliedSeq, receivedSeq, atMs });
+}
+
+/** The feedback `peer` sent in `body`; WalError Corruption naming the field when it is not one. */
+export function decodeFeedback(peer: PeerId, body: Uint8Array): FollowerFeedback {
+  const m = mapOf(body, `feedback from ${JSON.stringify(peer)}`);
+  const kind = m['kind'];
+  if (kind !== 'ack' && kind !== 'resend') throw corrupt(`feedback from ${JSON.stringify(peer)}: kind must be 'ack' or 'resend', got ${show(kind)}`);
+  const where = `feedback from ${JSON.stringify(peer)}`;
+  return { peer, kind, appliedSeq: count(m, 'appliedSeq', where), receivedSeq: count(m, 'receivedSeq', where), atMs: finite(m, 'atMs', where) };
+}
+
+export function encodeStatus(status: LeaderStatus, epoch: number): Uint8Array {
+  return packr.pack({ lastSeq: status.lastSeq, atMs: status.atMs, epoch });
+}
+
+export function decodeStatus(body: Uint8Array): EpochStatus {
+  const m = mapOf(body, 'leader status');
+  return { status: { lastSeq: count(m, 'lastSeq', 'leader status'), atMs: finite(m, 'atMs', 'leader status') }, epoch: count(m, 'epoch', 'leader status') };
+}
+
+function mapOf(body: Uint8Array, where: string): Record<string, unknown> {
+  if (body.length > MAX_CONTROL_MESSAGE_BYTES) throw corrupt(`${where}: ${body.length} bytes, more than ${MAX_CONTROL_MESSAGE_BYTES}`);
+  let value: unknown;
+  try {
+    value = packr.unpack(body);
+  } catch (cause) {
+    throw new WalError('Corruption', `${where}: not one msgpack value (${(cause as Error).message})`, { cause });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) throw corrupt(`${where}: not a map`);
+  return value as Record<string, unknown>;
+}
+
+function count(m: Record<string, unknown>, field: string, where: string): number {
+  const v = m[field];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw corrupt(`${where}: ${field} must be an integer >= 0, got ${show(v)}`);
+  return v;
+}
+
+function finite(m: Record<string, unknown>, field: string, where: string): number {
+  const v = m[field];
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw corrupt(`${where}: ${field} must be a finite number, got ${show(v)}`);
+  return v;
+}
+
+function show(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  return typeof v === 'number' ? String(v) : v === null ? 'null' : typeof v;
+}
+
+function corrupt(message: string): WalError {
+  return new WalError('Corruption', message);
+}
