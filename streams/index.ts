@@ -21,21 +21,27 @@ export {
 } from './transports/tcpTransport.js';
 export { JetStreamTransport, JetStreamLeaderTransport, JetStreamFollowerTransport, type JetStreamLeaderOptions, type JetStreamFollowerOptions, type JetStreamLinkState, type JetStreamTransportEvent, type NatsClientOptions } from './transports/jetStreamTransport.js';
 export { sealTicks } from './sealTicks.js';
-export { gateSeals } from './gateSeals.js';
-export { periodicCheckpoints, type CheckpointingDb, DEFAULT_CHECKPOINT_INTERVAL_MS } from './periodicCheckpoints.js';
+export { gateSeals, sealGateStep, followerCanTakeSegment, type SealGateState, type SealGateEvent, type FollowerPosition, type SealPace } from './gateSeals.js';
+export { periodicCheckpoints, type CheckpointingDb, type CheckpointMark, DEFAULT_CHECKPOINT_INTERVAL_MS } from './periodicCheckpoints.js';
 export { sealedSegments, type SealingDb } from './sealedSegments.js';
-export { shipSegments, type ShipEvent, type ShipFailure, type ShipSegmentsOptions, type ShippingDb, FollowerCursor, DEFAULT_RETRANSMIT_AFTER_MS } from './shipSegments.js';
+export { shipSegments, type ShipEvent, type ShipFailure, type ShipSegmentsOptions, type ShippingDb, DEFAULT_RETRANSMIT_AFTER_MS } from './shipSegments.js';
+export { followerCursorStep, emptyFollowerCursor, type FollowerCursor, type FollowerCursorEvent } from './followerCursorStep.js';
+export {
+  followerBookStep, emptyFollowerBook, retentionFloor, followersBehind, type FollowerBook, type FollowerBookEvent,
+} from './followerBookStep.js';
 export { followerSessions, type FollowerSet, type FollowerSession } from './followerSessions.js';
 export { validateChecksum, verifySegment, type VerifiedSegment, type SegmentRejection } from './validateChecksum.js';
+export { receiverFeedbackStep, emptyReceiverFeedback, type ReceiverFeedback, type ReceiverEvent } from './receiverFeedbackStep.js';
 export { idempotentReplay, type ReplayOutcome } from './idempotentReplay.js';
+export { replicationLag, replicationLagState, type ReplicationLagInputs } from './replicationLag.js';
 export {
-  replicationLag, replicationLagState, lagReport, lagMs, type LagReport, type LagState, type Sample, type ReplicationLagInputs, MAX_LAG_SAMPLES,
-  DEFAULT_DISCONNECTED_AFTER_MS, emptyLagState,
-} from './replicationLag.js';
+  lagStep, lagReport, lagMs, emptyLagState, type LagEvent, type LagInput, type LagReport, type LagState, type PeerPosition, type Sample,
+  MAX_LAG_SAMPLES, DEFAULT_DISCONNECTED_AFTER_MS,
+} from './lagStep.js';
 export type { PipelineState, PipelineError } from './pipelineLifecycle.js';
 export { ReplicationLagGauge } from './replicationLagGauge.js';
 export {
-  WalShipper, startLeader, retentionFloor, type LeaderOptions, type LeaderHandle, type FollowerAck, DEFAULT_SHIP_INTERVAL_MS,
+  WalShipper, startLeader, type LeaderOptions, type LeaderHandle, type FollowerAck, DEFAULT_SHIP_INTERVAL_MS,
 } from './walShipper.js';
 export {
   SegmentReceiver, startFollower, type FollowerOptions, type FollowerHandle, type FollowerLagView, DEFAULT_FEEDBACK_INTERVAL_MS,

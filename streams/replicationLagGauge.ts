@@ -1,6 +1,7 @@
 import { BehaviorSubject, type Observable, type Subscription } from 'rxjs';
 import type { TidalDb } from '../src/index.js';
-import { emptyLagState, type LagReport, lagReport, type LagState, replicationLagState, type ReplicationLagInputs } from './replicationLag.js';
+import { emptyLagState, type LagReport, lagReport, type LagState } from './lagStep.js';
+import { replicationLagState, type ReplicationLagInputs } from './replicationLag.js';
 import { asyncScheduler } from 'rxjs';
 
 /**

@@ -1,13 +1,17 @@
 /**
  * SegmentReceiver: the follower side, composed from the operators:
  *
- *   transport.receive$(peer) ─▶ validateChecksum ─▶ idempotentReplay ─▶ ack / resend request
+ *   transport.receive$(peer) ─▶ validateChecksum ─▶ idempotentReplay ──┐   (a checkpoint: installCheckpoint$)
  *        (one at a time: the next segment is taken only once this one is applied — backpressure)
- *   heartbeat (feedbackIntervalMs) ─▶ ack, or a resend request while a gap stands
- *   transport.status(peer) ─▶ db.noteLeaderStatus (bounded staleness)
+ *   heartbeat (feedbackIntervalMs) ─────────────────────────────────────┴─▶ receiverFeedbackStep ─▶ ack / resend request
+ *   transport.status(peer) ─▶ db.replication.noteLeaderStatus (bounded staleness)
+ *
+ * Every outcome and heartbeat goes through one `scan` of the pure reducer
+ * receiverFeedbackStep, which decides what to tell the leader; the handle
+ * only reports (applied$, rejected$, lag$, state$) and sends what it decided.
  */
 import {
-  asyncScheduler, BehaviorSubject, EMPTY, merge, mergeMap, type Observable, of, type SchedulerLike, Subject,
+  asyncScheduler, BehaviorSubject, EMPTY, map, merge, mergeMap, type Observable, of, scan, type SchedulerLike, Subject,
   type Subscription, take, tap, timer,
 } from 'rxjs';
 import { type ApplyResult, TidalError, type TidalDb } from '../src/index.js';
@@ -21,6 +25,7 @@ import { errorCode } from './internal/errorCode.js';
 import { loopPasses } from './internal/loopPasses.js';
 import type { FollowerTransport, PeerId } from './transport.js';
 import { rejection, type SegmentRejection, validateChecksum } from './validateChecksum.js';
+import { emptyReceiverFeedback, type ReceiverEvent, type ReceiverFeedback, receiverFeedbackStep } from './receiverFeedbackStep.js';
 
 export interface FollowerOptions {
   /** The follower database (role 'follower'). */
@@ -50,16 +55,25 @@ export interface FollowerLagView {
 /** 1 s: PostgreSQL's wal_receiver_status_interval is 10 s; in-process we can afford faster repair. */
 export const DEFAULT_FEEDBACK_INTERVAL_MS = 1000;
 
+/** What happened at the receiver: the feedback reducer's input, with what the handle reports of it. */
+type Happened =
+  /** A shipment applied (`result` for a segment that applied events) or already held. */
+  | { readonly kind: 'applied'; readonly progressed: boolean; readonly receivedSeq: number; readonly result: ApplyResult | null }
+  | { readonly kind: 'rejected'; readonly receivedSeq: number; readonly rejection: SegmentRejection }
+  | { readonly kind: 'heartbeat' };
+
+/** The receiver's feedback state after `happened`. */
+interface Decided {
+  readonly happened: Happened | null;
+  readonly feedback: ReceiverFeedback;
+}
+
 export class SegmentReceiver {
   private readonly appliedSubject = new Subject<ApplyResult>();
   private readonly rejectedSubject = new Subject<SegmentRejection>();
   private readonly lagSubject: BehaviorSubject<FollowerLagView>;
   private subscription: Subscription | null = null;
   private stopped = false;
-  private receivedSeq = 0;
-  /** The high-water mark at which a gap or corruption was seen; null when none stands. */
-  private resendNeededAt: number | null = null;
-  private lastResend = { appliedSeq: -1, atMs: -Infinity };
 
   /** Each segment that applied new events. */
   readonly applied$ = this.appliedSubject.asObservable();
@@ -84,33 +98,30 @@ export class SegmentReceiver {
   start(): this {
     if (this.subscription || this.stopped) return this;
     const { db, transport, peer } = this.options;
+    const replica = db.replication;
     const scheduler = this.options.scheduler ?? asyncScheduler;
     const intervalMs = this.options.feedbackIntervalMs ?? DEFAULT_FEEDBACK_INTERVAL_MS;
-    const invalid = { next: (r: SegmentRejection) => this.reject(r) };
-    // receivedSeq counts only what passed validation: a corrupt segment's claims are not believed.
-    const received = (seq: number) => (this.receivedSeq = Math.max(this.receivedSeq, seq));
+    // Shipments validateChecksum refused, in arrival order with every other outcome (a corrupt one's claims are not believed).
+    const refused = new Subject<Happened>();
+    const invalid = { next: (rejection: SegmentRejection) => refused.next({ kind: 'rejected', receivedSeq: 0, rejection }) };
     const replay$ = loopPasses(() => transport.receive$(peer).pipe(
       mergeMap((s) => (isCheckpoint(s)
-        ? installCheckpoint$(db, s).pipe(tap((outcome) => {
-          if (outcome.kind !== 'failed') received(outcome.seq);
-          this.onCheckpoint(outcome);
-        }))
-        : of(s).pipe(
-          validateChecksum(invalid),
-          tap((v) => received(v.payload.lastSeq)),
-          idempotentReplay(db),
-          tap((outcome) => this.onOutcome(outcome)),
-        ))),
+        ? installCheckpoint$(db, s).pipe(map(checkpointHappened))
+        : of(s).pipe(validateChecksum(invalid), idempotentReplay(db), map(replayHappened)))),
     ), true);
-    const lifecycle = this.lifecycle;
-    const heartbeat$ = timer(0, intervalMs, scheduler).pipe(tap(() => {
-      this.heartbeat();
-      lifecycle.started();
-    }));
+    const heartbeat$ = timer(0, intervalMs, scheduler).pipe(map((): Happened => ({ kind: 'heartbeat' })));
+    // The one place the receiver's feedback state lives: a scan of the pure reducer over every outcome and heartbeat.
+    const feedback$ = merge(refused, replay$, heartbeat$).pipe(
+      scan((before: Decided, happened: Happened): Decided => ({
+        happened, feedback: receiverFeedbackStep(before.feedback, eventOf(happened, replica.lastSeq, scheduler.now())),
+      }), { happened: null, feedback: emptyReceiverFeedback(intervalMs) }),
+      tap(({ happened, feedback }) => happened && this.report(happened, feedback)),
+    );
     const status$ = transport.status(peer).pipe(tap((s) => {
-      db.noteLeaderStatus(s);
+      replica.noteLeaderStatus(s);
       this.lagSubject.next(this.lagView());
     }));
+    const lifecycle = this.lifecycle;
     const checkpointIntervalMs = this.options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
     const checkpoints$ = checkpointIntervalMs > 0
       ? periodicCheckpoints(db, checkpointIntervalMs, {
@@ -124,7 +135,7 @@ export class SegmentReceiver {
     const closed$ = db.closed$.pipe(take(1), tap(() => {
       throw new TidalError('Closed', 'the follower database was closed under a running SegmentReceiver: stop the receiver first');
     }));
-    this.subscription = merge(replay$, heartbeat$, status$, checkpoints$, closed$).subscribe({
+    this.subscription = merge(feedback$, status$, checkpoints$, closed$).subscribe({
       error: (error: unknown) => {
         lifecycle.fail(error);
         this.teardown();
@@ -152,70 +163,49 @@ export class SegmentReceiver {
     this.lagSubject.complete();
   }
 
-  private onOutcome(outcome: ReplayOutcome): void {
-    if (outcome.kind === 'applied' || outcome.kind === 'skipped') {
-      if (outcome.kind === 'applied') {
-        this.resendNeededAt = null;
-        this.lifecycle.ok();
-        this.appliedSubject.next(outcome.result);
-      }
-      this.sendFeedback('ack');
-      this.lagSubject.next(this.lagView());
-      return;
-    }
-    this.reject(rejection(outcome.segment.payload, outcome.error));
-  }
-
-  private onCheckpoint(outcome: CheckpointOutcome): void {
-    if (outcome.kind === 'failed') {
-      this.reject({ kind: 'checkpoint', segmentId: null, firstSeq: 1, lastSeq: outcome.seq, error: outcome.error });
-      return;
-    }
-    if (outcome.kind === 'installed') {
-      this.resendNeededAt = null;
-      this.lifecycle.ok();
-    }
-    this.sendFeedback('ack');
-    this.lagSubject.next(this.lagView());
-  }
-
-  private reject(r: SegmentRejection): void {
-    this.options.db.metrics.inc(`replication.rejections.${errorCode(r.error)}`);
-    this.lifecycle.degraded();
-    this.rejectedSubject.next(r);
-    this.resendNeededAt = this.options.db.lastSeq;
-    this.requestResend();
-  }
-
-  /** Asks for a re-send after the high-water mark, at most once per mark per heartbeat interval. */
-  private requestResend(): void {
-    const { db } = this.options;
-    const now = (this.options.scheduler ?? asyncScheduler).now();
-    const intervalMs = this.options.feedbackIntervalMs ?? DEFAULT_FEEDBACK_INTERVAL_MS;
-    if (this.lastResend.appliedSeq === db.lastSeq && now - this.lastResend.atMs < intervalMs) return;
-    this.lastResend = { appliedSeq: db.lastSeq, atMs: now };
-    this.sendFeedback('resend');
-  }
-
-  private heartbeat(): void {
-    if (this.resendNeededAt !== null && this.resendNeededAt === this.options.db.lastSeq) this.requestResend();
-    else this.sendFeedback('ack');
-  }
-
-  private sendFeedback(kind: 'ack' | 'resend'): void {
+  /** What the handle reports of what happened, and the feedback the reducer decided on. */
+  private report(happened: Happened, feedback: ReceiverFeedback): void {
     const { db, transport, peer } = this.options;
-    if (db.isClosed()) return;
-    transport.sendFeedback({
-      peer, kind, appliedSeq: db.lastSeq, receivedSeq: Math.max(this.receivedSeq, db.lastSeq),
-      atMs: (this.options.scheduler ?? asyncScheduler).now(),
-    });
+    if (happened.kind === 'rejected') {
+      db.metrics.inc(`replication.rejections.${errorCode(happened.rejection.error)}`);
+      this.lifecycle.degraded();
+      this.rejectedSubject.next(happened.rejection);
+    } else if (happened.kind === 'applied' && happened.progressed) {
+      this.lifecycle.ok();
+      if (happened.result) this.appliedSubject.next(happened.result);
+    }
+    if (feedback.send && !db.replication.isClosed()) transport.sendFeedback({ peer, ...feedback.send });
+    if (happened.kind === 'applied') this.lagSubject.next(this.lagView());
+    if (happened.kind === 'heartbeat') this.lifecycle.started();
   }
 
   private lagView(): FollowerLagView {
-    const { db } = this.options;
-    const leaderSeq = Math.max(db.knownLeaderSeq, db.lastSeq);
-    return { appliedSeq: db.lastSeq, leaderSeq, events: leaderSeq - db.lastSeq, stalenessMs: db.stalenessMs() };
+    const replica = this.options.db.replication;
+    const leaderSeq = Math.max(replica.knownLeaderSeq, replica.lastSeq);
+    return { appliedSeq: replica.lastSeq, leaderSeq, events: leaderSeq - replica.lastSeq, stalenessMs: replica.stalenessMs() };
   }
+}
+
+/** A replayed segment's outcome, as the receiver counts it: what passed validation counts as received. */
+function replayHappened(outcome: ReplayOutcome): Happened {
+  const receivedSeq = outcome.segment.payload.lastSeq;
+  if (outcome.kind === 'applied' || outcome.kind === 'skipped') {
+    return { kind: 'applied', progressed: outcome.kind === 'applied', receivedSeq, result: outcome.kind === 'applied' ? outcome.result : null };
+  }
+  return { kind: 'rejected', receivedSeq, rejection: rejection(outcome.segment.payload, outcome.error) };
+}
+
+/** An installed checkpoint's outcome: a failed one is not believed. */
+function checkpointHappened(outcome: CheckpointOutcome): Happened {
+  if (outcome.kind === 'failed') {
+    return { kind: 'rejected', receivedSeq: 0, rejection: { kind: 'checkpoint', segmentId: null, firstSeq: 1, lastSeq: outcome.seq, error: outcome.error } };
+  }
+  return { kind: 'applied', progressed: outcome.kind === 'installed', receivedSeq: outcome.seq, result: null };
+}
+
+/** The reducer's event for what happened, with the applied mark and the time now. */
+function eventOf(happened: Happened, appliedSeq: number, atMs: number): ReceiverEvent {
+  return happened.kind === 'heartbeat' ? { kind: 'heartbeat', appliedSeq, atMs } : { ...happened, appliedSeq, atMs };
 }
 
 /** Handle of a running follower. */

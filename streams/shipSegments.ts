@@ -6,13 +6,14 @@
  * delays the others and never grows the leader's memory.
  */
 import {
-  asyncScheduler, catchError, concatMap, EMPTY, exhaustMap, filter, map, merge, mergeMap, type Observable, of,
-  type SchedulerLike, share, startWith, takeUntil, tap,
+  asyncScheduler, BehaviorSubject, catchError, concatMap, defer, EMPTY, exhaustMap, filter, map, merge, mergeMap, type Observable, of,
+  type SchedulerLike, scan, share, skip, startWith, Subject, switchMap, takeUntil,
 } from 'rxjs';
 import { type ReplicationSource, WalError, type WalSegmentPayload } from '../src/index.js';
 import { checkpointShipment, isCheckpoint, type Shipment, shipmentLastSeq } from './shipment.js';
 import { type FollowerSet, followerSessions } from './followerSessions.js';
 import { loopPasses } from './internal/loopPasses.js';
+import { emptyFollowerCursor, type FollowerCursorEvent, followerCursorStep } from './followerCursorStep.js';
 import type { FollowerFeedback, LeaderTransport, PeerId } from './transport.js';
 
 /** One segment (or bootstrap checkpoint) handed to a follower's transport buffer. */
@@ -83,37 +84,68 @@ export function shipSegments(options: ShipSegmentsOptions): Observable<ShipEvent
   );
 }
 
+/**
+ * One follower's shipping. Its cursor is a pure reducer (followerCursorStep)
+ * over its feedback, the wakes and the shipments its transport accepted,
+ * multicast through a BehaviorSubject (where it lives: a drain reads `seq`
+ * from it before each shipment). A restart (the first feedback, a rewind)
+ * switches to a new drain, cancelling the send in flight: it is for a
+ * position the follower no longer wants. A resume starts a drain unless one
+ * runs.
+ *
+ *   cursor  :  R------r---w---R---      (R restart, r/w resume)
+ *   drains  :  [d1---------]  [d2---    (d1 cancelled at the second R, its send withdrawn)
+ */
 function shipToFollower(
   peer: PeerId, options: ShipSegmentsOptions, wake$: Observable<unknown>, allFeedback$: Observable<FollowerFeedback>,
 ): Observable<ShipEvent> {
-  const scheduler = options.scheduler ?? asyncScheduler;
-  const retransmitAfterMs = options.retransmitAfterMs ?? DEFAULT_RETRANSMIT_AFTER_MS;
-  const cursor = new FollowerCursor();
-  const feedback$ = allFeedback$.pipe(
-    filter((f) => f.peer === peer),
-    tap((f) => cursor.onFeedback(f, scheduler.now(), retransmitAfterMs)),
-  );
-  const drain$ = loopPasses(() => {
-    if (cursor.seq === null) return EMPTY;
-    const rewinds = cursor.rewinds;
-    const after = cursor.seq;
-    return options.db.replication.nextSegment$(after).pipe(
-      // No retained segment holds seqno after + 1: the follower is behind retention.
-      concatMap((segment) => (segment.firstSeq > after + 1 ? bootstrapCheckpoint$(options.db, peer, after, segment) : of(segment))),
-      concatMap((shipment) => options.transport.send$(peer, shipment).pipe(
-        map(() => cursor.onShipped(peer, shipment, scheduler.now(), rewinds)),
-      )),
+  return defer(() => {
+    const scheduler = options.scheduler ?? asyncScheduler;
+    const cursor = new BehaviorSubject(emptyFollowerCursor(options.retransmitAfterMs ?? DEFAULT_RETRANSMIT_AFTER_MS));
+    /** Shipments the transport accepted: events of the cursor, like feedback and wakes. */
+    const accepted = new Subject<FollowerCursorEvent>();
+    const cursor$ = merge(
+      allFeedback$.pipe(filter((f) => f.peer === peer), map((feedback): FollowerCursorEvent => ({ kind: 'feedback', feedback, atMs: scheduler.now() }))),
+      wake$.pipe(map((): FollowerCursorEvent => ({ kind: 'wake' }))),
+      accepted,
+    ).pipe(scan(followerCursorStep, cursor.value), share({ connector: () => cursor }));
+    const drain$ = loopPasses(() => {
+      const after = cursor.value.seq;
+      if (after === null) return EMPTY;
+      return shipNext$(peer, options, after).pipe(map((s) => {
+        const event = shipEvent(peer, s, scheduler.now());
+        accepted.next({ kind: 'shipped', firstSeq: event.firstSeq, lastSeq: event.lastSeq, checkpoint: isCheckpoint(s), atMs: event.atMs });
+        return event;
+      }));
+    }).pipe(
+      catchError((error) => {
+        options.onFailure?.({ peer, error });
+        return EMPTY;
+      }),
     );
-  }).pipe(
-    catchError((error) => {
-      options.onFailure?.({ peer, error });
-      return EMPTY;
-    }),
+    return cursor$.pipe(
+      filter((c) => c.drain === 'restart'),
+      // skip(1): the cursor's replay of this very restart, which startWith stands for.
+      switchMap(() => cursor$.pipe(skip(1), filter((c) => c.drain !== 'none'), startWith(null), exhaustMap(() => drain$))),
+    );
+  });
+}
+
+/** The next shipment after `after`, once the transport accepted it: the segment holding `after + 1`, or a checkpoint when none is retained. */
+function shipNext$(peer: PeerId, options: ShipSegmentsOptions, after: number): Observable<Shipment> {
+  return options.db.replication.nextSegment$(after).pipe(
+    // No retained segment holds seqno after + 1: the follower is behind retention.
+    concatMap((segment) => (segment.firstSeq > after + 1 ? bootstrapCheckpoint$(options.db, peer, after, segment) : of(segment))),
+    concatMap((shipment) => options.transport.send$(peer, shipment).pipe(map(() => shipment))),
   );
-  return merge(wake$, feedback$).pipe(
-    startWith(null),
-    exhaustMap(() => drain$),
-  );
+}
+
+function shipEvent(peer: PeerId, s: Shipment, atMs: number): ShipEvent {
+  const checkpoint = isCheckpoint(s);
+  return {
+    peer, kind: checkpoint ? 'checkpoint' : 'segment', segmentId: checkpoint ? -1 : s.segmentId,
+    firstSeq: checkpoint ? 1 : s.firstSeq, lastSeq: shipmentLastSeq(s), bytes: s.bytes.length, atMs,
+  };
 }
 
 /**
@@ -128,43 +160,4 @@ function bootstrapCheckpoint$(db: ShippingDb, peer: PeerId, after: number, first
     }
     return checkpointShipment(db.replication.shardId, checkpoint.seq, checkpoint.bytes);
   }));
-}
-
-/** Where one follower stands, as the leader sees it. */
-export class FollowerCursor {
-  /** Next segment to ship is the one after this seqno; null until the follower's first feedback. */
-  seq: number | null = null;
-  /** Bumped whenever the cursor moves back, so a send that was in flight does not move it forward again. */
-  rewinds = 0;
-  private ackedSeq = 0;
-  private lastProgressMs = 0;
-
-  onFeedback(f: FollowerFeedback, nowMs: number, retransmitAfterMs: number): void {
-    if (f.appliedSeq > this.ackedSeq) this.lastProgressMs = nowMs;
-    this.ackedSeq = Math.max(this.ackedSeq, f.appliedSeq);
-    if (this.seq === null || f.kind === 'resend') {
-      this.rewindTo(f.appliedSeq, nowMs);
-    } else if (f.appliedSeq > this.seq) {
-      this.seq = f.appliedSeq;
-    } else if (f.appliedSeq < this.seq && nowMs - this.lastProgressMs >= retransmitAfterMs) {
-      this.rewindTo(f.appliedSeq, nowMs); // shipped but never applied: lost in transit
-    }
-  }
-
-  onShipped(peer: PeerId, s: Shipment, nowMs: number, rewindsAtStart: number): ShipEvent {
-    const lastSeq = shipmentLastSeq(s);
-    const firstSeq = isCheckpoint(s) ? 1 : s.firstSeq;
-    if (rewindsAtStart === this.rewinds) this.seq = Math.max(this.seq ?? 0, lastSeq);
-    if (this.ackedSeq >= firstSeq - 1 || isCheckpoint(s)) this.lastProgressMs = Math.max(this.lastProgressMs, nowMs);
-    return {
-      peer, kind: isCheckpoint(s) ? 'checkpoint' : 'segment', segmentId: isCheckpoint(s) ? -1 : s.segmentId,
-      firstSeq, lastSeq, bytes: s.bytes.length, atMs: nowMs,
-    };
-  }
-
-  private rewindTo(seq: number, nowMs: number): void {
-    this.seq = seq;
-    this.rewinds++;
-    this.lastProgressMs = nowMs;
-  }
 }

@@ -1,14 +1,20 @@
 /**
- * WalShipper: the leader side, composed from the operators:
+ * WalShipper: the leader side, composed from the operators and two reducers:
  *
- *   sealTicks ─▶ sealedSegments ─▶ shipSegments (mergeMap per follower) ─▶ transport
- *                                        ▲
- *   transport.feedback() ────────────────┴──▶ replicationLag ─▶ ReplicationLagGauge ─▶ db.metrics
- *   sealTicks ─▶ status announcements ─▶ transport.sendStatus (bounded staleness on followers)
+ *   sealTicks (+ commits) ─▶ followerBookStep (gate) ─▶ sealedSegments ─▶ shipSegments (a cursor per follower) ─▶ transport
+ *   followerSessions (join/leave) ─▶ followerBookStep        ▲
+ *   transport.feedback() ─▶ gauge ─▶ cursors ─▶ book ────────┘   (in that order: a cursor rewinds before the gate seals)
+ *   book.noted ─▶ applied$, retainFrom(retentionFloor)
+ *   shipped$, feedback, ticks ─▶ ReplicationLagGauge (lagStep) ─▶ lag$, db.metrics
+ *   sealTicks ─▶ status announcements to the book's followers ─▶ transport.sendStatus (bounded staleness)
+ *
+ * The leader's state about its followers is one value, the FollowerBook,
+ * folded by `scan(followerBookStep)` and multicast through a BehaviorSubject
+ * (the one place it lives); nothing else keeps a copy.
  */
 import {
-  asapScheduler, asyncScheduler, auditTime, BehaviorSubject, defer, EMPTY, firstValueFrom, ignoreElements, filter, isObservable, map, merge, mergeMap, type Observable,
-  type SchedulerLike, share, shareReplay, Subject, type Subscription, take, takeUntil, tap, throwError, throwIfEmpty, timeout,
+  asapScheduler, asyncScheduler, auditTime, BehaviorSubject, concat, defer, EMPTY, firstValueFrom, ignoreElements, filter, isObservable, map, merge, mergeMap,
+  type Observable, of, type SchedulerLike, scan, share, shareReplay, Subject, type Subscription, take, takeUntil, tap, throwError, throwIfEmpty, timeout,
 } from 'rxjs';
 import { TidalError, type TidalDb } from '../src/index.js';
 import { checkLeaderOptions } from './pipelineOptions.js';
@@ -16,11 +22,11 @@ import { PipelineLifecycle, type PipelineError, type PipelineState } from './pip
 import { type FollowerSet, followerSessions } from './followerSessions.js';
 import { errorCode } from './internal/errorCode.js';
 import { DEFAULT_CHECKPOINT_INTERVAL_MS, periodicCheckpoints } from './periodicCheckpoints.js';
-import type { LagReport } from './replicationLag.js';
+import type { LagReport } from './lagStep.js';
 import { ReplicationLagGauge } from './replicationLagGauge.js';
 import { sealedSegments } from './sealedSegments.js';
 import { sealTicks } from './sealTicks.js';
-import { followerCanTakeSegment, gateSeals } from './gateSeals.js';
+import { emptyFollowerBook, type FollowerBook, type FollowerBookEvent, followerBookStep, followersBehind, retentionFloor } from './followerBookStep.js';
 import { type ShipEvent, type ShipFailure, shipSegments } from './shipSegments.js';
 import type { FollowerFeedback, LeaderTransport, PeerId } from './transport.js';
 
@@ -59,7 +65,7 @@ export interface FollowerAck {
 
 /**
  * 25 ms: the least time without an ack moving forward after which a follower
- * no longer paces sealing (gateSeals): several ship-and-apply round trips
+ * no longer paces sealing (gateSeals, followerBookStep): several ship-and-apply round trips
  * over loopback (about 1 to 2 ms each, fsync included), so a follower that
  * is applying is never mistaken for a stuck one; a lost segment is re-sent
  * after about this long plus a tick. The ship interval, when longer, is used.
@@ -75,20 +81,17 @@ export class WalShipper {
   private readonly rejectedSubject = new Subject<ShipFailure>();
   private readonly stopSubject = new Subject<void>();
   private readonly gauge: ReplicationLagGauge;
-  private readonly feedback$: Observable<FollowerFeedback>;
   private readonly ticks$: Observable<number>;
   private subscription: Subscription | null = null;
   private stopped = false;
   private readonly options: LeaderOptions;
-  /** Followers in the set now: only their feedback counts toward lag. */
-  private readonly active = new Set<PeerId>();
   private readonly lifecycle = new PipelineLifecycle();
   /** Seals at once, between ticks (awaitInSync). */
   private readonly sealNow = new Subject<void>();
-  /** Each follower ack or resend request, once noted (the seal gate rechecks on it). */
-  private readonly feedbackNoted = new Subject<void>();
-  /** What each follower in the set acked last. */
-  private readonly ackedSubject = new BehaviorSubject<ReadonlyMap<PeerId, number>>(new Map());
+  /** Feedback from the followers in the set, for the gauge (fed first, see start()). */
+  private readonly gaugeFeedback = new Subject<FollowerFeedback>();
+  /** The book of followers: the latest FollowerBook, written only by the scan in start(). */
+  private readonly book: BehaviorSubject<FollowerBook>;
 
   /** Each segment handed to a follower's transport buffer. */
   readonly shipped$ = this.shippedSubject.asObservable();
@@ -110,11 +113,12 @@ export class WalShipper {
       ? options.followers.pipe(takeUntil(this.stopSubject), shareReplay({ bufferSize: 1, refCount: false }))
       : options.followers;
     this.options = { ...options, followers };
+    const shipIntervalMs = options.shipIntervalMs ?? DEFAULT_SHIP_INTERVAL_MS;
+    this.book = new BehaviorSubject(emptyFollowerBook(Math.max(shipIntervalMs, MIN_STALLED_AFTER_MS)));
     const scheduler = options.scheduler ?? asyncScheduler;
-    this.ticks$ = sealTicks(options.shipIntervalMs ?? DEFAULT_SHIP_INTERVAL_MS, scheduler).pipe(share());
-    this.feedback$ = options.transport.feedback().pipe(takeUntil(this.stopSubject), share());
+    this.ticks$ = sealTicks(shipIntervalMs, scheduler).pipe(share());
     this.gauge = new ReplicationLagGauge(options.db, {
-      feedback$: this.feedback$.pipe(filter((f) => this.active.has(f.peer))), shipped$: this.shipped$, ticks$: this.ticks$, scheduler,
+      feedback$: this.gaugeFeedback, shipped$: this.shipped$, ticks$: this.ticks$, scheduler,
       forget$: followerSessions(followers).pipe(mergeMap((s) => s.left$.pipe(map(() => s.peer)))),
       join$: followerSessions(followers).pipe(map((s) => s.peer)),
       disconnectedAfterMs: options.disconnectedAfterMs,
@@ -126,24 +130,42 @@ export class WalShipper {
   start(): this {
     if (this.subscription || this.stopped) return this;
     const { db, transport, followers, scheduler } = this.options;
-    const active = this.active;
     const lifecycle = this.lifecycle;
-    this.gauge.start();
-    const acked = new Map<PeerId, number>();
-    const progressAtMs = new Map<PeerId, number>();
     const clock = scheduler ?? asyncScheduler;
-    const stalledAfterMs = Math.max(this.options.shipIntervalMs ?? DEFAULT_SHIP_INTERVAL_MS, MIN_STALLED_AFTER_MS);
-    let lastSealAtMs: number | null = null;
-    const ready = () => followerCanTakeSegment(
-      [...active].map((peer) => ({ ackedSeq: acked.get(peer) ?? 0, progressAtMs: progressAtMs.get(peer) ?? null })),
-      { sealedThroughSeq: db.replication.sealedThroughSeq, nowMs: clock.now(), lastSealAtMs, stalledAfterMs },
-    );
+    this.gauge.start();
+    // Feedback goes to the gauge, then to every follower's cursor (which may rewind and ship), then to the
+    // book (whose gate may seal): one subscription, one fixed order, whoever subscribed first.
+    const cursorFeedback = new Subject<FollowerFeedback>();
+    const bookFeedback = new Subject<FollowerFeedback>();
+    const feedback$ = transport.feedback().pipe(tap((f) => {
+      if (this.book.value.followers.has(f.peer)) this.gaugeFeedback.next(f);
+      cursorFeedback.next(f);
+      bookFeedback.next(f);
+    }), ignoreElements());
     // In 'commit' mode each burst of writes wakes the gate once it has been appended (asap: after the writer's synchronous code).
     const commits$ = this.options.shipOn === 'commit' ? db.applied$.pipe(auditTime(0, scheduler ?? asapScheduler)) : EMPTY;
-    const wakes$ = merge(this.ticks$, commits$).pipe(gateSeals(this.feedbackNoted, ready), tap(() => (lastSealAtMs = clock.now())));
-    const sealed$ = sealedSegments(db, merge(wakes$, this.sealNow), { track: (work$) => lifecycle.track(work$) }).pipe(share());
+    const stamp = () => ({ atMs: clock.now(), sealedThroughSeq: db.replication.sealedThroughSeq });
+    const book$ = merge(
+      followerSessions(followers).pipe(mergeMap(({ peer, left$ }) => concat(
+        of<FollowerBookEvent>({ kind: 'join', peer }), left$.pipe(map((): FollowerBookEvent => ({ kind: 'leave', peer }))),
+      ))),
+      bookFeedback.pipe(map((feedback): FollowerBookEvent => ({ kind: 'feedback', feedback, ...stamp() }))),
+      merge(this.ticks$, commits$).pipe(map((): FollowerBookEvent => ({ kind: 'wake', ...stamp() }))),
+    ).pipe(
+      scan(followerBookStep, this.book.value),
+      share({ connector: () => this.book }), // the book lives in this.book; stop() unsubscribes the scan
+    );
+    // What a counted ack does: the replication slot moves, applied$ tells; before the gate's seal (subscribed first).
+    const noted$ = book$.pipe(tap((book) => {
+      if (book.noted === null) return;
+      db.replication.retainFrom(retentionFloor(book));
+      if (book.noted.kind === 'ack') this.appliedSubject.next({ peer: book.noted.peer, appliedSeq: book.noted.appliedSeq });
+      else db.metrics.inc('replication.resendRequests');
+    }), ignoreElements());
+    const seals$ = book$.pipe(filter((b) => b.gate.seal));
+    const sealed$ = sealedSegments(db, merge(seals$, this.sealNow), { track: (work$) => lifecycle.track(work$) }).pipe(share());
     const shipping$ = shipSegments({
-      db, transport, followers, scheduler, wake$: sealed$, feedback$: this.feedback$,
+      db, transport, followers, scheduler, wake$: sealed$, feedback$: cursorFeedback,
       retransmitAfterMs: this.options.retransmitAfterMs,
       onFailure: (f) => {
         db.metrics.inc(`replication.shipFailures.${errorCode(f.error)}`);
@@ -156,29 +178,11 @@ export class WalShipper {
       lifecycle.ok();
       this.shippedSubject.next(e);
     }));
-    const membership$ = followerSessions(followers).pipe(
-      mergeMap(({ peer, left$ }) => {
-        active.add(peer);
-        return left$.pipe(tap(() => active.delete(peer)));
-      }),
-    );
     const status$ = this.ticks$.pipe(tap(() => {
-      const status = { lastSeq: db.lastSeq, atMs: (scheduler ?? asyncScheduler).now() };
-      for (const peer of active) transport.sendStatus(peer, status);
+      const status = { lastSeq: db.lastSeq, atMs: clock.now() };
+      for (const peer of this.book.value.followers.keys()) transport.sendStatus(peer, status);
       lifecycle.started();
     }));
-    const acks$ = this.feedback$.pipe(
-      filter((f) => active.has(f.peer)),
-      tap((f) => {
-        if (!progressAtMs.has(f.peer) || f.appliedSeq > (acked.get(f.peer) ?? 0)) progressAtMs.set(f.peer, clock.now());
-        acked.set(f.peer, f.appliedSeq);
-        this.ackedSubject.next(acked);
-        db.replication.retainFrom(retentionFloor(active, acked));
-        if (f.kind === 'ack') this.appliedSubject.next({ peer: f.peer, appliedSeq: f.appliedSeq });
-        else db.metrics.inc('replication.resendRequests');
-        this.feedbackNoted.next();
-      }),
-    );
     const checkpointIntervalMs = this.options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
     const checkpoints$ = checkpointIntervalMs > 0
       ? periodicCheckpoints(db, checkpointIntervalMs, {
@@ -194,7 +198,7 @@ export class WalShipper {
     const closed$ = db.closed$.pipe(take(1), tap(() => {
       throw new TidalError('Closed', 'the leader database was closed under a running WalShipper: stop the shipper first');
     }));
-    this.subscription = merge(sealing$, membership$, shipping$, status$, acks$, checkpoints$, closed$).pipe(takeUntil(this.stopSubject)).subscribe({
+    this.subscription = merge(noted$, sealing$, shipping$, status$, feedback$, checkpoints$, closed$).pipe(takeUntil(this.stopSubject)).subscribe({
       error: (err: unknown) => {
         lifecycle.fail(err);
         this.teardown();
@@ -226,15 +230,14 @@ export class WalShipper {
       }
       const target = this.options.db.lastSeq;
       this.sealNow.next();
-      const behind = (acked: ReadonlyMap<PeerId, number>) => [...this.active].filter((p) => (acked.get(p) ?? 0) < target);
-      return this.ackedSubject.pipe(
-        filter((acked) => behind(acked).length === 0),
+      return this.book.pipe(
+        filter((book) => followersBehind(book, target).length === 0),
         take(1),
         map(() => undefined),
         throwIfEmpty(() => new TidalError('Closed', `awaitInSync: the shipper stopped before every follower acked seqno ${target}`)),
         timeout({
           first: timeoutMs, scheduler: options.scheduler ?? this.options.scheduler ?? asyncScheduler,
-          with: () => throwError(() => new TidalError('Timeout', `awaitInSync: followers ${behind(this.ackedSubject.value).join(', ')} had not acked seqno ${target} within ${timeoutMs} ms`)),
+          with: () => throwError(() => new TidalError('Timeout', `awaitInSync: followers ${followersBehind(this.book.value, target).join(', ')} had not acked seqno ${target} within ${timeoutMs} ms`)),
         }),
       );
     }));
@@ -250,20 +253,10 @@ export class WalShipper {
     this.shippedSubject.complete();
     this.appliedSubject.complete();
     this.rejectedSubject.complete();
-    this.ackedSubject.complete();
+    this.gaugeFeedback.complete();
+    this.book.complete();
     this.sealNow.complete();
-    this.feedbackNoted.complete();
   }
-}
-
-/**
- * The replication slot: the lowest seqno any follower in the set has acked
- * (0 for one not heard from yet); Infinity with no followers.
- */
-export function retentionFloor(active: ReadonlySet<PeerId>, acked: ReadonlyMap<PeerId, number>): number {
-  let floor = Infinity;
-  for (const peer of active) floor = Math.min(floor, acked.get(peer) ?? 0);
-  return floor;
 }
 
 /** Handle of a running leader. */
