@@ -29,6 +29,8 @@ export const NATS_SKIP_REASON = 'nats-server is not installed: `apt-get install 
 export interface NatsServerOptions {
   /** The server's max_payload, in bytes. Default 1 MiB (NATS's own default). */
   readonly maxPayloadBytes?: number;
+  /** The loopback port. Default: a free one. */
+  readonly port?: number;
 }
 
 export class NatsServer {
@@ -41,10 +43,9 @@ export class NatsServer {
 
   private constructor(readonly port: number, readonly dir: string, private readonly options: NatsServerOptions) {}
 
-  /** Starts nats-server -js on a free loopback port with a fresh store; resolves once it accepts connections. */
+  /** Starts nats-server -js on a free loopback port (or `port`) with a fresh store; resolves once it accepts connections. */
   static async start(options: NatsServerOptions = {}): Promise<NatsServer> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidaldb-nats-'));
-    const server = new NatsServer(await freePort(), dir, options);
+    const server = NatsServer.create(options.port ?? await freePort(), options);
     try {
       await server.restart();
       return server;
@@ -52,6 +53,11 @@ export class NatsServer {
       await server.close();
       throw err;
     }
+  }
+
+  /** A server on `port` that is not running yet (`restart()` starts it): for clients that must find NATS down first. */
+  static create(port: number, options: NatsServerOptions = {}): NatsServer {
+    return new NatsServer(port, fs.mkdtempSync(path.join(os.tmpdir(), 'tidaldb-nats-')), options);
   }
 
   /** The client URL. */
@@ -75,6 +81,7 @@ export class NatsServer {
       `jetstream { store_dir: ${JSON.stringify(store)}, max_memory_store: 256MB, max_file_store: 2GB }`,
       '',
     ].join('\n'));
+    this.tail = ''; // 'Server is ready' must be this run's
     const child = spawn('nats-server', ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     const keep = (chunk: Buffer): void => {
