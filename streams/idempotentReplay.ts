@@ -1,5 +1,5 @@
 import { catchError, concatMap, map, type OperatorFunction, of, defer } from 'rxjs';
-import { type ApplyResult, type TidalDb, WalError } from '../src/index.js';
+import { type ApplyResult, type ReplicationTarget, WalError } from '../src/index.js';
 import type { VerifiedSegment } from './validateChecksum.js';
 
 /** What replaying one verified segment did. */
@@ -12,6 +12,11 @@ export type ReplayOutcome =
   | { readonly kind: 'gap'; readonly segment: VerifiedSegment; readonly error: WalError; readonly appliedSeq: number }
   /** Applying failed (storage, configuration). Nothing changed beyond what is durable. */
   | { readonly kind: 'failed'; readonly segment: VerifiedSegment; readonly error: Error; readonly appliedSeq: number };
+
+/** What idempotentReplay uses of a follower: its `replication` seam's mark and apply (a TidalDb has it). */
+export interface ReplayingDb {
+  readonly replication: Pick<ReplicationTarget, 'lastSeq' | 'applySegment$'>;
+}
 
 /**
  * Replays verified segments into a follower, one at a time, in arrival
@@ -28,19 +33,20 @@ export type ReplayOutcome =
  * @param db a follower (role 'follower')
  * @see validateChecksum
  */
-export function idempotentReplay(db: TidalDb): OperatorFunction<VerifiedSegment, ReplayOutcome> {
+export function idempotentReplay(db: ReplayingDb): OperatorFunction<VerifiedSegment, ReplayOutcome> {
   return concatMap((segment) => defer(() => {
+    const replica = db.replication;
     const { decoded } = segment;
-    if (decoded.header.firstSeq > db.lastSeq + 1 && decoded.lastSeq > db.lastSeq) {
-      const error = new WalError('Gap', `segment ${segment.payload.segmentId} starts at seqno ${decoded.header.firstSeq}, but this follower has applied only up to ${db.lastSeq}`);
-      return of<ReplayOutcome>({ kind: 'gap', segment, error, appliedSeq: db.lastSeq });
+    if (decoded.header.firstSeq > replica.lastSeq + 1 && decoded.lastSeq > replica.lastSeq) {
+      const error = new WalError('Gap', `segment ${segment.payload.segmentId} starts at seqno ${decoded.header.firstSeq}, but this follower has applied only up to ${replica.lastSeq}`);
+      return of<ReplayOutcome>({ kind: 'gap', segment, error, appliedSeq: replica.lastSeq });
     }
-    return db.applySegment$(segment.payload, decoded).pipe(
+    return replica.applySegment$(segment.payload, decoded).pipe(
       map((result): ReplayOutcome => ({ kind: result.appliedEvents > 0 ? 'applied' : 'skipped', segment, result })),
       catchError((error: Error) => of<ReplayOutcome>(
         error instanceof WalError && error.code === 'Gap'
-          ? { kind: 'gap', segment, error, appliedSeq: db.lastSeq }
-          : { kind: 'failed', segment, error, appliedSeq: db.lastSeq },
+          ? { kind: 'gap', segment, error, appliedSeq: replica.lastSeq }
+          : { kind: 'failed', segment, error, appliedSeq: replica.lastSeq },
       )),
     );
   }));

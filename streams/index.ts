@@ -8,7 +8,7 @@
  */
 export type { Transport, LeaderTransport, FollowerTransport, PeerId, FollowerFeedback } from './transport.js';
 export { type Shipment, type CheckpointShipment, isCheckpoint, shipmentLastSeq, checkpointShipment } from './shipment.js';
-export { installCheckpoint$, type CheckpointOutcome } from './installCheckpoint.js';
+export { installCheckpoint$, type CheckpointOutcome, type InstallingDb } from './installCheckpoint.js';
 export { InProcessTransport, type InProcessTransportOptions, DEFAULT_CHANNEL_CAPACITY } from './transports/inProcessTransport.js';
 export { BoundedChannel } from './transports/boundedChannel.js';
 export { seededRandom } from './seededRandom.js';
@@ -32,7 +32,7 @@ export {
 export { followerSessions, type FollowerSet, type FollowerSession } from './followerSessions.js';
 export { validateChecksum, verifySegment, type VerifiedSegment, type SegmentRejection } from './validateChecksum.js';
 export { receiverFeedbackStep, emptyReceiverFeedback, type ReceiverFeedback, type ReceiverEvent } from './receiverFeedbackStep.js';
-export { idempotentReplay, type ReplayOutcome } from './idempotentReplay.js';
+export { idempotentReplay, type ReplayOutcome, type ReplayingDb } from './idempotentReplay.js';
 export { replicationLag, replicationLagState, type ReplicationLagInputs } from './replicationLag.js';
 export {
   lagStep, lagReport, lagMs, emptyLagState, type LagEvent, type LagInput, type LagReport, type LagState, type PeerPosition, type Sample,

@@ -1,5 +1,5 @@
 /** Shared fixtures for replication tests: databases on a clock a TestScheduler can drive. */
-import type { SchedulerLike } from 'rxjs';
+import type { SchedulerLike, VirtualTimeScheduler } from 'rxjs';
 import { FollowerDb, TidalDb, type TidalDbOptions, type WalSegmentPayload } from '../../src/index.js';
 import type { FollowerFeedback } from '../../streams/index.js';
 
@@ -43,4 +43,19 @@ export function stateOf(db: TidalDb, at: number) {
     views: db.retrieve({ signal: 'view', limit: 1000, at }),
     likes: db.retrieve({ signal: 'like', limit: 1000, at }),
   };
+}
+
+/**
+ * Runs `scheduler` up to virtual `untilMs` in steps of `stepMs`, letting the
+ * promises of an in-memory database (checkpoints, durable writes) settle
+ * after each step, as they would between two turns of the event loop. For a
+ * whole pipeline whose timers are virtual but whose database awaits.
+ */
+export async function runVirtualTime(scheduler: VirtualTimeScheduler, untilMs: number, stepMs: number, afterEach?: () => void): Promise<void> {
+  for (let t = scheduler.frame; t <= untilMs; t += stepMs) {
+    scheduler.maxFrames = t;
+    scheduler.flush();
+    await new Promise((resolve) => setImmediate(resolve));
+    afterEach?.();
+  }
 }

@@ -105,16 +105,24 @@ describe('state$ of the leader and follower handles', () => {
     expect((errors[0] as TidalError).code).toBe('Closed');
   });
 
-  it('stop() returns a promise that resolves once a checkpoint in flight has settled (real time)', async () => {
-    const leader = await memoryLeader(Date.now);
-    await leader.signal({ itemId: 'a', type: 'view' });
-    const l = startLeader({ db: leader, transport: new InProcessTransport(), followers: [], shipIntervalMs: 5, checkpointIntervalMs: 1 });
-    await new Promise((r) => setTimeout(r, 20));
+  it('stop() returns a promise that resolves once a checkpoint in flight has settled (virtual time)', async () => {
+    const vc = virtualClock();
+    const leader = await memoryLeader(vc.clock);
+    await leader.signal({ itemId: 'a', type: 'view', at: 0 });
     const states: PipelineState[] = [];
-    l.state$.subscribe((s) => states.push(s));
-    await l.stop();
+    let stopped!: Promise<void>;
+    marbles((m) => {
+      vc.use(m.scheduler);
+      const l = startLeader({ db: leader, transport: new InProcessTransport(), followers: [], shipIntervalMs: 5, checkpointIntervalMs: 10, scheduler: m.scheduler });
+      l.state$.subscribe((s) => states.push(s));
+      // The checkpoint due at 10 starts first; stop() at 10 finds it in flight (its writes settle as promises).
+      m.scheduler.schedule(() => (stopped = l.stop()), 10);
+    })();
+    expect(states.at(-1)).toBe('running');
+    expect(leader.metrics.snapshot().gauges['checkpoints.written']).toBe(0);
+    await stopped;
     expect(states.at(-1)).toBe('stopped');
-    expect(leader.metrics.snapshot().gauges['checkpoints.written']).toBeGreaterThan(0);
+    expect(leader.metrics.snapshot().gauges['checkpoints.written']).toBe(1);
     await leader.close();
   });
 });
