@@ -17,19 +17,17 @@ import { Checksum, createHasher } from '../checksum.js';
 import { WalError } from '../errors.js';
 import type { WalEvent } from '../events.js';
 import { decodeSegment, type DecodedSegment, hasIntactBatchFrom } from './decodeSegment.js';
-import { encodeSegmentFooter, FOOTER_BYTES, FOOTER_MAGIC } from './segmentFooter.js';
-import { decodeSegmentHeader, hasMagic, headerMetaKey, type SegmentHeader } from './segmentHeader.js';
+import { encodeSegmentFooter } from './segmentFooter.js';
+import { headerMetaKey, type SegmentHeader } from './segmentHeader.js';
 import { segmentFileName, type SegmentStore } from './segmentStore.js';
 import { type ActiveState, Wal, type WalConfig } from './wal.js';
+import { findCovering, headerDecodes, startsAfter, withoutCovered } from './coveredSegments.js';
+import { dropAfterUnsealed, type TornTail } from './dropAfterUnsealed.js';
+
+export type { TornTail } from './dropAfterUnsealed.js';
 import type { SealedSegmentInfo } from './walSegmentPayload.js';
 import { peekFooter, verifySealed } from './verifySealed.js';
 
-export interface TornTail {
-  readonly file: string;
-  readonly offset: number;
-  readonly discardedBytes: number;
-  readonly reason: string;
-}
 
 export interface WalRecovery {
   readonly segmentsRead: number;
@@ -123,134 +121,6 @@ export async function openWal(store: SegmentStore, config: WalConfig, hooks: Ope
   return { wal, recovery: { segmentsRead: ids.length, eventsReplayed, lastSeq, tornTail } };
 }
 
-/**
- * A crash during a seal (power loss) can leave the sealed segment without a
- * durable footer while the next segment's file already exists. That next
- * segment then holds nothing acknowledged under fsync, even if the kernel
- * wrote some of its batches back: its batches are synced only after the
- * seal's fsync, and an acknowledgement waits for that sync. So when the
- * last segment follows one with no footer (cut at a batch boundary or inside
- * the footer, as a lost footer write leaves it), has none itself, and
- * continues its seqnos, it is removed (and reported), and the unsealed one is
- * recovered as the active segment. Anything else (a footer present but
- * damaged, data further on, a seqno gap) stays for the checks that follow,
- * which refuse it as Corruption: only this shape is what a crash mid-seal
- * leaves. (Under sync 'none' no write was promised durable.)
- */
-async function dropAfterUnsealed(store: SegmentStore, shardId: number, all: number[]): Promise<{ ids: number[]; tornTail: TornTail | null }> {
-  let end = all.length;
-  let tornTail: TornTail | null = null;
-  while (end >= 2) {
-    const lastId = all[end - 1]!;
-    const beforeId = all[end - 2]!;
-    const last = await store.readSegment(lastId);
-    if (hasFooterMagicAtEnd(last)) break;
-    const before = await store.readSegment(beforeId);
-    if (hasFooterMagicAtEnd(before)) break;
-    const file = segmentFileName(shardId, lastId);
-    // Nothing intact in it (its creation was cut short too): it held nothing at all.
-    const empty = !hasIntactBatchFrom(last, 0);
-    if (!empty) {
-      // Batches written back, but only right after the unsealed one's last seqno: the shape of a lost footer write.
-      const unsealedEnd = cleanUnsealedEnd(before, segmentFileName(shardId, beforeId));
-      if (unsealedEnd === null || !startsAt(last, file, unsealedEnd + 1)) break;
-    }
-    await store.removeSegment(lastId);
-    const reason = empty
-      ? 'created before the previous segment\'s seal was durable; it held no intact batch'
-      : `created before segment ${beforeId}'s seal was durable (its footer never reached the disk): it held nothing acknowledged`;
-    tornTail = { file, offset: 0, discardedBytes: last.length, reason };
-    end--;
-    if (!empty) break;
-  }
-  return { ids: all.slice(0, end), tornTail };
-}
-
-/**
- * The last seqno of `bytes` when it is a segment whose footer never became
- * durable: every batch intact, then nothing or the start of a footer.
- * Null for anything else (damage, or a footer present).
- */
-function cleanUnsealedEnd(bytes: Uint8Array, file: string): number | null {
-  if (hasFooterMagicAtEnd(bytes)) return null;
-  let decoded: DecodedSegment;
-  try {
-    decoded = decodeSegment(bytes, file, 'active');
-  } catch {
-    return null;
-  }
-  const rest = bytes.subarray(decoded.validLength);
-  const footerStart = Buffer.from(FOOTER_MAGIC, 'latin1').subarray(0, Math.min(rest.length, 4));
-  if (rest.length >= FOOTER_BYTES || !Buffer.from(rest.subarray(0, footerStart.length)).equals(footerStart)) return null;
-  return decoded.lastSeq;
-}
-
-/** True when `bytes` has a readable header whose first seqno is `seq`. */
-function startsAt(bytes: Uint8Array, file: string, seq: number): boolean {
-  try {
-    return decodeSegmentHeader(bytes, file).header.firstSeq === seq;
-  } catch {
-    return false;
-  }
-}
-
-/** True when the last FOOTER_BYTES of `bytes` start with the footer magic: a footer is there, intact or not. */
-function hasFooterMagicAtEnd(bytes: Uint8Array): boolean {
-  return bytes.length >= FOOTER_BYTES && hasMagic(bytes, bytes.length - FOOTER_BYTES, FOOTER_MAGIC);
-}
-
-/** True when `bytes` has a readable header starting after seqno `next` (a gap before it, unless something covers it). */
-function startsAfter(bytes: Uint8Array, file: string, next: number): boolean {
-  try {
-    return decodeSegmentHeader(bytes, file).header.firstSeq > next;
-  } catch {
-    return false; // the checks that follow report an unreadable header
-  }
-}
-
-/**
- * After a gap in front of `ids[from]` (whose bytes are `first`): the index
- * of a later segment that starts at or before `lastSeq + 1` and claims to
- * end at or after every segment from `from` up to it, each of which must be
- * an intact sealed segment. That later segment is checked in full when the
- * open reaches it (so open fails, removing nothing, if it is not what it
- * claims); the ones before it are the inputs of a merge a crash cut short.
- * -1 when there is none: the gap is real.
- */
-async function findCovering(store: SegmentStore, shardId: number, ids: readonly number[], from: number, first: Uint8Array, lastSeq: number): Promise<number> {
-  let skippedLastSeq = 0;
-  for (let j = from; j < ids.length; j++) {
-    const file = segmentFileName(shardId, ids[j]!);
-    const bytes = j === from ? first : await store.readSegment(ids[j]!);
-    const claimed = peekFooter(bytes, file);
-    if (claimed === null) return -1; // merges write sealed segments only
-    if (!startsAfter(bytes, file, lastSeq + 1)) return claimed.lastSeq >= skippedLastSeq && headerDecodes(bytes, file) ? j : -1;
-    try {
-      skippedLastSeq = Math.max(skippedLastSeq, verifySealed(bytes, file).footer.lastSeq);
-    } catch {
-      return -1;
-    }
-  }
-  return -1;
-}
-
-/** Splits `sealed` (in id order) into the segments to keep and the ids of those a later one covers (all its seqnos). */
-function withoutCovered(sealed: readonly SealedSegmentInfo[]): { kept: SealedSegmentInfo[]; dropped: number[] } {
-  const kept: SealedSegmentInfo[] = [];
-  const dropped: number[] = [];
-  let widest: SealedSegmentInfo | null = null; // the later segment starting earliest
-  for (let i = sealed.length - 1; i >= 0; i--) {
-    const s = sealed[i]!;
-    if (widest && widest.firstSeq <= s.firstSeq && widest.lastSeq >= s.lastSeq) {
-      dropped.push(s.segmentId);
-      continue;
-    }
-    kept.unshift(s);
-    if (!widest || s.firstSeq < widest.firstSeq) widest = s;
-  }
-  return { kept, dropped };
-}
-
 function decodeOrTear(bytes: Uint8Array, file: string, isLast: boolean): DecodedSegment | null {
   try {
     return decodeSegment(bytes, file, isLast ? 'active' : 'sealed');
@@ -263,14 +133,6 @@ function decodeOrTear(bytes: Uint8Array, file: string, isLast: boolean): Decoded
   }
 }
 
-function headerDecodes(bytes: Uint8Array, file: string): boolean {
-  try {
-    decodeSegmentHeader(bytes, file);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function checkPlacement(h: SegmentHeader, id: number, shardId: number, prevLastSeq: number, file: string): void {
   if (h.shardId !== shardId || h.segmentId !== id) {
