@@ -33,6 +33,7 @@
  */
 import { isCheckpoint, type Shipment, shipmentLastSeq } from '../shipment.js';
 import type { PeerId } from '../transport.js';
+import type { LogPosition } from './jetStreamStream.js';
 
 /** What the leader end has put on the stream, as far as routing needs it. */
 export interface LogState {
@@ -97,4 +98,15 @@ function withSent(sentThrough: ReadonlyMap<PeerId, number>, peer: PeerId, seq: n
   if (before !== undefined && before >= seq) return sentThrough;
   if (before === undefined && sentThrough.size >= maxPeers) return sentThrough;
   return new Map(sentThrough).set(peer, seq);
+}
+
+/**
+ * The log's end for a new session: what the stream's last message says when
+ * it is of this epoch; unknown for an empty stream; else what this end knew
+ * (a message of another epoch, or not tidaldb's, says nothing about our log).
+ */
+export function reconciledLogEnd(known: number | null, end: LogPosition, epoch: number): number | null {
+  if (end.lastEpoch === epoch) return end.publishedThrough;
+  if (end.lastStreamSeq === 0) return null;
+  return known;
 }

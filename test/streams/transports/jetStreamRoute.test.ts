@@ -2,10 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { Checksum, TidalError, type WalSegmentPayload } from '../../../src/index.js';
 import { checkpointShipment } from '../../../streams/index.js';
-import { reconciledLogEnd } from '../../../streams/transports/jetStreamLeaderTransport.js';
 import { fenceVerdict } from '../../../streams/transports/jetStreamPublisher.js';
 import {
-  afterResendRequest, afterRouted, initialLogState, type LogState, routeShipment,
+  afterResendRequest, afterRouted, initialLogState, type LogState, reconciledLogEnd, routeShipment,
 } from '../../../streams/transports/jetStreamRoute.js';
 
 function segment(firstSeq: number, lastSeq: number): WalSegmentPayload {
