@@ -16,7 +16,7 @@ const T0 = 1_767_225_600_000;
 async function sealedSegments(perSegment: readonly number[], epoch = 0): Promise<WalSegmentPayload[]> {
   let now = T0;
   const db = await TidalDb.open({ clock: () => (now += 7), halfLifeMs: { view: 60_000 } });
-  if (epoch > 0) (db as unknown as { state: { epoch: number } }).state.epoch = epoch;
+  if (epoch > 0) (db as unknown as { core: { state: { epoch: number } } }).core.state.epoch = epoch;
   const out: WalSegmentPayload[] = [];
   let n = 0;
   for (const count of perSegment) {
