@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { jetStreamConformance } from '../support/jetStreamCluster.js';
-import { NATS_SERVER_AVAILABLE, NATS_SKIP_REASON, NatsServer } from '../support/natsServer.js';
+import { NATS_SERVER_AVAILABLE, NATS_SKIP_REASON, NatsServer } from '../bench/jetStreamServer.js';
 import { seedSuite } from './seedSuite.js';
 
 if (!NATS_SERVER_AVAILABLE) {

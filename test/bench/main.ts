@@ -20,6 +20,7 @@ import { boundedMemory } from './boundedMemory.js';
 import { Figures } from './figures.js';
 import { ingest } from './ingest.js';
 import { issue9Rows } from './issue9Rows.js';
+import { jetStreamReplication } from './jetStreamReplication.js';
 import { lag } from './lag.js';
 import { memory } from './memory.js';
 import { queries } from './queries.js';
@@ -43,6 +44,7 @@ const BENCHMARKS: ReadonlyArray<readonly [string, () => Promise<BenchResult[]>]>
   ['lag', lag],
   ['tcp', tcpReplication],
   ['tcpLag', tcpBatchLag],
+  ['jetstream', jetStreamReplication],
   ['redis', redisBaseline],
 ];
 

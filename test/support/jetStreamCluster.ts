@@ -11,7 +11,7 @@ import {
 } from '../../streams/index.js';
 import { type Cluster, HALF_LIVES } from '../acceptance/harness.js';
 import type { ConformanceTransport, SuiteClusterOptions } from '../acceptance/seedSuite.js';
-import type { NatsServer } from './natsServer.js';
+import type { NatsServer } from '../bench/jetStreamServer.js';
 
 /** Fast enough for tests on a loaded machine: pings every 250 ms, reconnects capped at 1 s. */
 export const FAST_JETSTREAM = { heartbeatMs: 250, reconnectBaseMs: 50, reconnectCapMs: 1000, requestTimeoutMs: 5000 } as const;

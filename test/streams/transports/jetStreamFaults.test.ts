@@ -15,7 +15,7 @@ import {
 import { freePort } from '../../bench/redisServer.js';
 import { HALF_LIVES, snapshotOf, until, writeSignals } from '../../acceptance/harness.js';
 import { FAST_JETSTREAM, SMALL_STREAM, uniqueNames } from '../../support/jetStreamCluster.js';
-import { NATS_SERVER_AVAILABLE, NATS_SKIP_REASON, NatsServer } from '../../support/natsServer.js';
+import { NATS_SERVER_AVAILABLE, NATS_SKIP_REASON, NatsServer } from '../../bench/jetStreamServer.js';
 
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {

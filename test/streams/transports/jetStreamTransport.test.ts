@@ -19,7 +19,7 @@ import { readLogPosition } from '../../../streams/transports/jetStreamStream.js'
 import { jetStreamNames } from '../../../streams/transports/jetStreamSubjects.js';
 import { HALF_LIVES, snapshotOf, tempDir, until, writeSignals } from '../../acceptance/harness.js';
 import { FAST_JETSTREAM, SMALL_STREAM, startJetStreamCluster, uniqueNames } from '../../support/jetStreamCluster.js';
-import { NATS_SERVER_AVAILABLE, NATS_SKIP_REASON, NatsServer } from '../../support/natsServer.js';
+import { NATS_SERVER_AVAILABLE, NATS_SKIP_REASON, NatsServer } from '../../bench/jetStreamServer.js';
 import { liveHandles } from './tcpFixtures.js';
 
 /** Everything a test opens, closed after it whatever happened (newest first). */

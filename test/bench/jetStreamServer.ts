@@ -6,14 +6,16 @@
  * it and removes the directory.
  *
  * Debian's `nats-server` package (`apt-get install nats-server`) provides
- * the binary; where it is missing, tests skip with NATS_SKIP_REASON.
+ * the binary; where it is missing, tests skip with NATS_SKIP_REASON (and the
+ * jetstream bench says so). It lives with the benchmarks so that `npm run
+ * bench`'s build (test/bench) has it; the tests import it from here too.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort } from '../bench/redisServer.js';
+import { freePort } from './redisServer.js';
 
 /** nats-server answers on its port within a few hundred ms of starting; JetStream recovers a small store as fast. */
 const START_TIMEOUT_MS = 20_000;
@@ -31,6 +33,8 @@ export interface NatsServerOptions {
   readonly maxPayloadBytes?: number;
   /** The loopback port. Default: a free one. */
   readonly port?: number;
+  /** JetStream's file store limit (streams reserve their max_bytes against it), in bytes. Default 2 GiB. */
+  readonly maxFileStoreBytes?: number;
 }
 
 export class NatsServer {
@@ -78,7 +82,7 @@ export class NatsServer {
     fs.writeFileSync(conf, [
       `listen: 127.0.0.1:${this.port}`,
       `max_payload: ${this.options.maxPayloadBytes ?? 1024 * 1024}`,
-      `jetstream { store_dir: ${JSON.stringify(store)}, max_memory_store: 256MB, max_file_store: 2GB }`,
+      `jetstream { store_dir: ${JSON.stringify(store)}, max_memory_store: 256MB, max_file_store: ${this.options.maxFileStoreBytes ?? 2 * 1024 ** 3} }`,
       '',
     ].join('\n'));
     this.tail = ''; // 'Server is ready' must be this run's
