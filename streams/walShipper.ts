@@ -16,10 +16,10 @@ import {
   asapScheduler, asyncScheduler, auditTime, BehaviorSubject, concat, defer, EMPTY, firstValueFrom, ignoreElements, filter, isObservable, map, merge, mergeMap,
   type Observable, of, type SchedulerLike, scan, share, shareReplay, Subject, type Subscription, take, takeUntil, tap, throwError, throwIfEmpty, timeout,
 } from 'rxjs';
-import { TidalError, type TidalDb } from '../src/index.js';
+import { TidalError } from '../src/index.js';
 import { checkLeaderOptions } from './pipelineOptions.js';
 import { PipelineLifecycle, type PipelineError, type PipelineState } from './pipelineLifecycle.js';
-import { type FollowerSet, followerSessions } from './followerSessions.js';
+import { followerSessions } from './followerSessions.js';
 import { errorCode } from './internal/errorCode.js';
 import { DEFAULT_CHECKPOINT_INTERVAL_MS, periodicCheckpoints } from './periodicCheckpoints.js';
 import type { LagReport } from './lagStep.js';
@@ -28,52 +28,10 @@ import { sealedSegments } from './sealedSegments.js';
 import { sealTicks } from './sealTicks.js';
 import { emptyFollowerBook, type FollowerBook, type FollowerBookEvent, followerBookStep, followersBehind, retentionFloor } from './followerBookStep.js';
 import { type ShipEvent, type ShipFailure, shipSegments } from './shipSegments.js';
-import type { FollowerFeedback, LeaderTransport, PeerId } from './transport.js';
+import type { FollowerFeedback } from './transport.js';
+import { DEFAULT_SHIP_INTERVAL_MS, type FollowerAck, type LeaderOptions, MIN_STALLED_AFTER_MS } from './walShipperOptions.js';
 
-export interface LeaderOptions {
-  /** The leader database. */
-  readonly db: TidalDb;
-  /** The leader's end of the transport (InProcessTransport, `TcpTransport.listen`, WorkerTransport, …). */
-  readonly transport: LeaderTransport;
-  /** Follower peer ids, or a stream of the set as followers join and leave. */
-  readonly followers: FollowerSet;
-  /** Seal the active segment and announce status this often, in ms. Default 2000 (the seed's). */
-  readonly shipIntervalMs?: number;
-  /** See shipSegments. Default 5000 ms. */
-  readonly retransmitAfterMs?: number;
-  /** Checkpoint the leader this often (retention runs then), in ms; 0 turns it off. Default 60000. */
-  readonly checkpointIntervalMs?: number;
-  /** A follower silent this long, in ms, shows as 'disconnected' in lag$ and the metrics. Default 5000. */
-  readonly disconnectedAfterMs?: number;
-  /**
-   * When to seal and ship: `'tick'` (default) every `shipIntervalMs`;
-   * `'commit'` as soon as each write commits, with no timer to wait for (as
-   * PostgreSQL streams WAL records), ticks still sealing what a commit left.
-   * Either way sealing is ack-clocked (gateSeals): a seal waits while every
-   * follower is still applying what it was sent, so a smaller interval or
-   * sealing per commit never floods a follower.
-   */
-  readonly shipOn?: 'tick' | 'commit';
-  readonly scheduler?: SchedulerLike;
-}
-
-/** What a follower reported applied. */
-export interface FollowerAck {
-  readonly peer: PeerId;
-  readonly appliedSeq: number;
-}
-
-/**
- * 25 ms: the least time without an ack moving forward after which a follower
- * no longer paces sealing (gateSeals, followerBookStep): several ship-and-apply round trips
- * over loopback (about 1 to 2 ms each, fsync included), so a follower that
- * is applying is never mistaken for a stuck one; a lost segment is re-sent
- * after about this long plus a tick. The ship interval, when longer, is used.
- */
-export const MIN_STALLED_AFTER_MS = 25;
-
-/** The seed's `wal_ship_interval`. */
-export const DEFAULT_SHIP_INTERVAL_MS = 2000;
+export { DEFAULT_SHIP_INTERVAL_MS, type FollowerAck, type LeaderOptions, MIN_STALLED_AFTER_MS } from './walShipperOptions.js';
 
 export class WalShipper {
   private readonly shippedSubject = new Subject<ShipEvent>();
@@ -129,32 +87,18 @@ export class WalShipper {
   /** Starts sealing, shipping, announcing and measuring. Idempotent. */
   start(): this {
     if (this.subscription || this.stopped) return this;
-    const { db, transport, followers, scheduler } = this.options;
-    const lifecycle = this.lifecycle;
-    const clock = scheduler ?? asyncScheduler;
+    const { db } = this.options;
     this.gauge.start();
     // Feedback goes to the gauge, then to every follower's cursor (which may rewind and ship), then to the
     // book (whose gate may seal): one subscription, one fixed order, whoever subscribed first.
     const cursorFeedback = new Subject<FollowerFeedback>();
     const bookFeedback = new Subject<FollowerFeedback>();
-    const feedback$ = transport.feedback().pipe(tap((f) => {
+    const feedback$ = this.options.transport.feedback().pipe(tap((f) => {
       if (this.book.value.followers.has(f.peer)) this.gaugeFeedback.next(f);
       cursorFeedback.next(f);
       bookFeedback.next(f);
     }), ignoreElements());
-    // In 'commit' mode each burst of writes wakes the gate once it has been appended (asap: after the writer's synchronous code).
-    const commits$ = this.options.shipOn === 'commit' ? db.applied$.pipe(auditTime(0, scheduler ?? asapScheduler)) : EMPTY;
-    const stamp = () => ({ atMs: clock.now(), sealedThroughSeq: db.replication.sealedThroughSeq });
-    const book$ = merge(
-      followerSessions(followers).pipe(mergeMap(({ peer, left$ }) => concat(
-        of<FollowerBookEvent>({ kind: 'join', peer }), left$.pipe(map((): FollowerBookEvent => ({ kind: 'leave', peer }))),
-      ))),
-      bookFeedback.pipe(map((feedback): FollowerBookEvent => ({ kind: 'feedback', feedback, ...stamp() }))),
-      merge(this.ticks$, commits$).pipe(map((): FollowerBookEvent => ({ kind: 'wake', ...stamp() }))),
-    ).pipe(
-      scan(followerBookStep, this.book.value),
-      share({ connector: () => this.book }), // the book lives in this.book; stop() unsubscribes the scan
-    );
+    const book$ = this.book$(bookFeedback);
     // What a counted ack does: the replication slot moves, applied$ tells; before the gate's seal (subscribed first).
     const noted$ = book$.pipe(tap((book) => {
       if (book.noted === null) return;
@@ -163,48 +107,86 @@ export class WalShipper {
       else db.metrics.inc('replication.resendRequests');
     }), ignoreElements());
     const seals$ = book$.pipe(filter((b) => b.gate.seal));
-    const sealed$ = sealedSegments(db, merge(seals$, this.sealNow), { track: (work$) => lifecycle.track(work$) }).pipe(share());
-    const shipping$ = shipSegments({
-      db, transport, followers, scheduler, wake$: sealed$, feedback$: cursorFeedback,
-      retransmitAfterMs: this.options.retransmitAfterMs,
-      onFailure: (f) => {
-        db.metrics.inc(`replication.shipFailures.${errorCode(f.error)}`);
-        lifecycle.degraded();
-        this.rejectedSubject.next(f);
-      },
-    }).pipe(tap((e) => {
-      db.metrics.inc(e.kind === 'checkpoint' ? 'replication.shippedCheckpoints' : 'replication.shippedSegments');
-      db.metrics.inc('replication.shippedBytes', e.bytes);
-      lifecycle.ok();
-      this.shippedSubject.next(e);
-    }));
-    const status$ = this.ticks$.pipe(tap(() => {
-      const status = { lastSeq: db.lastSeq, atMs: clock.now() };
-      for (const peer of this.book.value.followers.keys()) transport.sendStatus(peer, status);
-      lifecycle.started();
-    }));
-    const checkpointIntervalMs = this.options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
-    const checkpoints$ = checkpointIntervalMs > 0
-      ? periodicCheckpoints(db, checkpointIntervalMs, {
-        scheduler, track: (work$) => lifecycle.track(work$),
-        onError: () => {
-          db.metrics.inc('replication.checkpointFailures');
-          lifecycle.degraded();
-        },
-      }).pipe(tap(() => lifecycle.ok()))
-      : EMPTY;
+    const sealed$ = sealedSegments(db, merge(seals$, this.sealNow), { track: (work$) => this.lifecycle.track(work$) }).pipe(share());
     // Sealing runs on every tick whether or not a follower is connected (shipping subscribes per follower).
     const sealing$ = sealed$.pipe(ignoreElements());
     const closed$ = db.closed$.pipe(take(1), tap(() => {
       throw new TidalError('Closed', 'the leader database was closed under a running WalShipper: stop the shipper first');
     }));
-    this.subscription = merge(noted$, sealing$, shipping$, status$, feedback$, checkpoints$, closed$).pipe(takeUntil(this.stopSubject)).subscribe({
+    this.subscription = merge(
+      noted$, sealing$, this.shipping$(sealed$, cursorFeedback), this.status$(), feedback$, this.checkpoints$(), closed$,
+    ).pipe(takeUntil(this.stopSubject)).subscribe({
       error: (err: unknown) => {
-        lifecycle.fail(err);
+        this.lifecycle.fail(err);
         this.teardown();
       },
     });
     return this;
+  }
+
+  /**
+   * The book of followers: joins and leaves, feedback and wakes (ticks, and
+   * commits in 'commit' mode), stamped with the time and how far the leader
+   * has sealed, folded by followerBookStep; multicast through this.book.
+   */
+  private book$(feedback$: Observable<FollowerFeedback>): Observable<FollowerBook> {
+    const { db, followers, scheduler, shipOn } = this.options;
+    const clock = scheduler ?? asyncScheduler;
+    // In 'commit' mode each burst of writes wakes the gate once it has been appended (asap: after the writer's synchronous code).
+    const commits$ = shipOn === 'commit' ? db.applied$.pipe(auditTime(0, scheduler ?? asapScheduler)) : EMPTY;
+    const stamp = () => ({ atMs: clock.now(), sealedThroughSeq: db.replication.sealedThroughSeq });
+    return merge(
+      followerSessions(followers).pipe(mergeMap(({ peer, left$ }) => concat(
+        of<FollowerBookEvent>({ kind: 'join', peer }), left$.pipe(map((): FollowerBookEvent => ({ kind: 'leave', peer }))),
+      ))),
+      feedback$.pipe(map((feedback): FollowerBookEvent => ({ kind: 'feedback', feedback, ...stamp() }))),
+      merge(this.ticks$, commits$).pipe(map((): FollowerBookEvent => ({ kind: 'wake', ...stamp() }))),
+    ).pipe(
+      scan(followerBookStep, this.book.value),
+      share({ connector: () => this.book }), // the book lives in this.book; stop() unsubscribes the scan
+    );
+  }
+
+  /** Every follower's shipping, woken by each sealed segment; what it ships and fails to ship, reported. */
+  private shipping$(sealed$: Observable<unknown>, feedback$: Observable<FollowerFeedback>): Observable<ShipEvent> {
+    const { db, transport, followers, scheduler, retransmitAfterMs } = this.options;
+    return shipSegments({
+      db, transport, followers, scheduler, wake$: sealed$, feedback$, retransmitAfterMs,
+      onFailure: (f) => {
+        db.metrics.inc(`replication.shipFailures.${errorCode(f.error)}`);
+        this.lifecycle.degraded();
+        this.rejectedSubject.next(f);
+      },
+    }).pipe(tap((e) => {
+      db.metrics.inc(e.kind === 'checkpoint' ? 'replication.shippedCheckpoints' : 'replication.shippedSegments');
+      db.metrics.inc('replication.shippedBytes', e.bytes);
+      this.lifecycle.ok();
+      this.shippedSubject.next(e);
+    }));
+  }
+
+  /** On each tick, the leader's position to every follower in the book (bounded staleness there). */
+  private status$(): Observable<unknown> {
+    const { db, transport, scheduler } = this.options;
+    return this.ticks$.pipe(tap(() => {
+      const status = { lastSeq: db.lastSeq, atMs: (scheduler ?? asyncScheduler).now() };
+      for (const peer of this.book.value.followers.keys()) transport.sendStatus(peer, status);
+      this.lifecycle.started();
+    }));
+  }
+
+  /** Checkpoints (and so retention) every checkpointIntervalMs; a failure degrades the state until the next one lands. */
+  private checkpoints$(): Observable<unknown> {
+    const { db, scheduler } = this.options;
+    const checkpointIntervalMs = this.options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
+    if (checkpointIntervalMs <= 0) return EMPTY;
+    return periodicCheckpoints(db, checkpointIntervalMs, {
+      scheduler, track: (work$) => this.lifecycle.track(work$),
+      onError: () => {
+        db.metrics.inc('replication.checkpointFailures');
+        this.lifecycle.degraded();
+      },
+    }).pipe(tap(() => this.lifecycle.ok()));
   }
 
   /**

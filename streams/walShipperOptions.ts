@@ -1,0 +1,54 @@
+/**
+ * The options of startLeader (a WalShipper), their defaults, and what the
+ * handle reports of each ack. Checked before anything starts
+ * (pipelineOptions.ts).
+ */
+import type { SchedulerLike } from 'rxjs';
+import type { TidalDb } from '../src/index.js';
+import type { FollowerSet } from './followerSessions.js';
+import type { LeaderTransport, PeerId } from './transport.js';
+
+export interface LeaderOptions {
+  /** The leader database. */
+  readonly db: TidalDb;
+  /** The leader's end of the transport (InProcessTransport, `TcpTransport.listen`, WorkerTransport, …). */
+  readonly transport: LeaderTransport;
+  /** Follower peer ids, or a stream of the set as followers join and leave. */
+  readonly followers: FollowerSet;
+  /** Seal the active segment and announce status this often, in ms. Default 2000 (the seed's). */
+  readonly shipIntervalMs?: number;
+  /** See shipSegments. Default 5000 ms. */
+  readonly retransmitAfterMs?: number;
+  /** Checkpoint the leader this often (retention runs then), in ms; 0 turns it off. Default 60000. */
+  readonly checkpointIntervalMs?: number;
+  /** A follower silent this long, in ms, shows as 'disconnected' in lag$ and the metrics. Default 5000. */
+  readonly disconnectedAfterMs?: number;
+  /**
+   * When to seal and ship: `'tick'` (default) every `shipIntervalMs`;
+   * `'commit'` as soon as each write commits, with no timer to wait for (as
+   * PostgreSQL streams WAL records), ticks still sealing what a commit left.
+   * Either way sealing is ack-clocked (gateSeals): a seal waits while every
+   * follower is still applying what it was sent, so a smaller interval or
+   * sealing per commit never floods a follower.
+   */
+  readonly shipOn?: 'tick' | 'commit';
+  readonly scheduler?: SchedulerLike;
+}
+
+/** What a follower reported applied. */
+export interface FollowerAck {
+  readonly peer: PeerId;
+  readonly appliedSeq: number;
+}
+
+/**
+ * 25 ms: the least time without an ack moving forward after which a follower
+ * no longer paces sealing (gateSeals, followerBookStep): several ship-and-apply round trips
+ * over loopback (about 1 to 2 ms each, fsync included), so a follower that
+ * is applying is never mistaken for a stuck one; a lost segment is re-sent
+ * after about this long plus a tick. The ship interval, when longer, is used.
+ */
+export const MIN_STALLED_AFTER_MS = 25;
+
+/** The seed's `wal_ship_interval`. */
+export const DEFAULT_SHIP_INTERVAL_MS = 2000;
