@@ -6,6 +6,10 @@
  * Faults of the server itself (down at start, lost mid-stream) are in
  * jetStreamFaults.test.ts. Skips, saying how to install it, without nats-server.
  */
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +24,7 @@ import { jetStreamNames } from '../../../streams/transports/jetStreamSubjects.js
 import { HALF_LIVES, snapshotOf, tempDir, until, writeSignals } from '../../acceptance/harness.js';
 import { FAST_JETSTREAM, SMALL_STREAM, startJetStreamCluster, uniqueNames } from '../../support/jetStreamCluster.js';
 import { NATS_SERVER_AVAILABLE, NATS_SKIP_REASON, NatsServer } from '../../bench/jetStreamServer.js';
-import { liveHandles } from './tcpFixtures.js';
+import { liveHandles, within } from './tcpFixtures.js';
 
 /** Everything a test opens, closed after it whatever happened (newest first). */
 const cleanup: Array<() => unknown> = [];
@@ -351,5 +355,34 @@ if (!NATS_SERVER_AVAILABLE) {
       expect(states.at(-1)).toBe('closed');
       await until(() => Object.entries(liveHandles()).every(([kind, n]) => n <= (before[kind] ?? 0)), 3_000, 'no socket or timer left');
     });
+
+    it('the process exits on its own after close (a child that never calls process.exit, with a follower end still reconnecting)', async () => {
+      const child = compileExitChild();
+      cleanup.push(() => fs.rmSync(child.dir, { recursive: true, force: true }));
+      const run = spawn(process.execPath, [child.js], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TIDALDB_TEST_NATS_URL: nats.url } });
+      cleanup.push(() => run.kill('SIGKILL'));
+      let out = '';
+      let err = '';
+      run.stdout.on('data', (d) => (out += d));
+      run.stderr.on('data', (d) => (err += d));
+      const exited = new Promise<number | null>((r) => run.once('exit', r));
+      const code = await within(exited, 20_000, 'the child to exit on its own').catch((e: Error) => {
+        throw new Error(`${e.message}; stdout: ${out}; stderr: ${err}`);
+      });
+      expect({ code, out, err }).toEqual({ code: 0, out: 'closed 200\n', err: '' });
+    });
   });
+}
+
+/** Compiles test/support/jetStreamExit.ts (and what it imports) with the project's tsc into a private directory under .tmp/. */
+function compileExitChild(): { dir: string; js: string } {
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  fs.mkdirSync(path.join(root, '.tmp'), { recursive: true });
+  const dir = fs.mkdtempSync(path.join(root, '.tmp', 'jetStreamExit-'));
+  const tsconfig = fileURLToPath(new URL('../../support/tsconfig.jetStreamExit.json', import.meta.url));
+  const built = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', tsconfig, '--outDir', dir], { encoding: 'utf8' });
+  const js = path.join(dir, 'test/support/jetStreamExit.js');
+  // tsc emits even when an unrelated file has a type error (the typecheck reports those); only a missing output is fatal.
+  if (!fs.existsSync(js)) throw new Error(`compiling the exit child failed (exit ${built.status}):\n${built.stdout}${built.stderr}`);
+  return { dir, js };
 }
