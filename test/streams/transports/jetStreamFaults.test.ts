@@ -120,5 +120,29 @@ if (!NATS_SERVER_AVAILABLE) {
       await until(() => p.leader.metrics.snapshot().followers['f1']?.state === 'streaming', 5_000, 'f1 streaming again');
       expect(p.followerLink.last()).toBe('connected');
     });
+
+    it('a follower that starts before its leader (no stream yet) reports disconnected and retries until the leader has made the stream', async () => {
+      const server = await NatsServer.start();
+      cleanup.push(() => server.close());
+      const names = uniqueNames();
+      const follower = await FollowerDb.open();
+      const leader = await TidalDb.open({ halfLifeMs: HALF_LIVES });
+      cleanup.push(() => leader.close(), () => follower.close());
+      const followerEnd = await JetStreamTransport.follower({ servers: server.url, db: follower, peer: 'f1', ...names, ...FAST_JETSTREAM });
+      cleanup.push(() => followerEnd.close());
+      const events: JetStreamTransportEvent[] = [];
+      followerEnd.events$.subscribe((e) => events.push(e));
+      const states: JetStreamLinkState[] = [];
+      followerEnd.state$.subscribe((st) => states.push(st));
+      expect(states.at(-1)).toBe('disconnected');
+      await until(() => events.some((e) => e.kind === 'closed' && /stream not found/i.test(e.reason)), 5_000, 'a session refused for want of the stream');
+      const leaderEnd = await JetStreamTransport.leader({ servers: server.url, db: leader, ...names, ...FAST_JETSTREAM, ...SMALL_STREAM });
+      cleanup.push(() => leaderEnd.close());
+      const shipping = startLeader({ db: leader, transport: leaderEnd, followers: ['f1'], shipIntervalMs: 20 });
+      const receiving = startFollower({ db: follower, transport: followerEnd, peer: 'f1', feedbackIntervalMs: 50 });
+      cleanup.push(() => shipping.stop(), () => receiving.stop());
+      await follower.waitFor(await writeSignals(leader, 200), { timeoutMs: 10_000 });
+      expect(states.at(-1)).toBe('connected');
+    });
   });
 }
