@@ -6,7 +6,7 @@
  */
 import { TidalError, WalError } from '../errors.js';
 import { type BatchColumns, KIND_SIGNAL } from '../wal/batchColumns.js';
-import type { DecodedSegment } from '../wal/decodeSegment.js';
+import type { DecodedBatch, DecodedSegment } from '../wal/decodeSegment.js';
 import type { WalSegmentPayload } from '../wal/walSegmentPayload.js';
 import { applySignalFields, applyWalEvent, type DbState } from './dbState.js';
 
@@ -82,11 +82,20 @@ export function applyDecodedSegment(state: DbState, payload: WalSegmentPayload, 
   return result(payload, decoded, applied, total - applied, state.appliedSeq);
 }
 
+/**
+ * Recovery's replay of one batch: its events after `afterSeq` (the log read
+ * so far) and after the high-water mark, from its columns; returns how many.
+ * A gap after the mark is refused, as applyWalEvent refuses one.
+ */
+export function applyBatchColumns(state: DbState, batch: DecodedBatch, afterSeq: number): number {
+  return applyColumns(state, batch.firstSeq, batch.columns, afterSeq);
+}
+
 /** Applies the events of one batch after the high-water mark, from its columns; returns how many. */
-function applyColumns(state: DbState, firstSeq: number, c: BatchColumns): number {
+function applyColumns(state: DbState, firstSeq: number, c: BatchColumns, afterSeq = 0): number {
   const { kinds, itemIndex, typeIndex, weights, atMs, itemIds, types, itemEvents } = c;
   let applied = 0;
-  for (let i = Math.max(0, state.appliedSeq + 1 - firstSeq); i < c.count; i++) {
+  for (let i = Math.max(0, Math.max(afterSeq, state.appliedSeq) + 1 - firstSeq); i < c.count; i++) {
     const done = kinds[i] === KIND_SIGNAL
       ? applySignalFields(state, firstSeq + i, itemIds[itemIndex[i]!]!, types[typeIndex[i]!]!, weights[i]!, atMs[i]!)
       : applyWalEvent(state, itemEvents[itemIndex[i]!]!);

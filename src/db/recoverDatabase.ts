@@ -9,7 +9,8 @@ import { openWal, type WalRecovery } from '../wal/openWal.js';
 import type { SegmentStore } from '../wal/segmentStore.js';
 import type { Wal } from '../wal/wal.js';
 import { loadLatestCheckpoint } from './checkpoint.js';
-import { applyWalEvent, type DbState } from './dbState.js';
+import { applyBatchColumns } from './applySegment.js';
+import type { DbState } from './dbState.js';
 import type { ResolvedOptions } from './options.js';
 
 /** What open found: checkpoint used, events replayed, a torn tail cut off. */
@@ -54,7 +55,7 @@ export async function recoverDatabase(opts: ResolvedOptions, liveState: () => Db
       }
       state.epoch = Math.max(state.epoch, h.epoch);
     },
-    apply: (e) => void applyWalEvent(state, e),
+    applyBatch: (batch, afterSeq) => applyBatchColumns(state, batch, afterSeq),
   });
   wal.reserveSegmentIds(state.nextSegmentId);
   if (state.halfLives === null && opts.role === 'leader') state.halfLives = defaultHalfLives();

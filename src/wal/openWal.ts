@@ -15,8 +15,7 @@
  */
 import { Checksum, createHasher } from '../checksum.js';
 import { WalError } from '../errors.js';
-import type { WalEvent } from '../events.js';
-import { decodeSegment, type DecodedSegment, hasIntactBatchFrom } from './decodeSegment.js';
+import { type DecodedBatch, decodeSegment, type DecodedSegment, hasIntactBatchFrom } from './decodeSegment.js';
 import { encodeSegmentFooter } from './segmentFooter.js';
 import { headerMetaKey, type SegmentHeader } from './segmentHeader.js';
 import { segmentFileName, type SegmentStore } from './segmentStore.js';
@@ -41,8 +40,8 @@ export interface OpenWalHooks {
   readonly afterSeq: number;
   /** Called with each segment's header before its events: the place to check recorded config. */
   readonly onHeader: (header: SegmentHeader, file: string) => void;
-  /** The idempotent apply path. */
-  readonly apply: (event: WalEvent) => void;
+  /** The idempotent apply path, for the events of `batch` after seqno `afterSeq`; returns how many it applied. */
+  readonly applyBatch: (batch: DecodedBatch, afterSeq: number) => number;
 }
 
 export async function openWal(store: SegmentStore, config: WalConfig, hooks: OpenWalHooks): Promise<{ wal: Wal; recovery: WalRecovery }> {
@@ -87,12 +86,7 @@ export async function openWal(store: SegmentStore, config: WalConfig, hooks: Ope
     checkPlacement(decoded.header, id, config.shardId, lastSeq, file);
     hooks.onHeader(decoded.header, file);
     for (const batch of decoded.batches) {
-      if (batch.lastSeq <= lastSeq) continue;
-      for (const event of batch.events) {
-        if (event.seq <= lastSeq) continue;
-        hooks.apply(event);
-        eventsReplayed++;
-      }
+      if (batch.lastSeq > lastSeq) eventsReplayed += hooks.applyBatch(batch, lastSeq);
     }
     lastSeq = Math.max(lastSeq, decoded.lastSeq);
     if (decoded.footer) {
