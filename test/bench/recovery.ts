@@ -71,7 +71,7 @@ async function recoveryOf(n: number, items: number): Promise<RecoveryRuns> {
       replayRuns.push(run);
       await removeCheckpoints(dir); // close wrote one; the next run must replay again
     }
-    const db = await TidalDb.open({ dir, wal: { sync: 'none' } });
+    const db = await TidalDb.open({ dir, wal: KEEP_ALL });
     await db.checkpoint();
     await db.close();
     const checkpointRuns: OpenRun[] = [];
@@ -86,11 +86,18 @@ async function recoveryOf(n: number, items: number): Promise<RecoveryRuns> {
   });
 }
 
+/**
+ * Every sealed segment kept: a close checkpoints, and with the default
+ * retention that drops the segments it covers, so the next full replay
+ * (its checkpoint deleted) would find the log missing its start.
+ */
+const KEEP_ALL = { sync: 'none', retainSegments: 1_000_000, maxRetainedBytes: 2 ** 40 } as const;
+
 async function writeLog(dir: string, n: number, items: number): Promise<void> {
   const ids = itemIds(items);
   const random = rng(11);
   const baseMs = Date.now();
-  const db = await TidalDb.open({ dir, wal: { sync: 'none' } });
+  const db = await TidalDb.open({ dir, wal: KEEP_ALL });
   try {
     await writeBulk(n, (i) => db.signal({ itemId: ids[Math.floor(random() * items)]!, type: 'view', at: baseMs + i }));
     await db.flush();
@@ -102,7 +109,7 @@ async function writeLog(dir: string, n: number, items: number): Promise<void> {
 async function timedOpen(dir: string, expectedLastSeq: number): Promise<OpenRun> {
   globalThis.gc?.();
   const t0 = performance.now();
-  const db = await TidalDb.open({ dir, wal: { sync: 'none' } });
+  const db = await TidalDb.open({ dir, wal: KEEP_ALL });
   const openMs = secondsSince(t0) * 1000;
   try {
     if (db.lastSeq !== expectedLastSeq) throw new Error(`recovery: reopened at seqno ${db.lastSeq}, expected ${expectedLastSeq}`);
