@@ -24,7 +24,6 @@ export type { TornTail, WalRecovery } from './wal/openWal.js';
 export { decodeSegment, type DecodedSegment, type DecodedBatch } from './wal/decodeSegment.js';
 export { ownedPayload, verifyPayload } from './wal/verifyPayload.js';
 export { segmentFileName, checkpointFileName, type SegmentStore, type ActiveSegment } from './wal/segmentStore.js';
-export { decayScoreDirect } from './ledger/decay.js';
 export * as limits from './limits.js';
 export { integerOption, rejectUnknownOptions, invalidOption } from './optionChecks.js';
 export { prometheusRegistry, metricsText, prometheusName, type PrometheusOptions, DEFAULT_METRICS_PREFIX } from './prometheus.js';

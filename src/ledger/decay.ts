@@ -95,10 +95,3 @@ export function rankKeyAt(values: Float64Array, times: Float64Array, slot: numbe
 export function keySlack(magnitude: number): number {
   return Math.abs(magnitude) * 2 ** -44 + 2 ** -30;
 }
-
-/** The definition, term by term: for tests and audits, not the hot path. */
-export function decayScoreDirect(signals: Iterable<{ weight: number; at: number }>, tMs: number, halfLifeMs: number): number {
-  let sum = 0;
-  for (const s of signals) sum += s.weight * Math.pow(2, -(tMs - s.at) / halfLifeMs);
-  return sum;
-}
