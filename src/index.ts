@@ -2,34 +2,27 @@
  * tidaldb: an embeddable database of items and time-decaying engagement
  * signals over a durable, segmented, BLAKE3-checksummed write-ahead log.
  * The reactive replication layer is `tidaldb/streams`.
+ *
+ * This is the public API, what README.md documents; the CLI and the demo use more, through
+ * src/internal.ts, which is not in package.json `exports`.
+ * @module tidaldb
  */
 export { TidalDb } from './db/tidalDb.js';
-export type { CheckpointSource, Replication, ReplicationSource, ReplicationTarget, StoredCheckpoint } from './db/replicationSource.js';
-export type { RecoveryReport } from './db/recoverDatabase.js';
-export type { ApplyResult } from './db/applySegment.js';
 export { FollowerDb } from './db/followerDb.js';
 export type { TidalDbOptions, WalOptions } from './db/options.js';
 export type { SignalInput, ItemInput } from './db/validateWrite.js';
 export type { RetrieveQuery, SearchQuery, Scored } from './db/queries.js';
-export type { LeaderStatus } from './db/freshness.js';
-export { TidalError, WalError, type TidalErrorCode, type WalErrorCode } from './errors.js';
-export { Checksum } from './checksum.js';
-export { MetricsState, type MetricsSnapshot, type FollowerLag, type FollowerState } from './metrics.js';
 export type { Item } from './items/itemStore.js';
-export type { WalEvent, SignalEvent, ItemEvent } from './events.js';
 export type { HalfLives, HalfLifeOption } from './ledger/halfLives.js';
+export type { CheckpointSource, Replication, ReplicationSource, ReplicationTarget, StoredCheckpoint } from './db/replicationSource.js';
+export type { RecoveryReport } from './db/recoverDatabase.js';
+export type { ApplyResult } from './db/applySegment.js';
+export type { LeaderStatus } from './db/freshness.js';
 export type { Wal, Durability } from './wal/wal.js';
 export type { WalSegmentPayload, SealedSegmentInfo } from './wal/walSegmentPayload.js';
-export type { TornTail, WalRecovery } from './wal/openWal.js';
-export { decodeSegment, type DecodedSegment, type DecodedBatch } from './wal/decodeSegment.js';
-export { ownedPayload, verifyPayload } from './wal/verifyPayload.js';
-export { segmentFileName, checkpointFileName, type SegmentStore, type ActiveSegment } from './wal/segmentStore.js';
-export * as limits from './limits.js';
-export { integerOption, rejectUnknownOptions, invalidOption } from './optionChecks.js';
-export { prometheusRegistry, metricsText, prometheusName, type PrometheusOptions, DEFAULT_METRICS_PREFIX } from './prometheus.js';
-export { parseSegmentFileName, parseCheckpointFileName } from './wal/segmentStore.js';
-export { decodeCheckpoint } from './db/checkpoint.js';
-export { BATCH_HEADER_BYTES } from './wal/batch.js';
-export { FOOTER_BYTES } from './wal/segmentFooter.js';
-export { hasIntactBatchFrom } from './wal/decodeSegment.js';
-export { decodeSegmentHeader, type SegmentHeader } from './wal/segmentHeader.js';
+export type { SegmentStore, ActiveSegment } from './wal/segmentStore.js';
+export type { WalEvent, SignalEvent, ItemEvent } from './events.js';
+export { Checksum } from './checksum.js';
+export { TidalError, WalError, type TidalErrorCode, type WalErrorCode } from './errors.js';
+export type { MetricsState, MetricsSnapshot, FollowerLag, FollowerState } from './metrics.js';
+export { prometheusRegistry, metricsText, type PrometheusOptions } from './prometheus.js';

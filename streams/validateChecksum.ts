@@ -1,5 +1,7 @@
 import { mergeMap, type Observer, type OperatorFunction, EMPTY, of } from 'rxjs';
-import { type DecodedSegment, ownedPayload, TidalError, verifyPayload, WalError, type WalSegmentPayload } from '../src/index.js';
+import { TidalError, WalError, type WalSegmentPayload } from '../src/index.js';
+import { type DecodedSegment } from '../src/wal/decodeSegment.js';
+import { ownedPayload, verifyPayload } from '../src/wal/verifyPayload.js';
 
 /** A shipped segment whose checksums all held, with its decoded batches. */
 export interface VerifiedSegment {

@@ -8,7 +8,8 @@ import { register as globalRegistry } from 'prom-client';
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { blake3Implementation } from '../src/checksum.js';
-import { FollowerDb, metricsText, prometheusName, prometheusRegistry, TidalDb, TidalError } from '../src/index.js';
+import { FollowerDb, metricsText, prometheusRegistry, TidalDb, TidalError } from '../src/index.js';
+import { prometheusName } from '../src/prometheus.js';
 import { exportedAs } from '../src/prometheus.js';
 import { type FollowerHandle, InProcessTransport, type LeaderHandle, startFollower, startLeader } from '../streams/index.js';
 
@@ -294,6 +295,8 @@ describe('promtool check metrics', () => {
     await replica.waitFor(seq, { timeoutMs: 10_000 });
     await caughtUp(shipping, 'f1', seq);
     // one of each name shape the streams layer and a user may record
+    await shipping.waitForFollowers(seq, { count: 1, level: 'durable', timeoutMs: 10_000 });
+    await expect(shipping.waitForFollowers(seq, { count: 2, level: 'applied', timeoutMs: 1 })).rejects.toMatchObject({ code: 'ReplicationTimeout' });
     leader.metrics.inc('replication.rejections.Corruption');
     leader.metrics.inc('replication.authFailures.badProof', 2);
     leader.metrics.inc('replication.shipFailures.Io');
@@ -307,6 +310,10 @@ describe('promtool check metrics', () => {
     expect(leaderText).toMatch(/^tidaldb_replication_auth_failures_total\{reason="bad_proof"\} 2$/m);
     expect(leaderText).toMatch(/^tidaldb_custom_flush_latency_seconds 0\.012$/m);
     expect(leaderText).toMatch(/^tidaldb_custom_retries_total 3$/m);
+    expect(leaderText).toMatch(/^tidaldb_replication_quorum_waits_total\{level="durable",outcome="acked"\} 1$/m);
+    expect(leaderText).toMatch(/^tidaldb_replication_quorum_waits_total\{level="applied",outcome="timeout"\} 1$/m);
+    expect(leaderText).toMatch(/^tidaldb_replication_quorum_wait_seconds_bucket\{level="durable",le="\+Inf"\} 1$/m);
+    expect(leaderText).toMatch(/^tidaldb_replication_quorum_wait_seconds_count\{level="applied"\} 1$/m);
     expect(promtoolCheck(promtool, leaderText)).toEqual({ status: 0, findings: '' });
 
     const followerText = await metricsText(replica);

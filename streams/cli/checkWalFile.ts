@@ -4,9 +4,8 @@
  * with the decoder's message (file name and byte offset). Pure: bytes in, a
  * verdict out; reading the file is the caller's job.
  */
-import {
-  decodeCheckpoint, decodeSegment, decodeSegmentHeader, type DecodedSegment, hasIntactBatchFrom, type SegmentHeader, WalError,
-} from '../../src/index.js';
+import { WalError } from '../../src/index.js';
+import { decodeCheckpoint, decodeSegment, decodeSegmentHeader, type DecodedSegment, hasIntactBatchFrom, type SegmentHeader } from '../../src/internal.js';
 
 /** OK: every check passed. TORN: an active segment ends in a torn write, which open cuts off. CORRUPT: open would fail. */
 export type FileStatus = 'OK' | 'TORN' | 'CORRUPT';

@@ -3,7 +3,8 @@
  * footer), or one checkpoint. Read-only.
  */
 import * as path from 'node:path';
-import { BATCH_HEADER_BYTES, Checksum, type DecodedSegment, FOOTER_BYTES, type SegmentHeader } from '../../src/index.js';
+import { Checksum } from '../../src/index.js';
+import { BATCH_HEADER_BYTES, type DecodedSegment, FOOTER_BYTES, type SegmentHeader } from '../../src/internal.js';
 import { readWhole } from './checkWalDir.js';
 import { type CheckpointCheck, checkCheckpointBytes, checkSegmentBytes, type SegmentCheck, type SegmentMode } from './checkWalFile.js';
 import { type CliIo, CliError, ExitCode } from './cliIo.js';

@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { parseCheckpointFileName, parseSegmentFileName } from '../../src/index.js';
+import { parseCheckpointFileName, parseSegmentFileName } from '../../src/internal.js';
 import { CliError, ExitCode } from './cliIo.js';
 
 export interface SegmentFile {

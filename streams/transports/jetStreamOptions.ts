@@ -1,6 +1,7 @@
 /** Options of the JetStream transport, their validation, and what it reports. */
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
-import { integerOption, invalidOption, rejectUnknownOptions, type TidalDb } from '../../src/index.js';
+import { type TidalDb } from '../../src/index.js';
+import { integerOption, invalidOption, rejectUnknownOptions } from '../../src/optionChecks.js';
 import type { PeerId } from '../transport.js';
 import type { NatsClientOptions } from './jetStreamConnections.js';
 import {

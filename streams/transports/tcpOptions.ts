@@ -1,7 +1,8 @@
 /** Options of the TCP transport, their validation, and what it reports. */
 import { readFile } from 'node:fs/promises';
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
-import { integerOption, invalidOption, rejectUnknownOptions, TidalError, type TidalDb } from '../../src/index.js';
+import { TidalError, type TidalDb } from '../../src/index.js';
+import { integerOption, invalidOption, rejectUnknownOptions } from '../../src/optionChecks.js';
 import type { PeerId } from '../transport.js';
 import {
   DEAD_AFTER_HEARTBEATS, DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_FRAME_BYTES, DEFAULT_TCP_CAPACITY,

@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import { BehaviorSubject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { FollowerDb, segmentFileName, TidalDb } from '../../src/index.js';
+import { FollowerDb, TidalDb } from '../../src/index.js';
+import { segmentFileName } from '../../src/wal/segmentStore.js';
 import { type FollowerFeedback, InProcessTransport, startFollower, startLeader } from '../../streams/index.js';
 import { HALF_LIVES, snapshotOf, startCluster, tempDir, until, writeSignals } from './harness.js';
 

@@ -15,7 +15,8 @@
  *   follower really applied the leader's last seqno is reported beside it.
  */
 import { FollowerDb, TidalDb, type FollowerLag } from '../../src/index.js';
-import { DEFAULT_SHIP_INTERVAL_MS, InProcessTransport, startFollower, startLeader } from '../../streams/index.js';
+import { InProcessTransport, startFollower, startLeader } from '../../streams/index.js';
+import { DEFAULT_SHIP_INTERVAL_MS } from '../../streams/walShipper.js';
 import { repeats, scaled } from './benchConfig.js';
 import { type BenchResult, type LatencySummary, medianRun, summarize } from './stats.js';
 import { MarkLag } from './markLag.js';

@@ -20,7 +20,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { WalEvent } from '../../src/events.js';
-import { decodeSegment, type DecodedSegment, parseCheckpointFileName, parseSegmentFileName, segmentFileName } from '../../src/index.js';
+import { decodeSegment, type DecodedSegment } from '../../src/wal/decodeSegment.js';
+import { parseCheckpointFileName, parseSegmentFileName, segmentFileName } from '../../src/wal/segmentStore.js';
 import { encodeBatch } from '../../src/wal/batch.js';
 import { encodeSegmentHeader } from '../../src/wal/segmentHeader.js';
 import { WORKLOAD_CLOCK_MS, workloadEvent } from '../wal/fixtures/workload.js';

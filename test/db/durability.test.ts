@@ -12,7 +12,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeSegment, TidalDb } from '../../src/index.js';
+import { TidalDb } from '../../src/index.js';
+import { decodeSegment } from '../../src/wal/decodeSegment.js';
 import { copyDir, tempDir } from './tempDirs.js';
 
 const BASE_MS = 1_700_000_000_000;

@@ -10,7 +10,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { blake3 } from '@noble/hashes/blake3.js';
 import { describe, expect, it } from 'vitest';
-import { decodeSegment, segmentFileName, TidalDb, type WalSegmentPayload } from '../../src/index.js';
+import { TidalDb, type WalSegmentPayload } from '../../src/index.js';
+import { decodeSegment } from '../../src/wal/decodeSegment.js';
+import { segmentFileName } from '../../src/wal/segmentStore.js';
 import { FOOTER_BYTES } from '../../src/wal/segmentFooter.js';
 import { tempDir } from './tempDirs.js';
 

@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeCheckpoint } from '../../src/index.js';
+import { decodeCheckpoint } from '../../src/db/checkpoint.js';
 import { checkCheckpointInstall } from './checkpointInstallCheck.js';
 import { checkpointMutation, mutateCheckpoint } from './checkpointMutations.js';
 import { recomputeCheckpointChecksum } from './checkpointParts.js';

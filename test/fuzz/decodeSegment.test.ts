@@ -13,7 +13,7 @@
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeSegment } from '../../src/index.js';
+import { decodeSegment } from '../../src/wal/decodeSegment.js';
 import { fuzzParameters, runs } from './fuzzParameters.js';
 import { buildRealLog, type RealLog } from './realLog.js';
 import { recomputeChecksums } from './recomputeChecksums.js';

@@ -10,7 +10,9 @@
  */
 import { Packr } from 'msgpackr';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { decodeCheckpoint, decodeSegment, TidalDb, WalError, type WalSegmentPayload } from '../../src/index.js';
+import { TidalDb, WalError, type WalSegmentPayload } from '../../src/index.js';
+import { decodeCheckpoint } from '../../src/db/checkpoint.js';
+import { decodeSegment } from '../../src/wal/decodeSegment.js';
 import { MemorySegmentStore } from '../../src/wal/memorySegmentStore.js';
 import { decodeMessage, encodeMessage } from '../../streams/transports/tcpMessages.js';
 import { checkpointVersion2 } from './checkpointVersion2.js';

@@ -22,7 +22,8 @@
  * Corruption (or no longer needs it) rather than reaching another state.
  */
 import { expect } from 'vitest';
-import { Checksum, decodeSegment, type WalSegmentPayload } from '../../src/index.js';
+import { Checksum, type WalSegmentPayload } from '../../src/index.js';
+import { decodeSegment } from '../../src/wal/decodeSegment.js';
 import { VerifiedBytes } from '../../src/wal/verifiedBytes.js';
 import { copyOf, type FollowerPool, type PooledFollower } from './followerPool.js';
 import { invalidObservation, observe, type Probes, valuesInSegment, withProbesFrom } from './followerObservation.js';

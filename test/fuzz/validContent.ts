@@ -8,7 +8,8 @@
  * Each check returns null when the value is valid, or the reason it is not,
  * so a failing property names what slipped through.
  */
-import { limits, type HalfLives, type WalEvent } from '../../src/index.js';
+import { type HalfLives, type WalEvent } from '../../src/index.js';
+import * as limits from '../../src/limits.js';
 
 /**
  * Limits that exist in src/limits.ts; the ones added with issue 7 are read

@@ -15,8 +15,11 @@
  * the faulty link (tracked by identity, not by checksum: the oracle does not
  * trust the code it checks).
  */
-import { type ApplyResult, decodeCheckpoint, decodeSegmentHeader, type TidalDb } from '../../src/index.js';
-import { type FollowerFeedback, isCheckpoint, type Shipment, shipmentLastSeq } from '../../streams/index.js';
+import { type ApplyResult, type TidalDb } from '../../src/index.js';
+import { decodeCheckpoint } from '../../src/db/checkpoint.js';
+import { decodeSegmentHeader } from '../../src/wal/segmentHeader.js';
+import { type FollowerFeedback, type Shipment } from '../../streams/index.js';
+import { isCheckpoint, shipmentLastSeq } from '../../streams/shipment.js';
 import type { ReferenceLog } from './referenceLog.js';
 import type { SimNode } from './simNode.js';
 import { ITEM_IDS, SIGNAL_TYPES } from './workload.js';

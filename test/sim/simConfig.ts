@@ -6,7 +6,7 @@
  * draw in one place does not reshuffle all the others.
  */
 import type { WalOptions } from '../../src/index.js';
-import { seededRandom } from '../../streams/index.js';
+import { seededRandom } from '../../streams/seededRandom.js';
 
 /** Probabilities that one shipped segment is dropped, duplicated, held back (reordered) or bit-flipped. */
 export interface LinkFaultRates {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TidalDb, WalError } from '../../src/index.js';
-import { seededRandom } from '../../streams/index.js';
+import { seededRandom } from '../../streams/seededRandom.js';
 import { SimDisk, type SimDiskEnv } from './simDisk.js';
 import { SimFile } from './simFile.js';
 import { SimScheduler } from './simScheduler.js';

@@ -15,9 +15,8 @@
  * settle and its appends are dropped, as for a process that is gone.
  */
 import type { SchedulerLike } from 'rxjs';
-import {
-  type ActiveSegment, checkpointFileName, parseCheckpointFileName, parseSegmentFileName, type SegmentStore, segmentFileName, WalError,
-} from '../../src/index.js';
+import { type ActiveSegment, type SegmentStore, WalError } from '../../src/index.js';
+import { checkpointFileName, parseCheckpointFileName, parseSegmentFileName, segmentFileName } from '../../src/wal/segmentStore.js';
 import { DiskFaults, type DiskOp, type Entry as FaultEntry } from './diskFaults.js';
 import { SimFile } from './simFile.js';
 import { SimVolume } from './simVolume.js';

@@ -12,7 +12,8 @@
  */
 import { defer, firstValueFrom, Observable, repeat, type SchedulerLike, Subject, Subscription, tap } from 'rxjs';
 import { type LeaderStatus, TidalError } from '../../src/index.js';
-import { BoundedChannel, type FollowerFeedback, type PeerId, type Shipment, type Transport } from '../../streams/index.js';
+import { type FollowerFeedback, type PeerId, type Shipment, type Transport } from '../../streams/index.js';
+import { BoundedChannel } from '../../streams/transports/boundedChannel.js';
 
 export interface SimNetworkEnv {
   readonly scheduler: SchedulerLike;

@@ -4,9 +4,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { type FollowerFeedback } from '../../streams/index.js';
 import {
-  emptyFollowerBook, type FollowerBook, type FollowerBookEvent, followerBookStep, followersBehind, type FollowerFeedback, retentionFloor,
-} from '../../streams/index.js';
+  emptyFollowerBook, type FollowerBook, type FollowerBookEvent, followersAt, followerBookStep, followersBehind, retentionFloor,
+} from '../../streams/followerBookStep.js';
 
 const fb = (peer: string, appliedSeq: number, kind: 'ack' | 'resend' = 'ack'): FollowerFeedback => ({ peer, kind, appliedSeq, receivedSeq: appliedSeq, atMs: 0 });
 const feedback = (f: FollowerFeedback, atMs: number, sealedThroughSeq: number): FollowerBookEvent => ({ kind: 'feedback', feedback: f, atMs, sealedThroughSeq });
@@ -16,7 +17,7 @@ const fold = (events: FollowerBookEvent[], book = emptyFollowerBook(25)) => even
 describe('followerBookStep', () => {
   it('keeps the set: joins add a follower not heard from, leaves drop it; feedback from outside the set is not counted', () => {
     const book = fold([{ kind: 'join', peer: 'a' }, { kind: 'join', peer: 'b' }, { kind: 'leave', peer: 'a' }]);
-    expect([...book.followers]).toEqual([['b', { ackedSeq: 0, progressAtMs: null }]]);
+    expect([...book.followers]).toEqual([['b', { ackedSeq: 0, progressAtMs: null, receivedSeq: 0, durableSeq: 0 }]]);
     const stranger = followerBookStep(book, feedback(fb('a', 9), 5, 9));
     expect(stranger.noted).toBeNull();
     expect(stranger.followers).toBe(book.followers);
@@ -25,13 +26,30 @@ describe('followerBookStep', () => {
   it('counts feedback from a follower in the set: its ack, and when its ack last moved forward', () => {
     let book = fold([{ kind: 'join', peer: 'a' }, feedback(fb('a', 3), 10, 3)]);
     expect(book.noted).toEqual(fb('a', 3));
-    expect(book.followers.get('a')).toEqual({ ackedSeq: 3, progressAtMs: 10 });
+    expect(book.followers.get('a')).toMatchObject({ ackedSeq: 3, progressAtMs: 10 });
     book = followerBookStep(book, feedback(fb('a', 3), 20, 3)); // no move: the time it last moved stays
-    expect(book.followers.get('a')).toEqual({ ackedSeq: 3, progressAtMs: 10 });
+    expect(book.followers.get('a')).toMatchObject({ ackedSeq: 3, progressAtMs: 10 });
     book = followerBookStep(book, feedback(fb('a', 1, 'resend'), 30, 3)); // a resend request moves it back, not forward
-    expect(book.followers.get('a')).toEqual({ ackedSeq: 1, progressAtMs: 10 });
+    expect(book.followers.get('a')).toMatchObject({ ackedSeq: 1, progressAtMs: 10 });
     book = followerBookStep(book, { kind: 'wake', atMs: 31, sealedThroughSeq: 3 });
     expect(book.noted).toBeNull();
+  });
+
+  it('keeps each follower\'s three marks; followersAt counts at one level (durable lags applied: durable counts fewer)', () => {
+    const marks = (peer: string, receivedSeq: number, durableSeq: number | undefined, appliedSeq: number): FollowerFeedback =>
+      ({ peer, kind: 'ack', appliedSeq, ...(durableSeq === undefined ? {} : { durableSeq }), receivedSeq, atMs: 0 });
+    const book = fold([
+      { kind: 'join', peer: 'a' }, { kind: 'join', peer: 'b' }, { kind: 'join', peer: 'c' },
+      feedback(marks('a', 9, 9, 9), 1, 9), feedback(marks('b', 9, 7, 7), 2, 9), feedback(marks('c', 9, undefined, 8), 3, 9),
+    ]);
+    expect(book.followers.get('b')).toMatchObject({ receivedSeq: 9, durableSeq: 7, ackedSeq: 7 });
+    expect(book.followers.get('c')).toMatchObject({ receivedSeq: 9, durableSeq: 8, ackedSeq: 8 }); // no durableSeq (an older follower): its apply was durable
+    expect(followersAt(book, 9, 'received')).toEqual(['a', 'b', 'c']);
+    expect(followersAt(book, 8, 'durable')).toEqual(['a', 'c']);
+    expect(followersAt(book, 9, 'applied')).toEqual(['a']);
+    // Marks are kept ordered even if a follower reports them out of order: durable >= applied, received >= durable.
+    const odd = followerBookStep(book, feedback(marks('a', 3, 4, 5), 4, 9));
+    expect(odd.followers.get('a')).toMatchObject({ receivedSeq: 5, durableSeq: 5, ackedSeq: 5 });
   });
 
   it('the replication slot is the lowest ack in the set (0 for one not heard from; Infinity for nobody); followersBehind names who lags', () => {

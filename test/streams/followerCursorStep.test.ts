@@ -7,9 +7,8 @@ import fc from 'fast-check';
 import { map, NEVER } from 'rxjs';
 import { marbles } from 'rxjs-marbles';
 import { describe, expect, it } from 'vitest';
-import {
-  emptyFollowerCursor, type FollowerCursor, type FollowerCursorEvent, followerCursorStep, type FollowerFeedback, InProcessTransport, shipSegments,
-} from '../../streams/index.js';
+import { type FollowerFeedback, InProcessTransport, shipSegments } from '../../streams/index.js';
+import { emptyFollowerCursor, type FollowerCursor, type FollowerCursorEvent, followerCursorStep } from '../../streams/followerCursorStep.js';
 import { ack, memoryLeader, sealedSegment, virtualClock } from './fixtures.js';
 
 const fb = (appliedSeq: number, atMs: number, kind: 'ack' | 'resend' = 'ack'): FollowerCursorEvent =>

@@ -1,7 +1,7 @@
 import { map, mergeMap } from 'rxjs';
 import { marbles } from 'rxjs-marbles';
 import { describe, it } from 'vitest';
-import { followerSessions } from '../../streams/index.js';
+import { followerSessions } from '../../streams/followerSessions.js';
 
 describe('followerSessions', () => {
   it('starts a session per join and ends it when the peer leaves; a rejoin is a new session', marbles((m) => {

@@ -8,7 +8,8 @@ import { defer, map, type Observable, VirtualAction, VirtualTimeScheduler } from
 import { marbles } from 'rxjs-marbles';
 import { describe, expect, it } from 'vitest';
 import type { CheckpointSource } from '../../src/index.js';
-import { InProcessTransport, periodicCheckpoints, startLeader } from '../../streams/index.js';
+import { InProcessTransport, startLeader } from '../../streams/index.js';
+import { periodicCheckpoints } from '../../streams/periodicCheckpoints.js';
 import { memoryLeader, runVirtualTime } from './fixtures.js';
 
 /** A database as periodicCheckpoints sees it: its marks, and a checkpoint that is `work$` (a cold marble). */

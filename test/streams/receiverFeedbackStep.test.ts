@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { filter, map, merge, scan } from 'rxjs';
 import { marbles } from 'rxjs-marbles';
 import { describe, expect, it } from 'vitest';
-import { emptyReceiverFeedback, type ReceiverEvent, type ReceiverFeedback, receiverFeedbackStep } from '../../streams/index.js';
+import { emptyReceiverFeedback, type ReceiverEvent, type ReceiverFeedback, receiverFeedbackStep } from '../../streams/receiverFeedbackStep.js';
 
 const applied = (appliedSeq: number, atMs: number, progressed = true, receivedSeq = appliedSeq): ReceiverEvent =>
   ({ kind: 'applied', progressed, receivedSeq, appliedSeq, atMs });
@@ -16,17 +16,41 @@ const fold = (events: ReceiverEvent[], state = emptyReceiverFeedback(1_000)) => 
 
 describe('receiverFeedbackStep', () => {
   it('acks what it applied, and what it already held; a heartbeat repeats the ack', () => {
-    expect(fold([applied(5, 10)]).send).toEqual({ kind: 'ack', appliedSeq: 5, receivedSeq: 5, atMs: 10 });
-    expect(fold([applied(5, 10), applied(5, 11, false)]).send).toEqual({ kind: 'ack', appliedSeq: 5, receivedSeq: 5, atMs: 11 });
-    expect(fold([applied(5, 10), heartbeat(5, 20)]).send).toEqual({ kind: 'ack', appliedSeq: 5, receivedSeq: 5, atMs: 20 });
+    expect(fold([applied(5, 10)]).send).toEqual({ kind: 'ack', appliedSeq: 5, durableSeq: 5, receivedSeq: 5, atMs: 10 });
+    expect(fold([applied(5, 10), applied(5, 11, false)]).send).toEqual({ kind: 'ack', appliedSeq: 5, durableSeq: 5, receivedSeq: 5, atMs: 11 });
+    expect(fold([applied(5, 10), heartbeat(5, 20)]).send).toEqual({ kind: 'ack', appliedSeq: 5, durableSeq: 5, receivedSeq: 5, atMs: 20 });
   });
 
   it('asks for a re-send after a refused shipment; the heartbeat asks again while the gap stands at the mark', () => {
     const s = fold([applied(5, 0), rejected(5, 10, 9)]);
-    expect(s.send).toEqual({ kind: 'resend', appliedSeq: 5, receivedSeq: 9, atMs: 10 });
+    expect(s.send).toEqual({ kind: 'resend', appliedSeq: 5, durableSeq: 5, receivedSeq: 9, atMs: 10 });
     expect(s.resendNeededAt).toBe(5);
     expect(receiverFeedbackStep(s, heartbeat(5, 1_010)).send?.kind).toBe('resend');
     expect(receiverFeedbackStep(s, heartbeat(7, 1_010)).send?.kind).toBe('ack'); // the mark moved: the gap is not this one
+  });
+
+  it('reports the three marks as soon as they move: a received shipment acks at once (received ahead), its apply acks durable and applied', () => {
+    const received = (receivedSeq: number, appliedSeq: number, atMs: number): ReceiverEvent => ({ kind: 'received', receivedSeq, appliedSeq, atMs });
+    const r = fold([applied(5, 0), received(9, 5, 1)]);
+    expect(r.send).toEqual({ kind: 'ack', appliedSeq: 5, durableSeq: 5, receivedSeq: 9, atMs: 1 });
+    expect(receiverFeedbackStep(r, received(9, 5, 2)).send).toBeNull(); // the received mark did not move: nothing to say
+    expect(receiverFeedbackStep(r, applied(9, 3)).send).toEqual({ kind: 'ack', appliedSeq: 9, durableSeq: 9, receivedSeq: 9, atMs: 3 });
+  });
+
+  it('keeps the marks ordered in every message: received >= durable >= applied', () => {
+    const event = fc.oneof(
+      fc.record({ kind: fc.constant('applied' as const), progressed: fc.boolean(), receivedSeq: fc.nat(50), appliedSeq: fc.nat(50), atMs: fc.nat(5_000) }),
+      fc.record({ kind: fc.constant('received' as const), receivedSeq: fc.nat(50), appliedSeq: fc.nat(50), atMs: fc.nat(5_000) }),
+      fc.record({ kind: fc.constant('rejected' as const), receivedSeq: fc.nat(50), appliedSeq: fc.nat(50), atMs: fc.nat(5_000) }),
+      fc.record({ kind: fc.constant('heartbeat' as const), appliedSeq: fc.nat(50), atMs: fc.nat(5_000) }),
+    );
+    fc.assert(fc.property(fc.array(event, { maxLength: 30 }), (events) => {
+      let s = emptyReceiverFeedback(1_000);
+      for (const e of events) {
+        s = receiverFeedbackStep(s, e);
+        if (s.send) expect(s.send.receivedSeq >= s.send.durableSeq && s.send.durableSeq >= s.send.appliedSeq).toBe(true);
+      }
+    }));
   });
 
   it('sends at most one re-send request per mark per interval', () => {

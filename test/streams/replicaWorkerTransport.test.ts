@@ -9,10 +9,9 @@ import { map, takeUntil } from 'rxjs';
 import { marbles } from 'rxjs-marbles';
 import { describe, expect, it } from 'vitest';
 import { TidalError } from '../../src/index.js';
-import {
-  asTransport, CreditWindow, type FollowerFeedback, type PeerId, type ShipFailure, startFollower, startLeader, WorkerTransport,
-  WorkerTransportFollower,
-} from '../../streams/index.js';
+import { asTransport, type FollowerFeedback, type PeerId, type ShipFailure, startFollower, startLeader, WorkerTransport } from '../../streams/index.js';
+import { CreditWindow } from '../../streams/transports/workerTransportWindow.js';
+import { WorkerTransportFollower } from '../../streams/transports/workerTransportFollower.js';
 import { memoryFollower, memoryLeader, sealedSegment, stateOf, virtualClock } from './fixtures.js';
 import { decodeShipment, encodeShipment, type WireShipment } from '../../streams/transports/workerTransportMessages.js';
 import { VirtualPort } from './replicaWorkerFixtures/virtualPort.js';

@@ -1,7 +1,8 @@
 import { map } from 'rxjs';
 import { marbles } from 'rxjs-marbles';
 import { describe, expect, it } from 'vitest';
-import { type FollowerFeedback, lagMs, replicationLag, type ShipEvent } from '../../streams/index.js';
+import { type FollowerFeedback, replicationLag, type ShipEvent } from '../../streams/index.js';
+import { lagMs } from '../../streams/lagStep.js';
 
 const shipped = (peer: string, lastSeq: number): ShipEvent => ({ peer, kind: 'segment', segmentId: 1, firstSeq: 1, lastSeq, bytes: 0, atMs: 0 });
 const fb = (peer: string, appliedSeq: number, receivedSeq = appliedSeq): FollowerFeedback => ({ peer, kind: 'ack', appliedSeq, receivedSeq, atMs: 0 });

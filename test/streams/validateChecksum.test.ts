@@ -2,7 +2,9 @@ import { map, Subject } from 'rxjs';
 import { marbles } from 'rxjs-marbles';
 import { describe, expect, it } from 'vitest';
 import { WalError, type WalSegmentPayload } from '../../src/index.js';
-import { flipBit, type SegmentRejection, validateChecksum, verifySegment } from '../../streams/index.js';
+import { type SegmentRejection, validateChecksum } from '../../streams/index.js';
+import { flipBit } from '../../streams/transports/faultInjectingTransport.js';
+import { verifySegment } from '../../streams/validateChecksum.js';
 import { memoryLeader, sealedSegment } from './fixtures.js';
 
 async function threeSegments(): Promise<WalSegmentPayload[]> {

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TidalDb, limits } from '../../src/index.js';
+import { TidalDb } from '../../src/index.js';
+import * as limits from '../../src/limits.js';
 
 describe('Every write resolves with its commit group, including the one that fills a batch', () => {
   it('resolves all of exactly MAX_BATCH_EVENTS unawaited writes under fsync', async () => {

@@ -2,7 +2,8 @@ import { marbles } from 'rxjs-marbles';
 import { map } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { TidalError } from '../../../src/index.js';
-import { BoundedChannel, InProcessTransport } from '../../../streams/index.js';
+import { InProcessTransport } from '../../../streams/index.js';
+import { BoundedChannel } from '../../../streams/transports/boundedChannel.js';
 import { memoryLeader, sealedSegment } from '../fixtures.js';
 
 describe('BoundedChannel', () => {

@@ -9,9 +9,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { FollowerDb, TidalDb } from '../../../src/index.js';
-import {
-  backoffDelayMs, JetStreamTransport, type JetStreamLinkState, type JetStreamTransportEvent, startFollower, startLeader,
-} from '../../../streams/index.js';
+import { JetStreamTransport, type JetStreamLinkState, type JetStreamTransportEvent, startFollower, startLeader } from '../../../streams/index.js';
+import { backoffDelayMs } from '../../../streams/transports/tcpTransport.js';
 import { freePort } from '../../bench/redisServer.js';
 import { HALF_LIVES, snapshotOf, until, writeSignals } from '../../acceptance/harness.js';
 import { FAST_JETSTREAM, SMALL_STREAM, uniqueNames } from '../../support/jetStreamCluster.js';

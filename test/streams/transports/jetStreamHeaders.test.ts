@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Checksum, TidalDb, type WalSegmentPayload } from '../../../src/index.js';
-import { checkpointShipment, type Shipment } from '../../../streams/index.js';
+import { type Shipment } from '../../../streams/index.js';
+import { checkpointShipment } from '../../../streams/shipment.js';
 import { ShipmentAssembler } from '../../../streams/transports/jetStreamAssembler.js';
 import {
   decodeShipmentHead, H, type ShipmentHead, type ShipmentMessage, shipmentMessages, shipmentOf,

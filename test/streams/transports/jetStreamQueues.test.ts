@@ -1,7 +1,7 @@
 /** The JetStream ends' small bookkeeping, pure: the leader's send queue and the follower's handed shipments. */
 import { Subscriber } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { checkpointShipment } from '../../../streams/index.js';
+import { checkpointShipment } from '../../../streams/shipment.js';
 import { HandedShipments } from '../../../streams/transports/jetStreamHandedShipments.js';
 import { JetStreamSendQueue } from '../../../streams/transports/jetStreamSendQueue.js';
 

@@ -1,7 +1,7 @@
 /** The JetStream leader's routing rule (jetStreamRoute.ts) and its fencing and log-end decisions, as pure functions. */
 import { describe, expect, it } from 'vitest';
 import { Checksum, TidalError, type WalSegmentPayload } from '../../../src/index.js';
-import { checkpointShipment } from '../../../streams/index.js';
+import { checkpointShipment } from '../../../streams/shipment.js';
 import { fenceVerdict } from '../../../streams/transports/jetStreamPublisher.js';
 import {
   afterResendRequest, afterRouted, initialLogState, type LogState, reconciledLogEnd, routeShipment,

@@ -14,9 +14,8 @@ import { type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jet
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FollowerDb, TidalDb, type TidalDbOptions, type WalSegmentPayload } from '../../../src/index.js';
-import {
-  flipBit, JetStreamTransport, type JetStreamLinkState, type JetStreamTransportEvent, type SegmentRejection, type ShipEvent, startFollower, startLeader,
-} from '../../../streams/index.js';
+import { JetStreamTransport, type JetStreamLinkState, type JetStreamTransportEvent, type SegmentRejection, type ShipEvent, startFollower, startLeader } from '../../../streams/index.js';
+import { flipBit } from '../../../streams/transports/faultInjectingTransport.js';
 import { shipmentMessages } from '../../../streams/transports/jetStreamHeaders.js';
 import { FencedPublisher } from '../../../streams/transports/jetStreamPublisher.js';
 import { readLogPosition } from '../../../streams/transports/jetStreamStream.js';

@@ -1,7 +1,7 @@
 import { marbles } from 'rxjs-marbles';
 import { describe, expect, it } from 'vitest';
 import { TidalError } from '../../../src/index.js';
-import { backoffDelayMs } from '../../../streams/index.js';
+import { backoffDelayMs } from '../../../streams/transports/tcpTransport.js';
 import { reconnectWithBackoff } from '../../../streams/transports/reconnectWithBackoff.js';
 
 describe('backoffDelayMs', () => {

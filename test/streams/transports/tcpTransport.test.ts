@@ -12,11 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { firstValueFrom, filter, timeout } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Checksum, FollowerDb, TidalDb, type WalSegmentPayload, WalError } from '../../../src/index.js';
-import {
-  isCheckpoint,
-  type ShipEvent, startFollower, startLeader,
-  type TcpTlsOptions, TcpTransport, type TcpTransportEvent,
-} from '../../../streams/index.js';
+import { type ShipEvent, startFollower, startLeader, type TcpTlsOptions, TcpTransport, type TcpTransportEvent } from '../../../streams/index.js';
+import { isCheckpoint } from '../../../streams/shipment.js';
 import { encodeMessage } from '../../../streams/transports/tcpMessages.js';
 import { HALF_LIVES, sealedSegment } from '../fixtures.js';
 import { FAST, hello, liveHandles, nextEvent, rawClient, TOKEN, within } from './tcpFixtures.js';
