@@ -19,7 +19,8 @@ export type TidalErrorCode =
   | 'UnknownPeer' // a leader refused a follower whose peer id is not in its follower set
   | 'PeerInUse' // a leader refused a second live connection under a peer id it already serves
   | 'NotTidalDb' // the other end of a connection does not speak the tidaldb protocol (an HTTP server, TLS on one side only)
-  | 'AuthFailed'; // a peer could not prove it knows the shared token (either direction)
+  | 'AuthFailed' // a peer could not prove it knows the shared token (either direction)
+  | 'ReplicationTimeout'; // waitForFollowers ran past its timeoutMs: the write is committed on the leader, not rolled back
 
 /** Codes of {@link WalError}: the write-ahead log's bytes or storage. */
 export type WalErrorCode =
@@ -36,6 +37,26 @@ export class TidalError extends Error {
     options?: { cause?: unknown },
   ) {
     super(message, options);
+  }
+}
+
+/** What a {@link ReplicationTimeoutError} carries: the write stays committed on the leader; who had acked it. */
+export interface ReplicationTimeoutDetails {
+  /** Always true: a quorum wait never rolls a write back (unlike MySQL semi-sync falling back silently, it says so). */
+  readonly committedLocally: true;
+  /** The followers that had reached the seqno at the asked level when the wait gave up, in the order they joined. */
+  readonly acked: readonly string[];
+}
+
+/**
+ * `TidalError` with code `'ReplicationTimeout'`: fewer followers than asked
+ * reached the seqno within `timeoutMs`. The write is committed and durable
+ * on the leader (`details.committedLocally`); retrying the write would
+ * duplicate it, so retry the wait, not the write.
+ */
+export class ReplicationTimeoutError extends TidalError {
+  constructor(message: string, readonly details: ReplicationTimeoutDetails) {
+    super('ReplicationTimeout', message);
   }
 }
 

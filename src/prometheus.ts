@@ -26,6 +26,11 @@
  *   `replication_lag_seconds{peer}`, `replication_stage_lag_events{peer,stage}`,
  *   `replication_follower_state{peer,state}` and the follower's
  *   `replication_{shipped,received,applied}_seq{peer}`;
+ * - quorum waits (leader, `waitForFollowers`): `replication_quorum_waits_total{level,outcome}`
+ *   (outcome `acked`, `timeout`, `closed`, `cancelled`: the timeouts are
+ *   `outcome="timeout"`) and the histogram `replication_quorum_wait_seconds{level}`,
+ *   read from the counters `replication.quorumWaits.<level>.<outcome>` and
+ *   `replication.quorumWaitSeconds.<level>.{le.<bound>,sum,count}`;
  * - `staleness_seconds`: how far behind its leader this node may be (0 on a leader);
  * - `blake3_info{implementation}`: 1, labelled with the BLAKE3 in use
  *   (`hash-wasm`, or `noble` where WebAssembly is unavailable or
@@ -44,7 +49,7 @@
  * // # TYPE tidaldb_last_seq gauge
  * // tidaldb_last_seq 1042
  */
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry, type Metric } from 'prom-client';
 import { blake3Implementation } from './checksum.js';
 import { TidalError } from './errors.js';
 import type { FollowerState, MetricsSnapshot } from './metrics.js';
@@ -103,6 +108,11 @@ const PER_REASON: ReadonlyArray<{ readonly prefix: string; readonly name: string
   { prefix: 'replication.connectionsClosed.', name: 'replication_connections_closed_total', help: 'Follower connections the leader saw close with an error, by reason.' },
 ];
 
+/** Quorum waits, one counter per level and outcome: `replication.quorumWaits.<level>.<outcome>`. */
+const QUORUM_WAITS_PREFIX = 'replication.quorumWaits.';
+/** The quorum wait histogram's counters, exported as one histogram (never one by one). */
+const QUORUM_WAIT_SECONDS_PREFIX = 'replication.quorumWaitSeconds.';
+
 const PROMETHEUS_PREFIX_RE = /^([a-zA-Z_][a-zA-Z0-9_]*)?$/;
 
 /**
@@ -137,6 +147,15 @@ export interface ExportedName {
  * `{ name: 'writes_signals_total', type: 'counter', labels: {}, scale: 1, … }`.
  */
 export function exportedAs(kind: 'counter' | 'gauge', key: string): ExportedName {
+  if (kind === 'counter' && key.startsWith(QUORUM_WAITS_PREFIX)) {
+    const [level = '', outcome = ''] = key.slice(QUORUM_WAITS_PREFIX.length).split('.');
+    if (level !== '' && outcome !== '') {
+      return {
+        name: 'replication_quorum_waits_total', type: 'counter', labels: { level: prometheusName(level), outcome: prometheusName(outcome) }, scale: 1,
+        help: 'Quorum waits (waitForFollowers) by level and how they ended: acked, timeout (committed on the leader, not rolled back), closed, cancelled.',
+      };
+    }
+  }
   if (kind === 'counter') {
     const family = PER_REASON.find((f) => key.startsWith(f.prefix) && key.length > f.prefix.length);
     if (family) return { name: family.name, type: 'counter', labels: { reason: prometheusName(key.slice(family.prefix.length)) }, scale: 1, help: family.help };
@@ -263,6 +282,7 @@ class SnapshotRegistry extends Registry {
         this.reset();
         this.set({ implementation: blake3Implementation }, 1);
       });
+    this.registerMetric(quorumWaitHistogram(`${p}replication_quorum_wait_seconds`, read));
     const registry = this;
     this.gauge(`${p}exporter_name_collisions`, 'Snapshot names not exported because their Prometheus name was taken.', [], function collect() {
       this.set(registry.collisions);
@@ -272,6 +292,7 @@ class SnapshotRegistry extends Registry {
   /** Registers each snapshot name not seen before into its metric, creating the metric on first use. */
   private addNew(snapshot: MetricsSnapshot): void {
     for (const key of Object.keys(snapshot.counters)) {
+      if (key.startsWith(QUORUM_WAIT_SECONDS_PREFIX)) continue; // the histogram reads them (registerFixed)
       if (this.isNew(`counter:${key}`)) this.add('counter', key);
     }
     for (const key of Object.keys(snapshot.gauges)) {
@@ -335,4 +356,44 @@ class SnapshotRegistry extends Registry {
   private gauge<L extends string>(name: string, help: string, labelNames: readonly L[], collect: (this: Gauge<L>) => void): void {
     new Gauge<L>({ name, help, labelNames, registers: [this], collect });
   }
+}
+
+/**
+ * The histogram of quorum wait seconds per level, from the snapshot's
+ * cumulative bucket counters: a prom-client metric whose get() builds the
+ * `_bucket`, `_sum` and `_count` samples (prom-client's own Histogram can
+ * only observe, not be set from counts kept elsewhere).
+ */
+function quorumWaitHistogram(name: string, read: () => MetricsSnapshot): Metric {
+  const help = 'Time quorum waits (waitForFollowers) took, by level, in seconds, whatever their outcome.';
+  const get = () => {
+    const levels = new Map<string, { buckets: Map<number, number>; sum: number; count: number }>();
+    for (const [key, value] of Object.entries(read().counters)) {
+      if (!key.startsWith(QUORUM_WAIT_SECONDS_PREFIX)) continue;
+      const rest = key.slice(QUORUM_WAIT_SECONDS_PREFIX.length);
+      const dot = rest.indexOf('.');
+      if (dot <= 0) continue;
+      const level = prometheusName(rest.slice(0, dot));
+      const part = rest.slice(dot + 1);
+      const h = levels.get(level) ?? { buckets: new Map<number, number>(), sum: 0, count: 0 };
+      levels.set(level, h);
+      if (part === 'sum') h.sum = value;
+      else if (part === 'count') h.count = value;
+      else if (part.startsWith('le.') && Number.isFinite(Number(part.slice(3)))) h.buckets.set(Number(part.slice(3)), value);
+    }
+    const values: Array<{ value: number; labels: Record<string, string | number>; metricName: string }> = [];
+    for (const [level, h] of levels) {
+      // A bound no wait has fallen under yet has no counter: it holds what the bound below it holds (cumulative), or 0.
+      let below = 0;
+      for (const bound of [...h.buckets.keys()].sort((a, b) => a - b)) {
+        below = Math.max(below, h.buckets.get(bound) ?? 0);
+        values.push({ value: below, labels: { level, le: bound }, metricName: `${name}_bucket` });
+      }
+      values.push({ value: h.count, labels: { level, le: '+Inf' }, metricName: `${name}_bucket` });
+      values.push({ value: h.sum, labels: { level }, metricName: `${name}_sum` });
+      values.push({ value: h.count, labels: { level }, metricName: `${name}_count` });
+    }
+    return { name, help, type: 'histogram', values, aggregator: 'sum' };
+  };
+  return { name, help, type: 'histogram', get, reset: () => undefined, labelNames: ['level', 'le'], aggregator: 'sum' } as unknown as Metric;
 }

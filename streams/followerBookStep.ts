@@ -9,7 +9,7 @@
  *   join/leave (followerSessions) ─┐
  *   feedback (transport)        ───┼─▶ followerBookStep ─▶ FollowerBook ─┬─ gate.seal ─▶ sealedSegments
  *   wake (tick, commit)         ───┘                                     ├─ noted ─▶ applied$, retainFrom(retentionFloor)
- *                                                                        └─ followers ─▶ status, awaitInSync
+ *                                                                        └─ followers ─▶ status, awaitInSync, waitForFollowers (followersAt)
  *
  * A follower's entry goes when it leaves the set, so a set that churns
  * through peer ids keeps no more entries than it has members.
@@ -17,9 +17,18 @@
 import { type FollowerPosition, followerCanTakeSegment, type SealGateState, sealGateStep } from './gateSeals.js';
 import type { FollowerFeedback, PeerId } from './transport.js';
 
+/** The three cumulative marks a follower reports; waitForFollowers counts at one of them. */
+export type AckLevel = 'received' | 'durable' | 'applied';
+
+/** Where a follower stands: its ack (the applied mark, which paces the gate) and its three marks, received >= durable >= applied. */
+export interface FollowerStanding extends FollowerPosition {
+  readonly receivedSeq: number;
+  readonly durableSeq: number;
+}
+
 export interface FollowerBook {
   /** The followers in the set now, with where each stands. */
-  readonly followers: ReadonlyMap<PeerId, FollowerPosition>;
+  readonly followers: ReadonlyMap<PeerId, FollowerStanding>;
   /** When the gate last let a seal through, ms; null before the first. */
   readonly lastSealAtMs: number | null;
   /** The seal gate: a seal owed, and whether this event seals. */
@@ -43,7 +52,7 @@ export function emptyFollowerBook(stalledAfterMs: number): FollowerBook {
   return { followers: new Map(), lastSealAtMs: null, gate: { owed: false, seal: false }, noted: null, stalledAfterMs };
 }
 
-const NOT_HEARD_FROM: FollowerPosition = { ackedSeq: 0, progressAtMs: null };
+const NOT_HEARD_FROM: FollowerStanding = { ackedSeq: 0, progressAtMs: null, receivedSeq: 0, durableSeq: 0 };
 
 /**
  * The book after `event`. Feedback from a follower in the set moves its ack
@@ -67,7 +76,11 @@ export function followerBookStep(book: FollowerBook, event: FollowerBookEvent): 
   const before = book.followers.get(f.peer);
   if (!before) return quiet;
   const moved = before.progressAtMs === null || f.appliedSeq > before.ackedSeq;
-  const followers = new Map(book.followers).set(f.peer, { ackedSeq: f.appliedSeq, progressAtMs: moved ? atMs : before.progressAtMs });
+  // A follower without durableSeq (an older one) made its apply durable: durable is at least applied, received at least durable.
+  const durableSeq = Math.max(f.durableSeq ?? f.appliedSeq, f.appliedSeq);
+  const followers = new Map(book.followers).set(f.peer, {
+    ackedSeq: f.appliedSeq, progressAtMs: moved ? atMs : before.progressAtMs, durableSeq, receivedSeq: Math.max(f.receivedSeq, durableSeq),
+  });
   return gated({ ...quiet, followers, noted: f }, 'recheck', atMs, event.sealedThroughSeq);
 }
 
@@ -93,4 +106,14 @@ export function retentionFloor(book: Pick<FollowerBook, 'followers'>): number {
 /** The followers in the set that have not acked `seq` yet, in the order they joined. */
 export function followersBehind(book: Pick<FollowerBook, 'followers'>, seq: number): PeerId[] {
   return [...book.followers].filter(([, p]) => p.ackedSeq < seq).map(([peer]) => peer);
+}
+
+/** A follower's mark at `level`. */
+export function markAt(standing: FollowerStanding, level: AckLevel): number {
+  return level === 'applied' ? standing.ackedSeq : level === 'durable' ? standing.durableSeq : standing.receivedSeq;
+}
+
+/** The followers in the set whose mark at `level` has reached `seq`, in the order they joined. */
+export function followersAt(book: Pick<FollowerBook, 'followers'>, seq: number, level: AckLevel): PeerId[] {
+  return [...book.followers].filter(([, p]) => markAt(p, level) >= seq).map(([peer]) => peer);
 }

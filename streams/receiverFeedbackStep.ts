@@ -3,7 +3,12 @@
  * it applied or refused, and at each heartbeat, whether to ack or to ask for
  * a re-send, at most one re-send request per mark per heartbeat interval.
  * The SegmentReceiver folds every outcome and heartbeat into it with one
- * `scan` and sends what `send` says.
+ * `scan` and sends what `send` says. Every message carries the three
+ * cumulative marks, received >= durable >= applied; a shipment that passed
+ * validation sends an ack at once when it moved the received mark (before
+ * it is applied), so a leader waiting at level 'received' hears of it then,
+ * not at the next heartbeat. Durable is the applied mark: an apply on a
+ * follower with a dir is stored with fsync before it counts as applied.
  *
  *   applied / skipped ─┐                                         send 'ack'    ─▶ transport.sendFeedback
  *   rejected          ─┼─▶ receiverFeedbackStep ─▶ state ─▶     send 'resend' ─▶ transport.sendFeedback
@@ -25,11 +30,15 @@ export interface ReceiverFeedback {
   /** The least time between two re-send requests at one mark, ms (the heartbeat interval). */
   readonly resendIntervalMs: number;
   /** What this event sends the leader: its kind and marks; null: nothing. */
-  readonly send: { readonly kind: 'ack' | 'resend'; readonly appliedSeq: number; readonly receivedSeq: number; readonly atMs: number } | null;
+  readonly send: {
+    readonly kind: 'ack' | 'resend'; readonly appliedSeq: number; readonly durableSeq: number; readonly receivedSeq: number; readonly atMs: number;
+  } | null;
 }
 
 /** An outcome or a heartbeat, with the follower's applied mark and the time then. */
 export type ReceiverEvent =
+  /** A shipment passed validation and is about to be applied: its last seqno is received. */
+  | { readonly kind: 'received'; readonly receivedSeq: number; readonly appliedSeq: number; readonly atMs: number }
   /** A shipment applied (`progressed`: new events, or a checkpoint installed) or already held. */
   | { readonly kind: 'applied'; readonly progressed: boolean; readonly receivedSeq: number; readonly appliedSeq: number; readonly atMs: number }
   /** A shipment not applied: corrupt (receivedSeq 0: not believed), a gap, a failed apply or install. */
@@ -44,6 +53,7 @@ export function emptyReceiverFeedback(resendIntervalMs: number): ReceiverFeedbac
 
 /**
  * The receiver after `event`:
+ * - received: an ack when the received mark moved, else nothing;
  * - applied: an ack (and a shipment that progressed clears a standing gap);
  * - rejected: a gap stands at the applied mark; ask for a re-send;
  * - heartbeat: ask again while the gap stands at the mark, otherwise an ack.
@@ -53,6 +63,7 @@ export function emptyReceiverFeedback(resendIntervalMs: number): ReceiverFeedbac
 export function receiverFeedbackStep(state: ReceiverFeedback, event: ReceiverEvent): ReceiverFeedback {
   const receivedSeq = event.kind === 'heartbeat' ? state.receivedSeq : Math.max(state.receivedSeq, event.receivedSeq);
   const next = { ...state, receivedSeq };
+  if (event.kind === 'received') return { ...next, send: receivedSeq > state.receivedSeq ? message('ack', next, event) : null };
   if (event.kind === 'applied') {
     return { ...next, resendNeededAt: event.progressed ? null : state.resendNeededAt, send: message('ack', next, event) };
   }
@@ -69,5 +80,5 @@ function resendRequest(state: ReceiverFeedback, event: ReceiverEvent): ReceiverF
 }
 
 function message(kind: 'ack' | 'resend', state: ReceiverFeedback, event: ReceiverEvent): ReceiverFeedback['send'] {
-  return { kind, appliedSeq: event.appliedSeq, receivedSeq: Math.max(state.receivedSeq, event.appliedSeq), atMs: event.atMs };
+  return { kind, appliedSeq: event.appliedSeq, durableSeq: event.appliedSeq, receivedSeq: Math.max(state.receivedSeq, event.appliedSeq), atMs: event.atMs };
 }

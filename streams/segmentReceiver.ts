@@ -2,6 +2,7 @@
  * SegmentReceiver: the follower side, composed from the operators:
  *
  *   transport.receive$(peer) ─▶ validateChecksum ─▶ idempotentReplay ──┐   (a checkpoint: installCheckpoint$)
+ *                                    └─ received (contiguous) ───────────┤   (an ack at once: the received mark moved)
  *        (one at a time: the next segment is taken only once this one is applied — backpressure)
  *   heartbeat (feedbackIntervalMs) ─────────────────────────────────────┴─▶ receiverFeedbackStep ─▶ ack / resend request
  *   transport.status(peer) ─▶ db.replication.noteLeaderStatus (bounded staleness)
@@ -24,7 +25,7 @@ import { DEFAULT_CHECKPOINT_INTERVAL_MS, periodicCheckpoints } from './periodicC
 import { errorCode } from './internal/errorCode.js';
 import { loopPasses } from './internal/loopPasses.js';
 import type { FollowerTransport, PeerId } from './transport.js';
-import { rejection, type SegmentRejection, validateChecksum } from './validateChecksum.js';
+import { rejection, type SegmentRejection, validateChecksum, type VerifiedSegment } from './validateChecksum.js';
 import { emptyReceiverFeedback, type ReceiverEvent, type ReceiverFeedback, receiverFeedbackStep } from './receiverFeedbackStep.js';
 
 export interface FollowerOptions {
@@ -57,6 +58,8 @@ export const DEFAULT_FEEDBACK_INTERVAL_MS = 1000;
 
 /** What happened at the receiver: the feedback reducer's input, with what the handle reports of it. */
 type Happened =
+  /** A shipment passed validation and continues the applied mark: received, about to be applied. */
+  | { readonly kind: 'received'; readonly receivedSeq: number }
   /** A shipment applied (`result` for a segment that applied events) or already held. */
   | { readonly kind: 'applied'; readonly progressed: boolean; readonly receivedSeq: number; readonly result: ApplyResult | null }
   | { readonly kind: 'rejected'; readonly receivedSeq: number; readonly rejection: SegmentRejection }
@@ -101,17 +104,21 @@ export class SegmentReceiver {
     const replica = db.replication;
     const scheduler = this.options.scheduler ?? asyncScheduler;
     const intervalMs = this.options.feedbackIntervalMs ?? DEFAULT_FEEDBACK_INTERVAL_MS;
-    // Shipments validateChecksum refused, in arrival order with every other outcome (a corrupt one's claims are not believed).
-    const refused = new Subject<Happened>();
-    const invalid = { next: (rejection: SegmentRejection) => refused.next({ kind: 'rejected', receivedSeq: 0, rejection }) };
+    // Shipments validateChecksum refused or passed (received), in arrival order with every other outcome (a corrupt one's claims are not believed).
+    const checked = new Subject<Happened>();
+    const invalid = { next: (rejection: SegmentRejection) => checked.next({ kind: 'rejected', receivedSeq: 0, rejection }) };
+    // A validated segment that continues the applied mark is received: the reducer acks at once if the mark moved.
+    const noteReceived = (v: VerifiedSegment) => {
+      if (v.payload.firstSeq <= replica.lastSeq + 1) checked.next({ kind: 'received', receivedSeq: v.payload.lastSeq });
+    };
     const replay$ = loopPasses(() => transport.receive$(peer).pipe(
       mergeMap((s) => (isCheckpoint(s)
         ? installCheckpoint$(db, s).pipe(map(checkpointHappened))
-        : of(s).pipe(validateChecksum(invalid), idempotentReplay(db), map(replayHappened)))),
+        : of(s).pipe(validateChecksum(invalid), tap(noteReceived), idempotentReplay(db), map(replayHappened)))),
     ), true);
     const heartbeat$ = timer(0, intervalMs, scheduler).pipe(map((): Happened => ({ kind: 'heartbeat' })));
     // The one place the receiver's feedback state lives: a scan of the pure reducer over every outcome and heartbeat.
-    const feedback$ = merge(refused, replay$, heartbeat$).pipe(
+    const feedback$ = merge(checked, replay$, heartbeat$).pipe(
       scan((before: Decided, happened: Happened): Decided => ({
         happened, feedback: receiverFeedbackStep(before.feedback, eventOf(happened, replica.lastSeq, scheduler.now())),
       }), { happened: null, feedback: emptyReceiverFeedback(intervalMs) }),

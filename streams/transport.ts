@@ -11,8 +11,8 @@
  * Leader → follower: segments, and a checkpoint first for a follower behind
  * what the leader retains (see Shipment; bounded per peer: a full buffer
  * makes the sender wait, that is the backpressure) and status announcements.
- * Follower → leader: feedback, carrying the follower's applied and
- * received seqnos (acks) and its re-send requests.
+ * Follower → leader: feedback, carrying the follower's received, durable
+ * and applied seqnos (acks) and its re-send requests.
  *
  * `startLeader` asks for a LeaderTransport, `startFollower` for a
  * FollowerTransport. A transport that carries both directions in one object
@@ -39,6 +39,13 @@ export interface FollowerFeedback {
   readonly kind: 'ack' | 'resend';
   /** Highest seqno applied there (and durable, with a dir). */
   readonly appliedSeq: number;
+  /**
+   * Highest seqno stored durably there (fsynced with a dir; in memory, the
+   * applied mark). received >= durable >= applied. A follower that does not
+   * send it (an older one) counts as durable up to `appliedSeq`, which its
+   * apply made durable.
+   */
+  readonly durableSeq?: number;
   /** Highest seqno received and validated there (may be ahead of applied). */
   readonly receivedSeq: number;
   /** Follower clock, ms since epoch. */

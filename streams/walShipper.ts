@@ -30,6 +30,7 @@ import { emptyFollowerBook, type FollowerBook, type FollowerBookEvent, followerB
 import { type ShipEvent, type ShipFailure, shipSegments } from './shipSegments.js';
 import type { FollowerFeedback } from './transport.js';
 import { DEFAULT_SHIP_INTERVAL_MS, type FollowerAck, type LeaderOptions, MIN_STALLED_AFTER_MS } from './walShipperOptions.js';
+import { type QuorumAck, waitForFollowers$, type WaitForFollowersOptions } from './waitForFollowers.js';
 
 export { DEFAULT_SHIP_INTERVAL_MS, type FollowerAck, type LeaderOptions, MIN_STALLED_AFTER_MS } from './walShipperOptions.js';
 
@@ -223,6 +224,34 @@ export class WalShipper {
         }),
       );
     }));
+  }
+
+  /**
+   * Cold: on subscribe, seals at once and emits `{ acked }` (then completes)
+   * once `count` followers in the set have reached `seq` at `level`; errors
+   * with ReplicationTimeoutError (`code` 'ReplicationTimeout', `details`
+   * `{ committedLocally: true, acked }`) after `timeoutMs`, InvalidInput for
+   * a bad argument (or `count` above the set's size), Closed if the shipper
+   * stops first. See waitForFollowers.ts.
+   */
+  waitForFollowers$(seq: number, options: WaitForFollowersOptions): Observable<QuorumAck> {
+    const { db, scheduler } = this.options;
+    return waitForFollowers$({
+      book: this.book, sealNow: () => this.sealNow.next(), get lastSeq() { return db.lastSeq; },
+      metrics: db.metrics, scheduler: scheduler ?? asyncScheduler,
+    }, seq, options);
+  }
+
+  /**
+   * Resolves `{ acked }` once `count` followers have reached `seq` at `level`
+   * ('received', 'durable' or 'applied'); rejects as waitForFollowers$ errors.
+   *
+   * @example
+   * const { lastSeq } = db.append(signals);
+   * const { acked } = await leader.waitForFollowers(lastSeq, { count: 1, level: 'durable', timeoutMs: 1000 });
+   */
+  waitForFollowers(seq: number, options: WaitForFollowersOptions): Promise<QuorumAck> {
+    return firstValueFrom(this.waitForFollowers$(seq, options));
   }
 
   private teardown(): void {

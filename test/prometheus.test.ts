@@ -39,7 +39,7 @@ function parse(text: string): Scrape {
       help.set(helpLine[1]!, helpLine[2]!);
       continue;
     }
-    const type = /^# TYPE (\S+) (counter|gauge)$/.exec(line);
+    const type = /^# TYPE (\S+) (counter|gauge|histogram)$/.exec(line);
     if (type) {
       types.set(type[1]!, type[2]!);
       continue;

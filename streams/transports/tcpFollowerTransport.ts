@@ -131,8 +131,10 @@ export class TcpFollowerTransport implements FollowerTransport {
     this.checkPeer(feedback.peer, 'sendFeedback');
     const conn = this.conn;
     if (!conn?.isEstablished || conn.needsDrain) return; // lossy: the next heartbeat repairs it
-    const { kind, appliedSeq, receivedSeq, atMs } = feedback;
-    conn.send({ t: 'feedback', kind, appliedSeq, receivedSeq, atMs });
+    const { kind, appliedSeq, durableSeq, receivedSeq, atMs } = feedback;
+    conn.send(durableSeq === undefined
+      ? { t: 'feedback', kind, appliedSeq, receivedSeq, atMs }
+      : { t: 'feedback', kind, appliedSeq, durableSeq, receivedSeq, atMs });
   }
 
   status(peer: PeerId): Observable<LeaderStatus> {

@@ -181,7 +181,7 @@ export class TcpLeaderTransport implements LeaderTransport {
     // again from the mark ('resend'): asking for both delivered the queued segments twice.
     const resumes = this.outbox(m.peer).attach(conn, m.appliedSeq);
     const atMs = this.options.scheduler.now();
-    this.feedbackSubject.next({ peer: m.peer, kind: resumes ? 'ack' : 'resend', appliedSeq: m.appliedSeq, receivedSeq: m.appliedSeq, atMs });
+    this.feedbackSubject.next({ peer: m.peer, kind: resumes ? 'ack' : 'resend', appliedSeq: m.appliedSeq, durableSeq: m.appliedSeq, receivedSeq: m.appliedSeq, atMs });
     return m.peer;
   }
 
@@ -207,8 +207,8 @@ export class TcpLeaderTransport implements LeaderTransport {
 
   private onFollowerMessage(peer: PeerId, conn: FrameConnection, m: TcpMessage): void {
     if (m.t === 'feedback') {
-      const { kind, appliedSeq, receivedSeq, atMs } = m;
-      this.feedbackSubject.next({ peer, kind, appliedSeq, receivedSeq, atMs });
+      const { kind, appliedSeq, durableSeq, receivedSeq, atMs } = m;
+      this.feedbackSubject.next(durableSeq === undefined ? { peer, kind, appliedSeq, receivedSeq, atMs } : { peer, kind, appliedSeq, durableSeq, receivedSeq, atMs });
     } else if (m.t === 'refuse') {
       conn.close(`follower refused this leader: ${m.reason}`, new TidalError('Fenced', `peer ${JSON.stringify(peer)} refused this leader: ${m.reason}`));
     } else if (m.t !== 'heartbeat') {

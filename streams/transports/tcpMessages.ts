@@ -67,6 +67,8 @@ export interface FeedbackMessage {
   readonly t: 'feedback';
   readonly kind: 'ack' | 'resend';
   readonly appliedSeq: number;
+  /** Absent from a follower before quorum acks: the leader counts its appliedSeq as durable. When present, >= appliedSeq. */
+  readonly durableSeq?: number;
   readonly receivedSeq: number;
   readonly atMs: number;
 }
@@ -170,9 +172,7 @@ export function decodeMessage(body: Uint8Array): TcpMessage {
     case 'checkpoint': return {
       t: 'checkpoint', shardId: count(m, 'shardId'), seq: count(m, 'seq'), bytes: binary(m, 'bytes'), checksum: binary(m, 'checksum'),
     };
-    case 'feedback': return {
-      t: 'feedback', kind: feedbackKind(m), appliedSeq: count(m, 'appliedSeq'), receivedSeq: count(m, 'receivedSeq'), atMs: finite(m, 'atMs'),
-    };
+    case 'feedback': return feedbackOf(m);
     case 'status': return { t: 'status', lastSeq: count(m, 'lastSeq'), atMs: finite(m, 'atMs') };
     case 'heartbeat': return { t: 'heartbeat', atMs: finite(m, 'atMs') };
     default: throw corrupt(`unknown message type t=${show(m['t'])}`);
@@ -235,6 +235,18 @@ function cutAtCodePoint(s: string, maxChars: number): string {
   if (s.length <= maxChars) return s;
   const last = s.charCodeAt(maxChars - 1);
   return s.slice(0, last >= 0xd800 && last <= 0xdbff ? maxChars - 1 : maxChars);
+}
+
+/** A feedback frame; `durableSeq`, when there, is a count no lower than `appliedSeq` (the follower stores before it applies). */
+function feedbackOf(m: Record<string, unknown>): FeedbackMessage {
+  const kind = feedbackKind(m);
+  const appliedSeq = count(m, 'appliedSeq');
+  const receivedSeq = count(m, 'receivedSeq');
+  const atMs = finite(m, 'atMs');
+  if (m['durableSeq'] === undefined) return { t: 'feedback', kind, appliedSeq, receivedSeq, atMs };
+  const durableSeq = count(m, 'durableSeq');
+  if (durableSeq < appliedSeq) throw corrupt(`feedback.durableSeq ${durableSeq} is below appliedSeq ${appliedSeq}: a follower stores before it applies`);
+  return { t: 'feedback', kind, appliedSeq, durableSeq, receivedSeq, atMs };
 }
 
 function feedbackKind(m: Record<string, unknown>): 'ack' | 'resend' {

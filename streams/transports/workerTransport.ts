@@ -31,6 +31,7 @@ import type { FollowerFeedback, LeaderTransport, PeerId } from '../transport.js'
 import { encodeShipment, isMessage, type ToFollower, type ToLeader, type WorkerPort } from './workerTransportMessages.js';
 import { CreditWindow } from './workerTransportWindow.js';
 
+/** Options of {@link WorkerTransport}. */
 export interface WorkerTransportOptions {
   /** Segments in flight per worker before sends wait. Default 16. */
   capacity?: number;
@@ -162,6 +163,11 @@ export class WorkerTransport implements LeaderTransport {
       }
       return;
     }
+    const problem = feedbackProblem(message.feedback);
+    if (problem) {
+      this.unlink(peer, link, new TidalError('Failed', `replica worker ${JSON.stringify(peer)} sent feedback whose ${problem}`));
+      return;
+    }
     const kind = link.fresh ? 'resend' : message.feedback.kind;
     link.fresh = false;
     // The port is the worker's identity: it speaks for its own peer only.
@@ -187,4 +193,14 @@ function describe(message: unknown): string {
   } catch {
     return typeof message;
   }
+}
+
+/** What is wrong with a worker's feedback marks (each a count; durableSeq, when there, no lower than appliedSeq); null when nothing. */
+function feedbackProblem(f: FollowerFeedback): string | null {
+  const isCount = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
+  if (typeof f !== 'object' || f === null) return 'body is not an object';
+  if (!isCount(f.appliedSeq) || !isCount(f.receivedSeq)) return `appliedSeq ${String(f.appliedSeq)} or receivedSeq ${String(f.receivedSeq)} is not a count`;
+  if (f.durableSeq === undefined) return null;
+  if (!isCount(f.durableSeq)) return `durableSeq ${String(f.durableSeq)} is not a count`;
+  return f.durableSeq < f.appliedSeq ? `durableSeq ${f.durableSeq} is below appliedSeq ${f.appliedSeq}` : null;
 }
