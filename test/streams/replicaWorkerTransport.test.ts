@@ -145,6 +145,20 @@ describe('WorkerTransport and WorkerTransportFollower in virtual time', () => {
     expect(feedback.map((f) => [f.peer, f.kind, f.appliedSeq])).toEqual([['r1', 'resend', 5], ['r1', 'ack', 6]]);
   })());
 
+  it('carries the durable mark (quorum acks), and unlinks a worker whose feedback has durableSeq below appliedSeq', () => marbles((m) => {
+    const workers = new WorkerTransport();
+    const [main, worker] = VirtualPort.pair(m.scheduler);
+    const feedback: FollowerFeedback[] = [];
+    workers.feedback().subscribe((f) => feedback.push(f));
+    workers.attach('r1', main);
+    const end = new WorkerTransportFollower(worker, { peer: 'r1', capacity: workers.capacity });
+    end.sendFeedback({ peer: 'r1', kind: 'ack', appliedSeq: 5, durableSeq: 5, receivedSeq: 8, atMs: 0 });
+    end.sendFeedback({ peer: 'r1', kind: 'ack', appliedSeq: 6, durableSeq: 2, receivedSeq: 8, atMs: 1 });
+    end.sendFeedback({ peer: 'r1', kind: 'ack', appliedSeq: 7, durableSeq: 7, receivedSeq: 8, atMs: 2 });
+    m.flush();
+    expect(feedback.map((f) => [f.kind, f.receivedSeq, f.durableSeq, f.appliedSeq])).toEqual([['resend', 8, 5, 5]]);
+  })());
+
   it('a detached peer fails its sends with the reason, on the leader\'s rejected$, until a new worker attaches and resumes from its mark', async () => {
     const vc = virtualClock();
     const [leader, first, second] = [await memoryLeader(vc.clock), await memoryFollower(vc.clock), await memoryFollower(vc.clock)];

@@ -29,6 +29,7 @@ describe('tcpMessages', () => {
       { t: 'refuse', reason: 'no' },
       { t: 'refuse', reason: 'no', code: 'UnknownPeer' },
       { t: 'feedback', kind: 'resend', appliedSeq: 5, receivedSeq: 7, atMs: 1_767_225_600_000 },
+      { t: 'feedback', kind: 'ack', appliedSeq: 5, durableSeq: 6, receivedSeq: 7, atMs: 1 }, // quorum acks: the durable mark travels
       { t: 'status', lastSeq: 12, atMs: 1.5 },
       { t: 'heartbeat', atMs: 3 },
     ];
@@ -75,6 +76,8 @@ describe('tcpMessages', () => {
       [{ t: 'welcome', v: 2, epoch: 0, proof: new Uint8Array(33) }, /welcome\.proof must be 32 bytes, got 33/],
       [{ t: 'refuse', reason: 'x', code: 'Not a code!' }, /refuse\.code must be a word/],
       [{ t: 'feedback', kind: 'nack', appliedSeq: 1, receivedSeq: 1, atMs: 0 }, /feedback\.kind must be 'ack' or 'resend'/],
+      [{ t: 'feedback', kind: 'ack', appliedSeq: 1, durableSeq: -2, receivedSeq: 1, atMs: 0 }, /feedback\.durableSeq must be an integer >= 0, got -2/],
+      [{ t: 'feedback', kind: 'ack', appliedSeq: 4, durableSeq: 3, receivedSeq: 4, atMs: 0 }, /feedback\.durableSeq 3 is below appliedSeq 4/],
       [{ t: 'segment', shardId: 0, segmentId: 1, firstSeq: 1, lastSeq: 2, sealedAtMs: 0, bytes: 'abc', checksum: new Uint8Array(32) }, /segment\.bytes must be binary/],
       [{ t: 'status', lastSeq: 1.5, atMs: 0 }, /status\.lastSeq must be an integer/],
     ];
