@@ -24,6 +24,7 @@ import { jetStreamReplication } from './jetStreamReplication.js';
 import { lag } from './lag.js';
 import { memory } from './memory.js';
 import { queries } from './queries.js';
+import { quorumWait } from './quorumWait.js';
 import { recovery } from './recovery.js';
 import { redisBaseline } from './redisBaseline.js';
 import { replication } from './replication.js';
@@ -46,6 +47,7 @@ const BENCHMARKS: ReadonlyArray<readonly [string, () => Promise<BenchResult[]>]>
   ['tcpLag', tcpBatchLag],
   ['jetstream', jetStreamReplication],
   ['redis', redisBaseline],
+  ['quorum', quorumWait],
 ];
 
 const RESULTS_DIR = 'bench-results';
