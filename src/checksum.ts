@@ -159,18 +159,22 @@ export class Checksum {
     return bytesEqual(blake3Digest(data), this.bytes);
   }
 
+  /** Whether both checksums hold the same 32 bytes. */
   equals(other: Checksum): boolean {
     return bytesEqual(this.bytes, other.bytes);
   }
 
+  /** The 32 bytes as 64 lower-case hex digits, the form `Checksum.parse` reads. */
   toHex(): string {
     return Buffer.from(this.bytes).toString('hex');
   }
 
+  /** The hex form, as `toHex()`. */
   toString(): string {
     return this.toHex();
   }
 
+  /** The hex form, so a checksum serialises as a string in JSON. */
   toJSON(): string {
     return this.toHex();
   }

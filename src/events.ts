@@ -22,4 +22,5 @@ export interface ItemEvent {
   readonly fields: Readonly<Record<string, unknown>> | null;
 }
 
+/** One event in the log: a signal or an item write, with its seqno. */
 export type WalEvent = SignalEvent | ItemEvent;

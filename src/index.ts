@@ -16,6 +16,7 @@ export type { Item } from './items/itemStore.js';
 export type { HalfLives, HalfLifeOption } from './ledger/halfLives.js';
 export type { CheckpointSource, Replication, ReplicationSource, ReplicationTarget, StoredCheckpoint } from './db/replicationSource.js';
 export type { RecoveryReport } from './db/recoverDatabase.js';
+export type { TornTail } from './wal/dropAfterUnsealed.js';
 export type { ApplyResult } from './db/applySegment.js';
 export type { LeaderStatus } from './db/freshness.js';
 export type { Wal, Durability } from './wal/wal.js';
@@ -23,6 +24,8 @@ export type { WalSegmentPayload, SealedSegmentInfo } from './wal/walSegmentPaylo
 export type { SegmentStore, ActiveSegment } from './wal/segmentStore.js';
 export type { WalEvent, SignalEvent, ItemEvent } from './events.js';
 export { Checksum } from './checksum.js';
-export { TidalError, WalError, type TidalErrorCode, type WalErrorCode } from './errors.js';
+export {
+  TidalError, WalError, ReplicationTimeoutError, type TidalErrorCode, type WalErrorCode, type ReplicationTimeoutDetails,
+} from './errors.js';
 export type { MetricsState, MetricsSnapshot, FollowerLag, FollowerState } from './metrics.js';
 export { prometheusRegistry, metricsText, type PrometheusOptions } from './prometheus.js';

@@ -14,7 +14,9 @@ export type { TidalDbOptions, WalOptions } from './db/options.js';
 export type { SignalInput, ItemInput } from './db/validateWrite.js';
 export type { RetrieveQuery, SearchQuery, Scored } from './db/queries.js';
 export type { LeaderStatus } from './db/freshness.js';
-export { TidalError, WalError, type TidalErrorCode, type WalErrorCode } from './errors.js';
+export {
+  TidalError, WalError, ReplicationTimeoutError, type TidalErrorCode, type WalErrorCode, type ReplicationTimeoutDetails,
+} from './errors.js';
 export { Checksum } from './checksum.js';
 export { MetricsState, type MetricsSnapshot, type FollowerLag, type FollowerState } from './metrics.js';
 export type { Item } from './items/itemStore.js';

@@ -12,6 +12,7 @@
  */
 export type FollowerState = 'never-connected' | 'catching-up' | 'streaming' | 'disconnected';
 
+/** One follower's lag as the leader sees it: events and ms behind, by stage, and its state. */
 export interface FollowerLag {
   readonly state: FollowerState;
   /**
@@ -32,6 +33,7 @@ export interface FollowerLag {
   readonly stages: { readonly ship: number; readonly transport: number; readonly apply: number };
 }
 
+/** A copy of `db.metrics` at one instant: counters, gauges, and lag per follower. */
 export interface MetricsSnapshot {
   readonly counters: Readonly<Record<string, number>>;
   readonly gauges: Readonly<Record<string, number>>;
@@ -41,6 +43,7 @@ export interface MetricsSnapshot {
   readonly followers: Readonly<Record<string, FollowerLag>>;
 }
 
+/** A database's counters and gauges (`db.metrics`); `snapshot()` copies them, `prometheusRegistry(db)` exports them. */
 export class MetricsState {
   private readonly counters = new Map<string, number>();
   private readonly gauges = new Map<string, number>();
@@ -62,10 +65,12 @@ export class MetricsState {
     this.gauges.set(name, value);
   }
 
+  /** The value of a counter, 0 if it never moved. */
   counter(name: string): number {
     return this.counters.get(name) ?? 0;
   }
 
+  /** The value of a gauge, or undefined if it was never set. */
   gauge(name: string): number | undefined {
     return this.gauges.get(name);
   }
@@ -75,6 +80,7 @@ export class MetricsState {
     this.followerLag = source;
   }
 
+  /** A copy of every counter, gauge and follower view, taken now. */
   snapshot(): MetricsSnapshot {
     const replicationLag: Record<string, number> = {};
     const followers: Record<string, FollowerLag> = {};

@@ -30,6 +30,12 @@ export interface ReplayingDb {
  *
  * Synchronous for an in-memory follower, so it runs in virtual time.
  *
+ * @example
+ * ```ts
+ * segments$.pipe(validateChecksum({ next: (r) => console.log(r.error.message) }), idempotentReplay(replica))
+ *   .subscribe((o) => console.log(o.kind)); // applied, applied, skipped (a re-sent copy), ...
+ * ```
+ *
  * @param db a follower (role 'follower')
  * @see validateChecksum
  */

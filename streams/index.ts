@@ -14,14 +14,16 @@ export type { Transport, LeaderTransport, FollowerTransport, PeerId, FollowerFee
 export type { Shipment, CheckpointShipment } from './shipment.js';
 export { InProcessTransport, type InProcessTransportOptions } from './transports/inProcessTransport.js';
 export {
-  FaultInjectingTransport, type Fault, type FaultCounts, type FaultInjectingOptions, type FaultPlanContext,
+  FaultInjectingTransport, type FaultInjectingLeader, type Fault, type FaultCounts, type FaultInjectingOptions, type FaultPlanContext,
 } from './transports/faultInjectingTransport.js';
 export {
   TcpTransport, type TcpLeaderTransport, type TcpFollowerTransport, type TcpListenOptions, type TcpConnectOptions,
   type TcpTlsOptions, type TcpTransportEvent, type PemSource,
 } from './transports/tcpTransport.js';
+export type { TcpConnectOutcome } from './transports/tcpFollowerTransport.js';
 export { JetStreamTransport, type JetStreamLeaderTransport, type JetStreamFollowerTransport, type JetStreamLeaderOptions, type JetStreamFollowerOptions, type JetStreamLinkState, type JetStreamTransportEvent, type NatsClientOptions } from './transports/jetStreamTransport.js';
 export { WorkerTransport, type WorkerTransportOptions, type WorkerAttachment } from './transports/workerTransport.js';
+export type { WorkerPort } from './transports/workerTransportMessages.js';
 export { asTransport, type LeaderEnd, type FollowerEnd } from './transports/workerTransportEnds.js';
 export { sealTicks } from './sealTicks.js';
 export { sealedSegments, type SealingDb } from './sealedSegments.js';
@@ -32,6 +34,10 @@ export { replicationLag, type ReplicationLagInputs } from './replicationLag.js';
 export type { LagReport } from './lagStep.js';
 export { ReplicationLagGauge } from './replicationLagGauge.js';
 export type { PipelineState, PipelineError } from './pipelineLifecycle.js';
+export type { FollowerSet } from './followerSessions.js';
+export { awaitQuorum, type QuorumAcked } from './awaitQuorum.js';
+export type { QuorumAck, WaitForFollowersOptions } from './waitForFollowers.js';
+export type { AckLevel } from './followerBookStep.js';
 export { WalShipper, startLeader, type LeaderOptions, type LeaderHandle, type FollowerAck } from './walShipper.js';
 export { SegmentReceiver, startFollower, type FollowerOptions, type FollowerHandle, type FollowerLagView } from './segmentReceiver.js';
 export { ingestSignals, type IngestRejection, type IngestSignalsOptions } from './ingestSignals.js';

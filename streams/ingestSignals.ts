@@ -8,6 +8,7 @@ export interface IngestRejection {
   readonly error: TidalError;
 }
 
+/** Options of {@link ingestSignals}: batch size and delay, where bad signals go, and the scheduler. */
 export interface IngestSignalsOptions {
   /** Signals per `signalBatch`, >= 1. Default 1000. */
   readonly maxBatch?: number;

@@ -39,6 +39,8 @@ export {
 } from './lagStep.js';
 export type { PipelineState, PipelineError } from './pipelineLifecycle.js';
 export { ReplicationLagGauge } from './replicationLagGauge.js';
+export { awaitQuorum, type QuorumAcked } from './awaitQuorum.js';
+export { waitForFollowers$, type QuorumAck, type QuorumSource, type WaitForFollowersOptions } from './waitForFollowers.js';
 export {
   WalShipper, startLeader, type LeaderOptions, type LeaderHandle, type FollowerAck, DEFAULT_SHIP_INTERVAL_MS,
 } from './walShipper.js';

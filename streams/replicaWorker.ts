@@ -42,6 +42,10 @@ import type { WorkerAttachment } from './transports/workerTransport.js';
 
 const DEFAULT_WORKER_URL = new URL('./replicaWorkerMain.js', import.meta.url);
 
+/**
+ * A FollowerDb running in a worker thread, fed by the leader through a {@link WorkerTransport};
+ * made by {@link startReplicaWorker}. Reads return Promises and errors come back typed.
+ */
 export class ReplicaWorker {
   private readonly stateSubject = new BehaviorSubject<PipelineState>('starting');
   private readonly errorSubject = new Subject<PipelineError>();
@@ -251,6 +255,16 @@ export class ReplicaWorker {
  * The leader ships to it once `peer` is in its follower set: pass
  * `workers.followers$` as startLeader's `followers` (it holds every
  * started, not stopped, worker), or list the peers yourself.
+ *
+ * @example
+ * ```ts
+ * const workers = new WorkerTransport();
+ * const shipping = startLeader({ db, transport: workers, followers: workers.followers$ });
+ * const replica = await startReplicaWorker({ leader: workers, peer: 'r1' });
+ * await replica.waitFor(await db.signal({ itemId: 'song-1', type: 'view' }), { timeoutMs: 5000 });
+ * await replica.retrieve({ signal: 'view' }); // [{ id: 'song-1', score: 1 }]
+ * await Promise.all([replica.stop(), shipping.stop()]);
+ * ```
  *
  * @see WorkerTransport
  * @see ReplicaWorker

@@ -11,6 +11,7 @@
 /** Codes of {@link ReplicaWorkerError}. */
 export type ReplicaWorkerErrorCode = 'TooManyRequests';
 
+/** A read refused by a {@link ReplicaWorker} itself (not by its database), with a stable `code`. */
 export class ReplicaWorkerError extends Error {
   override readonly name = 'ReplicaWorkerError';
   constructor(

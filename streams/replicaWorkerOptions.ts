@@ -9,6 +9,7 @@ import type { ReplicaDbOptions } from './replicaWorkerMessages.js';
 import type { PeerId } from './transport.js';
 import type { WorkerTransport } from './transports/workerTransport.js';
 
+/** Options of {@link startReplicaWorker}: the leader transport, the peer id, the database and the request bound. */
 export interface ReplicaWorkerOptions {
   /** The leader's WorkerTransport: the worker is attached to it as `peer`. */
   readonly leader: WorkerTransport;

@@ -19,6 +19,7 @@ import { emptyLagState, type LagEvent, type LagInput, type LagReport, lagReport,
 /** What replicationLag emits (defined with the reducer, lagStep.ts). */
 export type { LagReport } from './lagStep.js';
 
+/** What {@link replicationLag} reads: the leader, the follower set, shipments and acks, and the scheduler. */
 export interface ReplicationLagInputs {
   /** The leader's highest seqno now (e.g. `() => db.lastSeq`). */
   readonly leaderSeq: () => number;

@@ -30,6 +30,7 @@ export class ReplicationLagGauge {
     return this.subject.value;
   }
 
+  /** Starts writing lag into `db.metrics`; returns this. `stop()` ends it. */
   start(): this {
     if (this.subscription) return this;
     const scheduler = this.inputs.scheduler ?? asyncScheduler;

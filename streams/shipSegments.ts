@@ -40,6 +40,7 @@ export interface ShippingDb {
   readonly replication: Pick<ReplicationSource, 'nextSegment$' | 'latestCheckpoint$' | 'shardId'>;
 }
 
+/** Options of {@link shipSegments}: the leader, the transport, the follower set, and what wakes it. */
 export interface ShipSegmentsOptions {
   /** The leader. */
   readonly db: ShippingDb;
@@ -72,6 +73,15 @@ export const DEFAULT_RETRANSMIT_AFTER_MS = 5000;
  *
  * Nothing ships to a follower before its first feedback: it says where to
  * start (after a leader restart, that is its acked mark).
+ *
+ * @example
+ * ```ts
+ * const leaderEnd = new InProcessTransport({ capacity: 16 });
+ * shipSegments({
+ *   db, transport: leaderEnd, followers: ['replica-1'],
+ *   wake$: sealedSegments(db, sealTicks(100)), feedback$: leaderEnd.feedback(),
+ * }).subscribe((e) => console.log(e.peer, e.lastSeq)); // replica-1 1200, once the follower took it
+ * ```
  *
  * @see sealedSegments
  * @see replicationLag

@@ -6,6 +6,7 @@ import { ownedPayload, verifyPayload } from '../src/wal/verifyPayload.js';
 /** A shipped segment whose checksums all held, with its decoded batches. */
 export interface VerifiedSegment {
   readonly payload: WalSegmentPayload;
+  /** The decoded header, batches and footer, for idempotentReplay to apply. @internal */
   readonly decoded: DecodedSegment;
 }
 
@@ -29,6 +30,14 @@ export interface SegmentRejection {
  *   source   :  -a-b-c-
  *   result   :  -a---c-      (b's bytes were flipped in transit)
  *   rejected :  ---B---      (B: WalError Corruption naming segment and offset)
+ *
+ * @example
+ * ```ts
+ * const rejected = new Subject<SegmentRejection>();
+ * rejected.subscribe((r) => console.log(r.error.message)); // segment 1..5: checksum mismatch ...
+ * segments$.pipe(validateChecksum(rejected), idempotentReplay(replica))
+ *   .subscribe((o) => console.log(o.kind)); // applied, skipped or gap
+ * ```
  *
  * @param rejected where rejections go (e.g. a Subject the receiver watches)
  * @see idempotentReplay

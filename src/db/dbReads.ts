@@ -23,9 +23,11 @@ export abstract class DbReads {
    * failed, where it really ends: never more than was handed to the store.
    */
   get lastSeq(): number { return this.core.failedAhead() ? this.core.wal.writtenSeq : this.core.state.appliedSeq; }
+  /** Whether this node is a follower (role 'follower', read-only), not a leader. */
   isFollower(): boolean { return this.core.isFollower(); }
   /** Leadership epoch: the highest this node has seen; promote() starts a new one. */
   get epoch(): number { return this.core.state.epoch; }
+  /** Whether `close()` has run: reads and writes then refuse with `Closed`. */
   isClosed(): boolean { return this.core.closed; }
 
   /** The decayed score of (item, type) at `at` (default now): sum of weight * 2^(-(at - t) / halfLife). */

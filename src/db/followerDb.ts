@@ -15,6 +15,7 @@ import { TidalDb } from './tidalDb.js';
  */
 export type FollowerDb = TidalDb;
 
+/** Opens a follower: `FollowerDb.open(opts)` is `TidalDb.open({ ...opts, role: 'follower' })`. */
 export const FollowerDb = {
   /** Same as `TidalDb.open({ ...options, role: 'follower' })`. */
   open(options: Omit<TidalDbOptions, 'role'> = {}): Promise<FollowerDb> {

@@ -36,6 +36,7 @@ export interface TidalDbOptions {
   store?: SegmentStore;
 }
 
+/** The write-ahead log's options, `TidalDbOptions.wal`: segment size, durability, retention and its byte cap. */
 export interface WalOptions {
   /** A segment seals once it reaches this many bytes. Default 4 MiB. */
   maxSegmentBytes?: number;

@@ -14,6 +14,7 @@ export interface Scored {
   readonly score: number;
 }
 
+/** What `db.retrieve()` ranks: items by the decayed score of one signal type, best first, ties by id. */
 export interface RetrieveQuery {
   /** Signal type to rank by. */
   signal: string;
@@ -25,6 +26,7 @@ export interface RetrieveQuery {
   maxStaleMs?: number;
 }
 
+/** What `db.search()` matches: every token of `text` (BM25), optionally blended with a signal type's decayed score. */
 export interface SearchQuery {
   /** Every token of it must appear in an item's text (case-insensitive letters and digits). */
   text: string;

@@ -37,6 +37,7 @@ export interface CheckpointSource {
   readonly sealedSegmentCount: number;
   /** The seqno of the checkpoint open recovered from; 0 when there was none. */
   readonly recoveredCheckpointSeq: number;
+  /** Whether the database has closed: a pipeline then stops with `Closed`. */
   isClosed(): boolean;
   /** Cold: writes a checkpoint (retention runs then); emits its seqno once durable and completes. */
   checkpoint$(): Observable<number>;

@@ -26,6 +26,20 @@ import { validateItemBatch, validateSignalBatch } from './validateBatch.js';
 import { type ItemInput, type SignalInput, validateItem, validateSignal } from './validateWrite.js';
 import { WritePath } from './writePath.js';
 
+/**
+ * The database: items and time-decaying signals over a segmented, checksummed write-ahead log.
+ * Open one with `TidalDb.open(options)` (a leader by default; `FollowerDb.open` for a replica).
+ * Writes resolve with their seqno once durable; reads (`retrieve`, `search`, `readDecayScore`) are
+ * synchronous over the in-memory state.
+ *
+ * @example
+ * ```ts
+ * const db = await TidalDb.open({ halfLifeMs: { view: 3_600_000 } });
+ * await db.signal({ itemId: 'song-1', type: 'view' });
+ * db.retrieve({ signal: 'view', limit: 10 }); // [{ id: 'song-1', score: 1 }]
+ * await db.close();
+ * ```
+ */
 export class TidalDb extends DbReads {
   readonly metrics = new MetricsState();
   /** The high-water mark after each change: each write on a leader, each applied segment on a follower. */
@@ -159,6 +173,7 @@ export class TidalDb extends DbReads {
   }
 
   /**
+   * @internal The replication pipeline's form (idempotentReplay, through `db.replication`).
    * Cold form of `applySegment`: synchronous in memory, so it runs in virtual
    * time. `verified` is the decode `verifyPayload` returned for this very
    * payload object (the validateChecksum operator passes it on); anything

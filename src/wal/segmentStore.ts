@@ -22,12 +22,15 @@ export interface SegmentStore {
   writeSegment(segmentId: number, bytes: Uint8Array): Promise<void>;
   /** Same, synchronously; memory stores only (returns false for file stores). */
   writeSegmentSync(segmentId: number, bytes: Uint8Array): boolean;
+  /** Deletes a sealed segment (retention, or one a merge covers). */
   removeSegment(segmentId: number): Promise<void>;
   /** Checkpoint seqnos present, ascending. */
   listCheckpoints(): Promise<number[]>;
+  /** The bytes of the checkpoint taken at `seq`. */
   readCheckpoint(seq: number): Promise<Uint8Array>;
   /** Writes a checkpoint atomically: temp file, fsync, rename, fsync dir. */
   writeCheckpoint(seq: number, bytes: Uint8Array): Promise<void>;
+  /** Deletes the checkpoint taken at `seq` (once a newer one is durable). */
   removeCheckpoint(seq: number): Promise<void>;
   /**
    * Makes every file present durable. Open calls it before reading the log:
@@ -36,12 +39,14 @@ export interface SegmentStore {
    * Optional: a store without it (memory) has nothing to sync.
    */
   syncAll?(): Promise<void>;
+  /** Releases the store (file handles, the directory lock); nothing runs after it resolves. */
   close(): Promise<void>;
 }
 
 /** A segment being appended to. Appends are synchronous; durability is `sync()`. */
 export interface ActiveSegment {
   readonly segmentId: number;
+  /** Appends bytes to the active segment (buffered until the next sync). */
   append(bytes: Uint8Array): void;
   /** Makes every appended byte durable (fdatasync; the directory too after a create). */
   sync(): Promise<void>;

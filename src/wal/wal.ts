@@ -23,6 +23,7 @@ export type { ActiveState } from './activeSegment.js';
 export type { Durability, WalConfig } from './walConfig.js';
 
 
+/** The write-ahead log behind `db.wal`: `seal()`, `sealed$` and `sealedSegmentsSince(seq)` are the parts an app uses. */
 export class Wal {
   private readonly sealedSubject = new Subject<WalSegmentPayload>();
   /** Each segment as it is sealed (and durable): size-triggered and requested seals alike. */
@@ -78,7 +79,7 @@ export class Wal {
     return this.retention.bytesSinceRetention;
   }
 
-  /** What merging small sealed segments has done since open (docs/wal-format.md, "Merging sealed segments"). */
+  /** What merging small sealed segments has done since open (docs/wal-format.md, "Merging sealed segments"). @internal */
   get merges(): Readonly<MergeStats> {
     return this.merger.stats;
   }
@@ -196,6 +197,7 @@ export class Wal {
    * what may go). The newest segment file always stays when there is no
    * active one (unless `keepNewestFile` is false): open numbers the next
    * segment after it, and a reused id would overwrite a follower's segment.
+   * @internal
    */
   async applyRetention(p: RetentionOptions): Promise<number> {
     const drop = this.retention.begin(p, this.index.list, () => this.index.list.length);

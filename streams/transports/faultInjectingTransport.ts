@@ -35,6 +35,7 @@ export type Fault =
   /** One bit flipped at a chosen byte (the bytes are copied; the leader's stay intact). */
   | { readonly corruptAt: number };
 
+/** What a fault plan is told about each segment it decides on. */
 export interface FaultPlanContext {
   readonly peer: PeerId;
   readonly segment: Shipment;
@@ -42,6 +43,7 @@ export interface FaultPlanContext {
   readonly sent: number;
 }
 
+/** Options of {@link FaultInjectingTransport}: the plan that picks a fault for each segment. */
 export interface FaultInjectingOptions {
   /** Decides each segment's fate. */
   readonly plan: (ctx: FaultPlanContext) => Fault;
@@ -57,7 +59,7 @@ export interface FaultCounts {
 }
 
 /** The fault-injecting leader end; see FaultInjectingTransport for the type that adds the follower end. */
-class FaultInjectingLeader implements LeaderTransport {
+export class FaultInjectingLeader implements LeaderTransport {
   readonly counts: FaultCounts = { pass: 0, drop: 0, duplicate: 0, reorder: 0, corrupt: 0 };
   private readonly held = new Map<PeerId, Shipment>();
   private sent = 0;
@@ -115,10 +117,21 @@ class FaultInjectingLeader implements LeaderTransport {
 export type FaultInjectingTransport<Inner extends LeaderTransport = Transport> =
   FaultInjectingLeader & (Inner extends FollowerTransport ? FollowerTransport : unknown);
 
-/** See the file comment. `instanceof FaultInjectingTransport` holds for every one. */
-export const FaultInjectingTransport = FaultInjectingLeader as new <Inner extends LeaderTransport>(
-  inner: Inner, options: FaultInjectingOptions,
-) => FaultInjectingTransport<Inner>;
+/**
+ * A transport that wraps another and, for testing, drops, duplicates, reorders or bit-flips the
+ * segments it sends as `options.plan` says. `instanceof FaultInjectingTransport` holds for every one.
+ *
+ * @example
+ * ```ts
+ * const faulty = new FaultInjectingTransport(new InProcessTransport({ capacity: 16 }), {
+ *   plan: ({ sent }) => (sent === 3 ? 'drop' : 'pass'), // lose the fourth segment sent
+ * });
+ * ```
+ */
+export const FaultInjectingTransport = FaultInjectingLeader as {
+  /** Wraps `inner`; `options.plan` picks a fault, or none, for each segment sent. */
+  new <Inner extends LeaderTransport>(inner: Inner, options: FaultInjectingOptions): FaultInjectingTransport<Inner>;
+};
 
 function isFollowerTransport(t: LeaderTransport): t is Transport {
   const f = t as Partial<FollowerTransport>;

@@ -16,6 +16,7 @@ import type { Shipment } from '../shipment.js';
 import type { FollowerFeedback, PeerId, Transport } from '../transport.js';
 import { BoundedChannel } from './boundedChannel.js';
 
+/** Options of {@link InProcessTransport}. */
 export interface InProcessTransportOptions {
   /** Segments buffered per peer before senders wait. Default 16. */
   capacity?: number;
@@ -24,6 +25,17 @@ export interface InProcessTransportOptions {
 /** 16 segments: with timer seals every 2 s that is over 30 s of writes in flight per follower, bounded by maxSegmentBytes each. */
 export const DEFAULT_CHANNEL_CAPACITY = 16;
 
+/**
+ * Both ends of replication in one process: one bounded channel per follower. A full channel
+ * makes the sender wait (backpressure); nothing is dropped. `close()` errors everything waiting.
+ *
+ * @example
+ * ```ts
+ * const transport = new InProcessTransport({ capacity: 16 });
+ * startLeader({ db: leader, transport, followers: ['replica-1'] });
+ * startFollower({ db: replica, transport, peer: 'replica-1' });
+ * ```
+ */
 export class InProcessTransport implements Transport {
   readonly capacity: number;
   private readonly channels = new Map<PeerId, BoundedChannel<Shipment>>();

@@ -38,6 +38,7 @@ export type { PemSource, TcpConnectOptions, TcpListenOptions, TcpTlsOptions, Tcp
 /** Either end of a TCP transport. */
 export type TcpTransport = TcpLeaderTransport | TcpFollowerTransport;
 
+/** Opens either end of replication over TCP: `TcpTransport.listen(options)` on the leader, `TcpTransport.connect(options)` on a follower. */
 export const TcpTransport = {
   /**
    * The leader's end: binds `host:port` (default 127.0.0.1; port 0 picks a

@@ -16,6 +16,11 @@ export type LeaderEnd = LeaderTransport;
 export type FollowerEnd = FollowerTransport;
 
 /**
+ * @example
+ * ```ts
+ * const workers = new WorkerTransport();
+ * startLeader({ db, transport: asTransport(workers), followers: workers.followers$ }); // the same as transport: workers
+ * ```
  * @deprecated Not needed any more: `startLeader` asks for a LeaderTransport
  * and `startFollower` for a FollowerTransport, so pass the end itself.
  * Returns `end` unchanged.

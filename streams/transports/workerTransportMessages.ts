@@ -25,8 +25,11 @@ import type { FollowerFeedback } from '../transport.js';
 
 /** The part of a MessagePort a worker transport uses (a `node:worker_threads` MessagePort is one). */
 export interface WorkerPort {
+  /** Sends a message; buffers in `transferList` move rather than copy. */
   postMessage(value: unknown, transferList?: readonly TransferListItem[]): void;
+  /** Listens for messages. */
   on(event: 'message', listener: (value: unknown) => void): unknown;
+  /** Stops listening. */
   off(event: 'message', listener: (value: unknown) => void): unknown;
 }
 

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 describe('the public API', () => {
   it('tidaldb exports the documented values', async () => {
     const names = Object.keys(await import('../../src/index.js')).sort();
-    expect(names).toEqual(['Checksum', 'FollowerDb', 'TidalDb', 'TidalError', 'WalError', 'metricsText', 'prometheusRegistry']);
+    expect(names).toEqual(['Checksum', 'FollowerDb', 'ReplicationTimeoutError', 'TidalDb', 'TidalError', 'WalError', 'metricsText', 'prometheusRegistry']);
   });
 
   it('tidaldb/streams exports the documented values, and no CLI or demo code', async () => {
@@ -18,7 +18,7 @@ describe('the public API', () => {
     expect(names).toEqual([
       'FaultInjectingTransport', 'InProcessTransport', 'JetStreamTransport', 'ReplicaWorkerError', 'ReplicationLagGauge',
       'SegmentReceiver', 'TcpTransport', 'WalShipper', 'WorkerTransport', 'asTransport', 'idempotentReplay', 'ingestSignals',
-      'replicationLag', 'sealTicks', 'sealedSegments', 'shipSegments', 'startFollower', 'startLeader', 'startReplicaWorker',
+      'replicationLag', 'sealTicks', 'awaitQuorum', 'sealedSegments', 'shipSegments', 'startFollower', 'startLeader', 'startReplicaWorker',
       'validateChecksum',
     ].sort());
     expect(readFileSync(new URL('../../streams/index.ts', import.meta.url), 'utf8')).not.toMatch(/\.\/(cli|demo)\//);
