@@ -15,7 +15,7 @@ import {
   asyncScheduler, BehaviorSubject, EMPTY, map, merge, mergeMap, type Observable, of, scan, type SchedulerLike, Subject,
   type Subscription, take, tap, timer,
 } from 'rxjs';
-import { type ApplyResult, TidalError, type TidalDb } from '../src/index.js';
+import { type ApplyResult, TidalError, type TidalDb, WalError } from '../src/index.js';
 import { checkFollowerOptions } from './pipelineOptions.js';
 import { PipelineLifecycle, type PipelineError, type PipelineState } from './pipelineLifecycle.js';
 import { idempotentReplay, type ReplayOutcome } from './idempotentReplay.js';
@@ -199,7 +199,9 @@ function replayHappened(outcome: ReplayOutcome): Happened {
   if (outcome.kind === 'applied' || outcome.kind === 'skipped') {
     return { kind: 'applied', progressed: outcome.kind === 'applied', receivedSeq, result: outcome.kind === 'applied' ? outcome.result : null };
   }
-  return { kind: 'rejected', receivedSeq, rejection: rejection(outcome.segment.payload, outcome.error) };
+  // The marks are cumulative: a segment past a gap is not received up to its end (a quorum at 'received' must not count it).
+  const gap = outcome.error instanceof WalError && outcome.error.code === 'Gap';
+  return { kind: 'rejected', receivedSeq: gap ? 0 : receivedSeq, rejection: rejection(outcome.segment.payload, outcome.error) };
 }
 
 /** An installed checkpoint's outcome: a failed one is not believed. */
