@@ -59,7 +59,7 @@ function exited(child: ChildProcess): Promise<number | null> {
 
 async function untilOrShow(predicate: () => boolean, what: string): Promise<void> {
   try {
-    await until(predicate, 15_000, what);
+    await until(predicate, what, { timeoutMs: 15_000, pollMs: 5 });
   } catch (err) {
     throw new Error(`${(err as Error).message}\nfollower output:\n${output.join('')}`);
   }

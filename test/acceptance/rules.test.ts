@@ -57,7 +57,7 @@ describe('A follower acknowledges a seqno only after it is applied and, with a d
     const h = startFollower({ db: follower, transport, peer: 'f1', feedbackIntervalMs: 30 });
     const last = await writeSignals(leader, 1_000);
     await follower.waitFor(last, { timeoutMs: 5_000 });
-    await until(() => acks > 3, 2_000, 'acks');
+    await until(() => acks > 3, 'acks', { timeoutMs: 2_000, pollMs: 5 });
     expect(violations).toEqual([]);
     l.stop(); h.stop(); transport.close();
     await leader.close(); await follower.close();
@@ -143,7 +143,7 @@ describe('The leader seals on its ship interval even with no follower connected'
     const transport = new InProcessTransport();
     const l = startLeader({ db: leader, transport, followers: [], shipIntervalMs: 20 });
     await writeSignals(leader, 50);
-    await until(() => leader.wal.sealedSegments.length === 1, 2_000, 'a timer seal');
+    await until(() => leader.wal.sealedSegments.length === 1, 'a timer seal', { timeoutMs: 2_000, pollMs: 5 });
     expect(leader.wal.sealedSegments[0]!.lastSeq).toBe(50);
     l.stop(); transport.close();
     await leader.close();

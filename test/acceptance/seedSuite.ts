@@ -60,12 +60,12 @@ export function seedSuite(transport: TransportKind | ConformanceTransport): void
       const c = await start({ wrapLeader: (t) => (transport = new FaultInjectingTransport(t, { plan: () => 'duplicate' })) });
       const last = await writeSignals(c.leader, 500);
       await c.followers[0]!.waitFor(last, { timeoutMs: 5_000 });
-      await until(() => transport.counts.duplicate > 0, 2_000, 'a duplicate');
+      await until(() => transport.counts.duplicate > 0, 'a duplicate', { timeoutMs: 2_000, pollMs: 5 });
       const f = c.followers[0]!;
       for (let i = 0; i < 100; i++) {
         expect(f.readDecayScore(`item-${i}`, 'view', T0)).toBe(c.leader.readDecayScore(`item-${i}`, 'view', T0));
       }
-      await until(() => (f.metrics.snapshot().gauges['replay.segmentsSkipped'] ?? 0) > 0, 2_000, 'the second copy to be skipped');
+      await until(() => (f.metrics.snapshot().gauges['replay.segmentsSkipped'] ?? 0) > 0, 'the second copy to be skipped', { timeoutMs: 2_000, pollMs: 5 });
       await c.stop();
     });
   });
@@ -75,11 +75,11 @@ export function seedSuite(transport: TransportKind | ConformanceTransport): void
       const c = await start({ followers: 2 });
       const first = await writeSignals(c.leader, 100);
       await Promise.all(c.followers.map((f) => f.waitFor(first, { timeoutMs: 5_000 })));
-      await until(() => c.leader.metrics.snapshot().replicationLag['f2'] === 0, 2_000, 'f2 lag 0');
+      await until(() => c.leader.metrics.snapshot().replicationLag['f2'] === 0, 'f2 lag 0', { timeoutMs: 2_000, pollMs: 5 });
       c.followerHandles[1]!.stop(); // f2 stops applying and acking
       const last = await writeSignals(c.leader, 50, 100, 100);
       await c.followers[0]!.waitFor(last, { timeoutMs: 5_000 });
-      await until(() => c.leader.metrics.snapshot().replicationLag['f1'] === 0, 2_000, 'f1 lag 0');
+      await until(() => c.leader.metrics.snapshot().replicationLag['f1'] === 0, 'f1 lag 0', { timeoutMs: 2_000, pollMs: 5 });
       const snap = c.leader.metrics.snapshot();
       expect(snap.replicationLag['f2']).toBe(c.leader.lastSeq - c.followers[1]!.lastSeq);
       expect(snap.replicationLag['f2']).toBe(50);
@@ -113,7 +113,7 @@ export function seedSuite(transport: TransportKind | ConformanceTransport): void
       const [leader, follower] = [c.leader, c.followers[0]!];
       await writeSignals(leader, 2_000);
       const quiescedAt = Date.now();
-      await until(() => leader.metrics.snapshot().replicationLag['f1'] === 0, 5_000, 'lag 0');
+      await until(() => leader.metrics.snapshot().replicationLag['f1'] === 0, 'lag 0', { timeoutMs: 5_000, pollMs: 5 });
       expect(Date.now() - quiescedAt).toBeLessThan(5_000);
       expect(follower.lastSeq).toBe(leader.lastSeq);
       await c.stop();
@@ -165,7 +165,7 @@ export function seedSuite(transport: TransportKind | ConformanceTransport): void
       // leader hears its publish acked, and a resend request can beat that ack (the shipper then withdraws
       // the first send: only the re-send counts), so wait for the third acceptance rather than read at once.
       const shipped = () => c.leader.metrics.snapshot().counters['replication.shippedSegments'] ?? 0;
-      await until(() => shipped() >= 3, 2_000, 'three segments shipped');
+      await until(() => shipped() >= 3, 'three segments shipped', { timeoutMs: 2_000, pollMs: 5 });
       const leader = c.leader.metrics.snapshot().counters;
       expect(leader['replication.shippedBytes']).toBe(shippedBytes);
       expect(leader['replication.resendRequests']).toBeGreaterThanOrEqual(1);

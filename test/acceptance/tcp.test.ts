@@ -32,7 +32,7 @@ describe('TcpTransport runs startLeader/startFollower unchanged: full replicatio
     const last = await writeSignals(c.leader, 3_000);
     await Promise.all(c.followers.map((f) => f.waitFor(last, { timeoutMs: 10_000 })));
     for (const f of c.followers) expect(snapshotOf(f)).toEqual(snapshotOf(c.leader));
-    await until(() => c.leader.metrics.snapshot().replicationLag['f2'] === 0, 5_000, 'acks over TCP');
+    await until(() => c.leader.metrics.snapshot().replicationLag['f2'] === 0, 'acks over TCP', { timeoutMs: 5_000, pollMs: 5 });
     await c.stop();
   });
 });
@@ -92,7 +92,7 @@ describe('Every follower in the set is visible from the moment the leader starts
 
     const last = await writeSignals(leader, 500);
     await present.waitFor(last, { timeoutMs: 10_000 });
-    await until(() => lag['present']?.state === 'streaming' && lag['absent']?.events === last, 5_000, 'lag$ to show both followers');
+    await until(() => lag['present']?.state === 'streaming' && lag['absent']?.events === last, 'lag$ to show both followers', { timeoutMs: 5_000, pollMs: 5 });
     expect(lag['absent']).toMatchObject({ state: 'never-connected', events: last, appliedSeq: 0 });
     expect(lag['absent']!.events).toBeGreaterThan(0);
     expect(leader.metrics.snapshot().followers['absent']).toMatchObject({ state: 'never-connected', events: last });
@@ -126,7 +126,7 @@ describe('Garbage bytes, a 4 GiB length prefix and a truncated frame each close 
     await Promise.all([garbage.closed, huge.closed, truncated.closed, badBody.closed]);
     for (const raw of [garbage, huge, truncated, badBody]) expect(raw.received()).toBe(0);
 
-    await until(() => events.filter((e) => e.kind === 'closed').length >= 4, 2_000, 'four closes reported');
+    await until(() => events.filter((e) => e.kind === 'closed').length >= 4, 'four closes reported', { timeoutMs: 2_000, pollMs: 5 });
     const reasons = events.filter((e): e is Extract<TcpTransportEvent, { kind: 'closed' }> => e.kind === 'closed');
     for (const e of reasons) {
       expect(e.peer).toBeNull();
@@ -164,7 +164,7 @@ describe('A follower reconnects after the leader\'s listener restarts, and conve
     shipping.stop();
     await listener.close();
     await leader.close();
-    await until(() => linkEvents.some((e) => e.kind === 'reconnecting'), 5_000, 'the follower to start reconnecting');
+    await until(() => linkEvents.some((e) => e.kind === 'reconnecting'), 'the follower to start reconnecting', { timeoutMs: 5_000, pollMs: 5 });
     expect(replica.search({ text: 'tidal', limit: 5 }).length).toBeGreaterThan(0); // reads go on meanwhile
 
     leader = await TidalDb.open({ dir, halfLifeMs: HALF_LIVES });
@@ -207,7 +207,7 @@ describe('A follower killed and restarted resumes from its own mark', () => {
     await link.close();
     const mark = replica.lastSeq;
     await replica.close();
-    await until(() => !listener.connectedPeers.includes('f1'), 5_000, 'the leader to see the follower gone');
+    await until(() => !listener.connectedPeers.includes('f1'), 'the leader to see the follower gone', { timeoutMs: 5_000, pollMs: 5 });
     const last = await writeSignals(leader, 1_000, 100, 1_000);
 
     replica = await FollowerDb.open({ dir: fdir });
@@ -269,7 +269,7 @@ describe('Promotion over TCP: a follower that has seen the new epoch refuses the
     const events: TcpTransportEvent[] = [];
     link.events$.subscribe((e) => events.push(e));
     const receiving = startFollower({ db: follower, transport: link, peer: 'f', feedbackIntervalMs: 50 });
-    await until(() => events.some((e) => e.kind === 'closed' && (e.error as { code?: string } | undefined)?.code === 'Fenced'), 5_000, 'the refusal');
+    await until(() => events.some((e) => e.kind === 'closed' && (e.error as { code?: string } | undefined)?.code === 'Fenced'), 'the refusal', { timeoutMs: 5_000, pollMs: 5 });
     expect(follower.lastSeq).toBe(10);
     expect(events.some((e) => e.kind === 'connected')).toBe(false);
     shipping.stop(); receiving.stop();

@@ -14,6 +14,7 @@ import { runCli } from '../../streams/cli/runCli.js';
 import { InProcessTransport, type LeaderHandle, type LeaderTransport, startLeader, TcpTransport } from '../../streams/index.js';
 import { tempDir } from '../db/tempDirs.js';
 import { captureIo, type CapturedIo } from './captureIo.js';
+import { until } from '../support/until.js';
 
 const TOKEN = 'cli-test-token-0123';
 const cleanups: Array<() => unknown> = [];
@@ -23,13 +24,6 @@ afterEach(async () => {
 });
 
 /** Polls `condition` every 20 ms until it holds, failing after `timeoutMs`. */
-async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function leaderWriting(signals: number): Promise<TidalDb> {
   const leader = await TidalDb.open({ halfLifeMs: { view: 3_600_000 } });

@@ -12,6 +12,7 @@ import { runFollower } from '../../streams/cli/follower.js';
 import { type ShipEvent, startLeader, TcpTransport } from '../../streams/index.js';
 import { tempDir } from '../db/tempDirs.js';
 import { captureIo } from './captureIo.js';
+import { until } from '../support/until.js';
 
 const TOKEN = 'cli-rebuild-token-0123';
 const cleanups: Array<() => unknown> = [];
@@ -19,13 +20,6 @@ afterEach(async () => {
   for (const clean of cleanups.splice(0).reverse()) await clean();
 });
 
-async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const viewsOf = (db: TidalDb, at: number) => db.retrieve({ signal: 'view', limit: 100, at });
 

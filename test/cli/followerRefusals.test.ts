@@ -11,6 +11,7 @@ import { runFollower } from '../../streams/cli/follower.js';
 import { startLeader, TcpTransport } from '../../streams/index.js';
 import { tempDir } from '../db/tempDirs.js';
 import { captureIo } from './captureIo.js';
+import { until } from '../support/until.js';
 
 const TOKEN = 'cli-refusals-token-0123';
 const cleanups: Array<() => unknown> = [];
@@ -18,13 +19,6 @@ afterEach(async () => {
   for (const clean of cleanups.splice(0).reverse()) await clean();
 });
 
-async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function leaderListening(followers: string[]) {
   const db = await TidalDb.open({ halfLifeMs: { view: 3_600_000 } });

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FollowerDb, TidalDb } from '../../src/index.js';
 import { tempDir } from '../db/tempDirs.js';
 import { compileWithTsc, privateBuildDir } from '../wal/fixtures/compileWithTsc.js';
+import { until } from '../support/until.js';
 
 const TSCONFIG = fileURLToPath(new URL('./fixtures/tsconfig.cli.json', import.meta.url));
 const TOKEN = 'leader-process-token';
@@ -57,16 +58,6 @@ function tidaldb(args: string[]): Child {
   return child;
 }
 
-async function until(condition: () => boolean, what: string, ...shown: Child[]): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      const output = shown.map((c, i) => `--- process ${i} stdout:\n${c.stdout()}\n--- stderr:\n${c.stderr()}`).join('\n');
-      throw new Error(`timed out waiting for ${what}\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 function listeningPort(leader: Child): number | null {
   const m = /listening on 127\.0\.0\.1:(\d+) for /.exec(leader.stdout());
@@ -102,7 +93,7 @@ describe('tidaldb leader process', () => {
     const followerDir = tempDir('follower-proc');
     const leader = tidaldb(['leader', '--dir', leaderDir, '--listen', '127.0.0.1:0', '--follower', 'f1', '--ingest', '-',
       '--ship-interval-ms', '50', '--status-interval', '200', ...HALF_LIVES]);
-    await until(() => listeningPort(leader) !== null, 'the leader to listen', leader);
+    await until(() => listeningPort(leader) !== null, 'the leader to listen', { timeoutMs: 20_000, show: [leader] });
     const follower = tidaldb(['follower', '--dir', followerDir, '--connect', `127.0.0.1:${listeningPort(leader)}`, '--peer', 'f1', '--status-interval', '200']);
 
     const lines = goodLines(40, 3000);
@@ -116,14 +107,14 @@ describe('tidaldb leader process', () => {
     }
     leader.process.stdin.end();
     const written = 3040;
-    await until(() => /^ingest stdin done/m.test(leader.stdout()), 'the ingest to finish', leader, follower);
+    await until(() => /^ingest stdin done/m.test(leader.stdout()), 'the ingest to finish', { timeoutMs: 20_000, show: [leader, follower] });
     expect(leader.stdout()).toMatch(/^ingest stdin done, 3,043 lines: 3,040 written, 3 bad lines skipped; leader seqno 3,040; serving until SIGINT or SIGTERM$/m);
     expect(leader.stderr()).toMatch(/^warning: ingest stdin line 101: invalid JSON: [^\n]*; skipped$/m);
     expect(leader.stderr()).toMatch(/^warning: ingest stdin line 2001: expected one key, "signal" or "item", got "click"; skipped$/m);
     expect(leader.stderr()).toMatch(/^warning: ingest stdin line 2501: [^\n]*weight[^\n]*; skipped$/m);
 
-    await until(() => /leader seqno 3,040 {2}"f1" (streaming, )?lag 0 events/.test(leader.stdout()), 'the leader to see f1 caught up', leader, follower);
-    await until(() => /applied 3,040 {2}leader 3,040 {2}lag 0 events/.test(follower.stdout()), 'the follower to report caught up', leader, follower);
+    await until(() => /leader seqno 3,040 {2}"f1" (streaming, )?lag 0 events/.test(leader.stdout()), 'the leader to see f1 caught up', { timeoutMs: 20_000, show: [leader, follower] });
+    await until(() => /applied 3,040 {2}leader 3,040 {2}lag 0 events/.test(follower.stdout()), 'the follower to report caught up', { timeoutMs: 20_000, show: [leader, follower] });
     expect(leader.stdout()).toMatch(/^follower "f1" connected from 127\.0\.0\.1:\d+$/m);
 
     // the directory is the running leader's: a second leader on it is refused
@@ -134,7 +125,7 @@ describe('tidaldb leader process', () => {
     follower.process.kill('SIGTERM');
     expect(await follower.exited).toBe(0);
     expect(follower.stderr()).toBe('');
-    await until(() => /^warning: follower "f1" \(127\.0\.0\.1:\d+\) closed: /m.test(leader.stderr()), 'the leader to see f1 go', leader);
+    await until(() => /^warning: follower "f1" \(127\.0\.0\.1:\d+\) closed: /m.test(leader.stderr()), 'the leader to see f1 go', { timeoutMs: 20_000, show: [leader] });
     leader.process.kill('SIGTERM');
     expect(await leader.exited).toBe(0);
 

@@ -13,6 +13,7 @@ import { runCli } from '../../streams/cli/runCli.js';
 import { startFollower, TcpTransport } from '../../streams/index.js';
 import { tempDir } from '../db/tempDirs.js';
 import { captureIo, type CapturedIo } from './captureIo.js';
+import { until } from '../support/until.js';
 
 const TOKEN = 'leader-run-token';
 const AT = Date.UTC(2026, 0, 1);
@@ -22,13 +23,6 @@ afterEach(async () => {
   for (const clean of cleanups.splice(0).reverse()) await clean();
 });
 
-async function until(condition: () => boolean, what: string, io?: CapturedIo, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${io ? `\nstdout:\n${io.stdout()}\nstderr:\n${io.stderr()}` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function options(dir: string, extra: Partial<LeaderRunOptions> = {}): LeaderRunOptions {
   return { dir, listen: { host: '127.0.0.1', port: 0 }, followers: ['r1'], token: TOKEN, shipIntervalMs: 20, statusIntervalMs: 50, ...extra };
@@ -63,7 +57,7 @@ describe('tidaldb leader (in-process)', () => {
     const io = captureIo();
     const stop = new AbortController();
     const running = runLeader(options(dir, { ingest: '-', metrics: { host: '127.0.0.1', port: 0 } }), io, { signal: stop.signal, stdin });
-    await until(() => listeningPort(io) !== null, 'the leader to listen', io);
+    await until(() => listeningPort(io) !== null, 'the leader to listen', { show: [io] });
     expect(io.stdout()).toMatch(new RegExp(`^leader of ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} at seqno 0, listening on 127\\.0\\.0\\.1:\\d+ for "r1"$`, 'm'));
     const replica = await follow(listeningPort(io)!);
 
@@ -71,13 +65,13 @@ describe('tidaldb leader (in-process)', () => {
     stdin.write('{"signal": nope}\n');
     stdin.write(`${signal('b')}${JSON.stringify({ signal: { itemId: 'c', type: 'view', weight: '3' } })}\n`);
     stdin.end(signal('c', 2).trimEnd()); // a last line without a newline
-    await until(() => /^ingest stdin done/m.test(io.stdout()), 'the ingest to finish', io);
+    await until(() => /^ingest stdin done/m.test(io.stdout()), 'the ingest to finish', { show: [io] });
     expect(io.stdout()).toMatch(/^ingest stdin done, 6 lines: 4 written, 2 bad lines skipped; leader seqno 4; serving until SIGINT or SIGTERM$/m);
     expect(io.stderr()).toMatch(/^warning: ingest stdin line 3: invalid JSON: [^\n]*; skipped$/m);
     expect(io.stderr()).toMatch(/^warning: ingest stdin line 5: [^\n]*weight[^\n]*; skipped$/m);
 
-    await until(() => replica.lastSeq === 4, 'the follower to catch up', io);
-    await until(() => /"r1"( streaming,)? lag 0 events, \d+ ms$/m.test(io.stdout()), 'a status line with r1 caught up', io);
+    await until(() => replica.lastSeq === 4, 'the follower to catch up', { show: [io] });
+    await until(() => /"r1"( streaming,)? lag 0 events, \d+ ms$/m.test(io.stdout()), 'a status line with r1 caught up', { show: [io] });
     expect(io.stdout()).toMatch(/^follower "r1" connected from 127\.0\.0\.1:\d+$/m);
     const url = /serving metrics at (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(io.stdout())![1]!;
     expect(await (await fetch(url)).text()).toMatch(/^tidaldb_last_seq 4$/m);
@@ -99,7 +93,7 @@ describe('tidaldb leader (in-process)', () => {
     const running = runLeader(options(dir, { ingest: '-' }), io, { signal: stop.signal, stdin });
     stdin.write('not json\n'.repeat(102));
     stdin.write(Array.from({ length: 500 }, (_, i) => signal(`s${i % 7}`)).join(''));
-    await until(() => /leader seqno 500 /.test(io.stdout()), 'the 500 writes', io); // stdin stays open: the ingest is still running
+    await until(() => /leader seqno 500 /.test(io.stdout()), 'the 500 writes', { show: [io] }); // stdin stays open: the ingest is still running
     stop.abort();
     expect(await running).toBe(0);
     expect(io.stdout()).toMatch(/^ingest stdin interrupted after line 602: 500 written, 102 bad lines skipped; leader seqno 500$/m);
@@ -119,7 +113,7 @@ describe('tidaldb leader (in-process)', () => {
     await seeded.close();
     const io = captureIo();
     const running = runLeader(options(dir, { exitWhenSynced: true }), io, { signal: new AbortController().signal });
-    await until(() => listeningPort(io) !== null, 'the leader to listen', io);
+    await until(() => listeningPort(io) !== null, 'the leader to listen', { show: [io] });
     expect(io.stdout()).toContain('at seqno 30,');
     const replica = await follow(listeningPort(io)!);
     expect(await running).toBe(0);
@@ -132,7 +126,7 @@ describe('tidaldb leader (in-process)', () => {
     const io = captureIo();
     const stop = new AbortController();
     const running = runLeader(options(dir), io, { signal: stop.signal });
-    await until(() => listeningPort(io) !== null, 'the leader to listen', io);
+    await until(() => listeningPort(io) !== null, 'the leader to listen', { show: [io] });
     const stranger = await FollowerDb.open();
     await expect(TcpTransport.connect({ port: listeningPort(io)!, peer: 'r9', token: TOKEN, db: stranger, heartbeatMs: 50 }))
       .rejects.toMatchObject({ code: 'UnknownPeer', message: expect.stringMatching(/"r9".*"r1"/) });
@@ -181,10 +175,10 @@ describe('tidaldb leader (in-process)', () => {
     const io = captureIo();
     const running = runCli(['leader', '--dir', dir, '--listen', '127.0.0.1:0', '--follower', 'a', '--follower', 'b', '--token', TOKEN,
       '--ingest', file, '--exit-when-synced', '--half-life', 'view=1000', '--ship-interval-ms', '20', '--ship-on', 'commit', '--status-interval', '50'], io);
-    await until(() => listeningPort(io) !== null, 'the leader to listen', io);
+    await until(() => listeningPort(io) !== null, 'the leader to listen', { show: [io] });
     expect(io.stdout()).toContain('for "a", "b"\n');
     const first = await follow(listeningPort(io)!, 'a');
-    await until(() => first.lastSeq === 2 && /"b" never-connected, lag 2 events/.test(io.stdout()), 'a to catch up while b never connected', io);
+    await until(() => first.lastSeq === 2 && /"b" never-connected, lag 2 events/.test(io.stdout()), 'a to catch up while b never connected', { show: [io] });
     expect(io.stdout()).toMatch(new RegExp(`^ingest ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} done, 2 lines: 2 written, 0 bad lines skipped; leader seqno 2; exiting once every follower has it$`, 'm'));
     const second = await follow(listeningPort(io)!, 'b');
     expect(await running).toBe(0);

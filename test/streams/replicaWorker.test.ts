@@ -17,6 +17,7 @@ import {
 } from '../../streams/index.js';
 import { tempDir } from '../db/tempDirs.js';
 import { type CompiledReplicaWorker, compileReplicaWorker } from './replicaWorkerFixtures/compiledReplicaWorker.js';
+import { until } from '../support/until.js';
 
 const HALF_LIVES = { view: 3_600_000, like: 7_200_000 };
 const AT = 1_000_000;
@@ -187,7 +188,7 @@ describe('startReplicaWorker', () => {
     await expect(first.retrieve({ signal: 'view' })).rejects.toBe(error);
     expect(await firstValueFrom(workers.followers$)).toEqual(['r1']); // crashed, not stopped: the leader keeps what it needs
     const after = await write(db, 500, 500);
-    await until(() => rejected.length > 0);
+    await until(() => rejected.length > 0, 'a rejection', { timeoutMs: 5_000, pollMs: 5 });
     expect(rejected[0]).toMatchObject({ peer: 'r1', error });
 
     const second = await first.restart();
@@ -243,10 +244,3 @@ describe('startReplicaWorker', () => {
   });
 });
 
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

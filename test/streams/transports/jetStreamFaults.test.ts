@@ -75,7 +75,7 @@ if (!NATS_SERVER_AVAILABLE) {
       expect(p.leaderLink.last()).toBe('disconnected');
       expect(p.followerLink.last()).toBe('disconnected');
       const waits = (link: { events: JetStreamTransportEvent[] }) => link.events.filter((e) => e.kind === 'reconnecting').length;
-      await until(() => waits(p.followerLink) >= 3 && waits(p.leaderLink) >= 3, 5_000, 'three reconnect waits on each end');
+      await until(() => waits(p.followerLink) >= 3 && waits(p.leaderLink) >= 3, 'three reconnect waits on each end', { timeoutMs: 5_000, pollMs: 5 });
       expect(p.followerLink.events.find((e) => e.kind === 'closed')).toMatchObject({
         error: { code: 'Closed', message: expect.stringMatching(/cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+/) },
       });
@@ -106,17 +106,17 @@ if (!NATS_SERVER_AVAILABLE) {
       await p.follower.waitFor(first, { timeoutMs: 5_000 });
       const reconnectsBefore = reconnects(p.follower);
       await server.kill(); // SIGKILL: no goodbye on the sockets' other end but the kernel's
-      await until(() => p.leaderLink.last() === 'disconnected' && p.followerLink.last() === 'disconnected', 5_000, 'both ends disconnected');
+      await until(() => p.leaderLink.last() === 'disconnected' && p.followerLink.last() === 'disconnected', 'both ends disconnected', { timeoutMs: 5_000, pollMs: 5 });
       expect(gauge(p.follower)).toBe(0);
       expect(gauge(p.leader)).toBe(0);
       const last = await writeSignals(p.leader, 300, 100, 300);
-      await until(() => p.leader.metrics.snapshot().followers['f1']?.state === 'disconnected', 5_000, 'the leader to show f1 disconnected');
-      await until(() => reconnects(p.follower) >= reconnectsBefore + 3, 5_000, 'the follower retrying');
+      await until(() => p.leader.metrics.snapshot().followers['f1']?.state === 'disconnected', 'the leader to show f1 disconnected', { timeoutMs: 5_000, pollMs: 5 });
+      await until(() => reconnects(p.follower) >= reconnectsBefore + 3, 'the follower retrying', { timeoutMs: 5_000, pollMs: 5 });
       checkBackoff(p.followerLink.events.slice(p.followerLink.events.findIndex((e) => e.kind === 'closed')));
       await server.restart(); // the same store: the stream and the follower's consumer are still there
       await p.follower.waitFor(last, { timeoutMs: 10_000 });
       expect(snapshotOf(p.follower)).toEqual(snapshotOf(p.leader));
-      await until(() => p.leader.metrics.snapshot().followers['f1']?.state === 'streaming', 5_000, 'f1 streaming again');
+      await until(() => p.leader.metrics.snapshot().followers['f1']?.state === 'streaming', 'f1 streaming again', { timeoutMs: 5_000, pollMs: 5 });
       expect(p.followerLink.last()).toBe('connected');
     });
 
@@ -134,7 +134,7 @@ if (!NATS_SERVER_AVAILABLE) {
       const states: JetStreamLinkState[] = [];
       followerEnd.state$.subscribe((st) => states.push(st));
       expect(states.at(-1)).toBe('disconnected');
-      await until(() => events.some((e) => e.kind === 'closed' && /stream not found/i.test(e.reason)), 5_000, 'a session refused for want of the stream');
+      await until(() => events.some((e) => e.kind === 'closed' && /stream not found/i.test(e.reason)), 'a session refused for want of the stream', { timeoutMs: 5_000, pollMs: 5 });
       const leaderEnd = await JetStreamTransport.leader({ servers: server.url, db: leader, ...names, ...FAST_JETSTREAM, ...SMALL_STREAM });
       cleanup.push(() => leaderEnd.close());
       const shipping = startLeader({ db: leader, transport: leaderEnd, followers: ['f1'], shipIntervalMs: 20 });

@@ -92,7 +92,7 @@ if (!NATS_SERVER_AVAILABLE) {
       await Promise.all(c.followers.map((f) => f.waitFor(last, { timeoutMs: 5_000 })));
       for (const f of c.followers) expect(snapshotOf(f)).toEqual(snapshotOf(c.leader));
       // A follower can apply a segment before the leader hears its publish acked: wait for the acceptances.
-      await until(() => ['f1', 'f2', 'f3'].every((p) => shipped.some((e) => e.peer === p && e.lastSeq === last)), 2_000, 'every send accepted');
+      await until(() => ['f1', 'f2', 'f3'].every((p) => shipped.some((e) => e.peer === p && e.lastSeq === last)), 'every send accepted', { timeoutMs: 2_000, pollMs: 5 });
       const segments = new Set(shipped.map((e) => e.firstSeq));
       const counters = c.leader.metrics.snapshot().counters;
       expect(counters['replication.streamMessages']).toBe(segments.size);
@@ -117,7 +117,7 @@ if (!NATS_SERVER_AVAILABLE) {
       cleanup.push(() => early.stop());
       const first = await writeSignals(leader, 500);
       const { jsm } = await rawClient();
-      await until(() => leaderEnd.publishedThrough === first, 5_000, 'everything on the stream');
+      await until(() => leaderEnd.publishedThrough === first, 'everything on the stream', { timeoutMs: 5_000, pollMs: 5 });
       const dir = tempDir('jetstream-late');
       let lateDb = await FollowerDb.open({ dir });
       let late = await follow('late', lateDb);
@@ -125,7 +125,7 @@ if (!NATS_SERVER_AVAILABLE) {
       await late.stop();
       await lateDb.close();
       const second = await writeSignals(leader, 300, 100, 500);
-      await until(() => leaderEnd.publishedThrough === second, 5_000, 'the rest on the stream');
+      await until(() => leaderEnd.publishedThrough === second, 'the rest on the stream', { timeoutMs: 5_000, pollMs: 5 });
       lateDb = await open(FollowerDb.open({ dir }));
       expect(lateDb.lastSeq).toBe(first);
       late = await follow('late', lateDb);
@@ -199,7 +199,7 @@ if (!NATS_SERVER_AVAILABLE) {
       // and a stranger's message on the subject, without our headers
       const { nc, jsm } = await rawClient();
       await jetstream(nc).publish(`${names.subjectPrefix}.0.shipments`, new Uint8Array([1, 2, 3]));
-      await until(() => rejected.length >= 4 && refused.length >= 1, 5_000, 'four rejections and a refused message');
+      await until(() => rejected.length >= 4 && refused.length >= 1, 'four rejections and a refused message', { timeoutMs: 5_000, pollMs: 5 });
       expect(codes(rejected)).toEqual(['Corruption', 'ConfigMismatch', 'Fenced', 'Gap']);
       expect(rejected.map((r) => r.segmentId)).toEqual([e.segmentId, otherShard.segmentId, stale.segmentId, g.segmentId]);
       expect(refused[0]).toMatchObject({ what: 'shipment', error: { code: 'Corruption', message: expect.stringMatching(/header Tidal-Version must be an integer >= 0, got missing/) } });
@@ -270,8 +270,8 @@ if (!NATS_SERVER_AVAILABLE) {
       expect(replica.epoch).toBe(1);
       // The old leader writes on, past what the follower acks (60, from the new leader), and ships: refused.
       await writeSignals(old, 30, 20, 50);
-      await until(() => states.includes('fenced'), 5_000, 'the old leader end fenced');
-      await until(() => (old.metrics.snapshot().counters['replication.shipFailures.Fenced'] ?? 0) > 0, 5_000, 'a Fenced ship failure');
+      await until(() => states.includes('fenced'), 'the old leader end fenced', { timeoutMs: 5_000, pollMs: 5 });
+      await until(() => (old.metrics.snapshot().counters['replication.shipFailures.Fenced'] ?? 0) > 0, 'a Fenced ship failure', { timeoutMs: 5_000, pollMs: 5 });
       await expect(oldEnd.sendSegment('f1', await sealedAfter(old, 5))).rejects.toMatchObject({ name: 'TidalError', code: 'Fenced' });
       await expect(JetStreamTransport.leader({ servers: nats.url, db: old, ...names, ...FAST_JETSTREAM, ...SMALL_STREAM }))
         .rejects.toMatchObject({ code: 'Fenced', message: expect.stringMatching(/epoch 1, after this leader's epoch 0/) });
@@ -294,10 +294,10 @@ if (!NATS_SERVER_AVAILABLE) {
       await Promise.all(c.followers.map((f) => f.waitFor(last, { timeoutMs: 10_000 })));
       for (const f of c.followers) expect(snapshotOf(f)).toEqual(snapshotOf(c.leader));
       const partBytes = 16 * 1024 - 4096;
-      await until(() => shipped.some((e) => e.lastSeq === last), 2_000, 'the leader to hear the last publish acked');
+      await until(() => shipped.some((e) => e.lastSeq === last), 'the leader to hear the last publish acked', { timeoutMs: 2_000, pollMs: 5 });
       expect(shipped.some((e) => e.bytes > partBytes)).toBe(true);
       const parts = shipped.reduce((n, e) => n + Math.max(1, Math.ceil(e.bytes / partBytes)), 0);
-      await until(() => (c.leader.metrics.snapshot().counters['replication.streamMessages'] ?? 0) >= parts, 2_000, 'every part acked');
+      await until(() => (c.leader.metrics.snapshot().counters['replication.streamMessages'] ?? 0) >= parts, 'every part acked', { timeoutMs: 2_000, pollMs: 5 });
       expect(c.leader.metrics.snapshot().counters['replication.streamMessages']).toBe(parts);
       const tooBig: WalSegmentPayload = { ...(await sealedAfter(c.leader, 1)), bytes: new Uint8Array(SMALL_STREAM.maxShipmentBytes + 1) };
       await expect(c.leaderEnd.sendSegment('f1', tooBig))
@@ -352,7 +352,7 @@ if (!NATS_SERVER_AVAILABLE) {
       await expect(c.leaderEnd.sendSegment('f1', await sealedAfter(await leaderDb(), 1))).rejects.toMatchObject({ code: 'Closed' });
       expect(completed).toBe(2);
       expect(states.at(-1)).toBe('closed');
-      await until(() => Object.entries(liveHandles()).every(([kind, n]) => n <= (before[kind] ?? 0)), 3_000, 'no socket or timer left');
+      await until(() => Object.entries(liveHandles()).every(([kind, n]) => n <= (before[kind] ?? 0)), 'no socket or timer left', { timeoutMs: 3_000, pollMs: 5 });
     });
 
     it('the process exits on its own after close (a child that never calls process.exit, with a follower end still reconnecting)', async () => {

@@ -16,19 +16,13 @@ import { HALF_LIVES, sealedSegment } from '../fixtures.js';
 import { FAST, rawClient, TOKEN, within } from './tcpFixtures.js';
 import { fakeLeader } from './tcpPeers.js';
 import { tcpProxy } from './tcpProxy.js';
+import { until } from '../../support/until.js';
 
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-async function until(condition: () => boolean, what: string, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 async function replicaDb() {
   const db = await FollowerDb.open();

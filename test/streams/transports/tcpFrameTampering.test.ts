@@ -13,19 +13,13 @@ import { decodeMessage, encodeBody, type TcpMessage } from '../../../streams/tra
 import { HALF_LIVES } from '../fixtures.js';
 import { FAST, TOKEN } from './tcpFixtures.js';
 import { type Direction, type Tamper, tcpProxy } from './tcpProxy.js';
+import { until } from '../../support/until.js';
 
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-async function until(condition: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** The message inside a sealed frame (the body is in clear without TLS; only the MAC protects it), or null for a handshake frame. */
 function bodyOf(frame: Buffer): TcpMessage | null {

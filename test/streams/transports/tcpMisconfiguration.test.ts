@@ -11,6 +11,7 @@ import { startFollower, startLeader, TcpTransport, type TcpTransportEvent } from
 import { HALF_LIVES } from '../fixtures.js';
 import { FAST, liveHandles, nextEvent, TOKEN, within } from './tcpFixtures.js';
 import { tcpProxy } from './tcpProxy.js';
+import { until } from '../../support/until.js';
 
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
@@ -44,13 +45,6 @@ async function writeViews(db: TidalDb, n: number): Promise<number> {
   return last;
 }
 
-async function until(condition: () => boolean, what: string, ms = 2_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** A plain TCP server that answers whatever it is sent with `reply`, then closes. */
 async function fakeServer(reply: Buffer): Promise<number> {
@@ -80,7 +74,7 @@ describe('An unknown peer: the leader refuses a peer id that is not in its follo
       message: 'leader refused this follower: peer id "replica-9" is not in this leader\'s follower set (it ships to "replica-1")',
     });
     // connect left nothing running behind it: no reconnect timer, no socket
-    await until(() => Object.entries(liveHandles()).every(([kind, n]) => n <= (before[kind] ?? 0)), 'the refused link to leave nothing behind');
+    await until(() => Object.entries(liveHandles()).every(([kind, n]) => n <= (before[kind] ?? 0)), 'the refused link to leave nothing behind', { timeoutMs: 2_000 });
     const last = await writeViews(leader.db, 20);
     await good.db.waitFor(last, { timeoutMs: 5_000 });
     expect(replica.lastSeq).toBe(0);

@@ -18,6 +18,7 @@ import { encodeMessage } from '../../../streams/transports/tcpMessages.js';
 import { HALF_LIVES, sealedSegment } from '../fixtures.js';
 import { FAST, hello, liveHandles, nextEvent, rawClient, TOKEN, within } from './tcpFixtures.js';
 import { fakeLeader, rawFollower } from './tcpPeers.js';
+import { until } from '../../support/until.js';
 
 /** Everything a test opens, closed after it whatever happened. */
 const cleanup: Array<() => unknown> = [];
@@ -72,9 +73,9 @@ describe('TcpTransport: replication over loopback', () => {
     expect(leader.events.filter((e) => e.kind === 'connected').map((e) => e.kind === 'connected' && e.peer).sort()).toEqual(['f1', 'f2']);
     expect(await firstValueFrom(f1.transport.connected$)).toBe(true);
     // Acks come back over the wire: the leader's lag reaches 0 for both.
-    await until(() => leader.db.metrics.snapshot().replicationLag['f1'] === 0 && leader.db.metrics.snapshot().replicationLag['f2'] === 0);
+    await until(() => leader.db.metrics.snapshot().replicationLag['f1'] === 0 && leader.db.metrics.snapshot().replicationLag['f2'] === 0, 'both followers at lag 0', { pollMs: 5 });
     // Status announcements arrive: the follower knows how fresh it is.
-    await until(() => f1.db.stalenessMs() < 5_000);
+    await until(() => f1.db.stalenessMs() < 5_000, 'f1 fresh', { pollMs: 5 });
   });
 });
 
@@ -183,8 +184,8 @@ describe('TcpTransport: a bad frame closes only its own connection', () => {
     const f1 = await followerNode(fake.port, 'f1');
     const closed = await nextEvent(f1.transport.events$, (e) => e.kind === 'closed');
     expect(closed.kind === 'closed' && closed.error).toBeInstanceOf(WalError);
-    await until(() => fake.hellos() >= 2);
-    await until(() => f1.events.some((e) => e.kind === 'reconnecting'));
+    await until(() => fake.hellos() >= 2, 'a second hello', { pollMs: 5 });
+    await until(() => f1.events.some((e) => e.kind === 'reconnecting'), 'a reconnect', { pollMs: 5 });
   });
 });
 
@@ -193,7 +194,7 @@ describe('TcpTransport: heartbeats', () => {
     const leader = await leaderNode({ followers: [] });
     const raw = await rawFollower(leader.transport.port, 'quiet');
     await raw.welcomed;
-    await until(() => leader.transport.connectedPeers.includes('quiet'));
+    await until(() => leader.transport.connectedPeers.includes('quiet'), 'quiet to connect', { pollMs: 5 });
     const since = Date.now();
     const event = await nextEvent(leader.transport.events$, (e) => e.kind === 'closed' && e.peer === 'quiet');
     const tookMs = Date.now() - since;
@@ -211,7 +212,7 @@ describe('TcpTransport: heartbeats', () => {
     expect(f1.transport.firstAttempt).toMatchObject({ kind: 'connected' });
     const closed = await nextEvent(f1.transport.events$, (e) => e.kind === 'closed');
     expect(closed.kind === 'closed' && closed.error).toMatchObject({ code: 'Timeout' });
-    await until(() => fake.hellos() >= 2);
+    await until(() => fake.hellos() >= 2, 'a second hello', { pollMs: 5 });
   });
 });
 
@@ -220,7 +221,7 @@ describe('TcpTransport: reconnecting', () => {
     const fake = await fakeLeader({ afterWelcome: (link) => link.socket.end() });
     cleanup.push(() => fake.close());
     const f1 = await followerNode(fake.port, 'f1');
-    await until(() => f1.events.filter((e) => e.kind === 'reconnecting').length >= 4);
+    await until(() => f1.events.filter((e) => e.kind === 'reconnecting').length >= 4, 'four reconnects', { pollMs: 5 });
     const attempts = f1.events.flatMap((e) => (e.kind === 'reconnecting' ? [e.attempt] : []));
     expect(attempts.slice(0, 4)).toEqual([0, 1, 2, 3]); // a welcome alone is not a success: it must stay up deadAfterMs
     expect(f1.events.filter((e) => e.kind === 'connected').length).toBeGreaterThanOrEqual(2);
@@ -392,7 +393,7 @@ describe('TcpTransport: options and teardown', () => {
     expect(events.at(-1)).toMatchObject({ kind: 'closed', reason: 'the transport is closed' });
     await db.close();
     await replica.close();
-    await until(() => noMoreThan(before), 2_000);
+    await until(() => noMoreThan(before), 'no handles left over', { timeoutMs: 2_000, pollMs: 5 });
   });
 
   it('the process exits on its own after close (a child process that never calls process.exit)', async () => {
@@ -421,7 +422,7 @@ describe('TcpTransport: options and teardown', () => {
     await nextEvent(link.events$, (e) => e.kind === 'reconnecting');
     await link.close();
     await replica.close();
-    await until(() => noMoreThan(before), 2_000);
+    await until(() => noMoreThan(before), 'no handles left over', { timeoutMs: 2_000, pollMs: 5 });
   });
 });
 
@@ -443,13 +444,6 @@ function noMoreThan(baseline: Record<string, number>): boolean {
   return Object.entries(liveHandles()).every(([kind, n]) => n <= (baseline[kind] ?? 0));
 }
 
-async function until(predicate: () => boolean, ms = 5_000): Promise<void> {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > ms) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 function bigSegment(seq: number, bytes: number): WalSegmentPayload {
   const body = Buffer.alloc(bytes, seq & 0xff);
