@@ -1,6 +1,8 @@
-import { asyncScheduler, catchError, concatMap, defer, EMPTY, filter, from, last, type Observable, type Observer, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { catchError, concatMap, defer, EMPTY, filter, from, last, type Observable, type Observer, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { type SignalInput, TidalError, type TidalDb } from '../src/index.js';
 import { batchUntil } from './internal/batchUntil.js';
+import { DEFAULT_INGEST_MAX_BATCH, DEFAULT_SCHEDULER } from './defaults.js';
+import { DEFAULT_INGEST_MAX_DELAY_MS } from './defaults.js';
 
 /** A signal `ingestSignals` did not write, and why (always `TidalError` `InvalidInput`). */
 export interface IngestRejection {
@@ -18,11 +20,6 @@ export interface IngestSignalsOptions {
   readonly rejected?: Pick<Observer<IngestRejection>, 'next'>;
   readonly scheduler?: SchedulerLike;
 }
-
-/** 1000 signals: one msgpackr call and one commit group amortised over them, ~30 KB of WAL. */
-export const DEFAULT_INGEST_MAX_BATCH = 1000;
-/** 1 ms: under load batches fill long before this; alone, a signal waits no longer. */
-export const DEFAULT_INGEST_MAX_DELAY_MS = 1;
 
 /**
  * Turns a stream of signals into committed batches (`db.signalBatch`), in
@@ -49,7 +46,7 @@ export function ingestSignals(db: TidalDb, options: IngestSignalsOptions = {}): 
   if (typeof maxDelayMs !== 'number' || !(maxDelayMs >= 0)) throw new TidalError('InvalidInput', `ingestSignals: maxDelayMs must be a number of ms >= 0, got ${String(maxDelayMs)}`);
   const rejected = options.rejected ?? { next: () => {} };
   return (source) => source.pipe(
-    batchUntil(maxBatch, maxDelayMs, options.scheduler ?? asyncScheduler),
+    batchUntil(maxBatch, maxDelayMs, options.scheduler ?? DEFAULT_SCHEDULER),
     concatMap((batch) => commit(db, batch, rejected)),
   );
 }

@@ -8,7 +8,8 @@
 export type { Transport, LeaderTransport, FollowerTransport, PeerId, FollowerFeedback } from './transport.js';
 export { type Shipment, type CheckpointShipment, isCheckpoint, shipmentLastSeq, checkpointShipment } from './shipment.js';
 export { installCheckpoint$, type CheckpointOutcome, type InstallingDb } from './installCheckpoint.js';
-export { InProcessTransport, type InProcessTransportOptions, DEFAULT_CHANNEL_CAPACITY } from './transports/inProcessTransport.js';
+export { InProcessTransport, type InProcessTransportOptions } from './transports/inProcessTransport.js';
+export { DEFAULT_CHANNEL_CAPACITY } from './defaults.js';
 export { BoundedChannel } from './transports/boundedChannel.js';
 export { seededRandom } from './seededRandom.js';
 export {
@@ -21,9 +22,11 @@ export {
 export { JetStreamTransport, JetStreamLeaderTransport, JetStreamFollowerTransport, type JetStreamLeaderOptions, type JetStreamFollowerOptions, type JetStreamLinkState, type JetStreamTransportEvent, type NatsClientOptions } from './transports/jetStreamTransport.js';
 export { sealTicks } from './sealTicks.js';
 export { gateSeals, sealGateStep, followerCanTakeSegment, type SealGateState, type SealGateEvent, type FollowerPosition, type SealPace } from './gateSeals.js';
-export { periodicCheckpoints, type CheckpointingDb, type CheckpointMark, DEFAULT_CHECKPOINT_INTERVAL_MS } from './periodicCheckpoints.js';
+export { periodicCheckpoints, type CheckpointingDb, type CheckpointMark } from './periodicCheckpoints.js';
+export { DEFAULT_CHECKPOINT_INTERVAL_MS } from './defaults.js';
 export { sealedSegments, type SealingDb } from './sealedSegments.js';
-export { shipSegments, type ShipEvent, type ShipFailure, type ShipSegmentsOptions, type ShippingDb, DEFAULT_RETRANSMIT_AFTER_MS } from './shipSegments.js';
+export { shipSegments, type ShipEvent, type ShipFailure, type ShipSegmentsOptions, type ShippingDb } from './shipSegments.js';
+export { DEFAULT_RETRANSMIT_AFTER_MS } from './defaults.js';
 export { followerCursorStep, emptyFollowerCursor, type FollowerCursor, type FollowerCursorEvent } from './followerCursorStep.js';
 export {
   followerBookStep, emptyFollowerBook, retentionFloor, followersBehind, type FollowerBook, type FollowerBookEvent,
@@ -33,10 +36,8 @@ export { validateChecksum, verifySegment, type VerifiedSegment, type SegmentReje
 export { receiverFeedbackStep, emptyReceiverFeedback, type ReceiverFeedback, type ReceiverEvent } from './receiverFeedbackStep.js';
 export { idempotentReplay, type ReplayOutcome, type ReplayingDb } from './idempotentReplay.js';
 export { replicationLag, replicationLagState, type ReplicationLagInputs } from './replicationLag.js';
-export {
-  lagStep, lagReport, lagMs, emptyLagState, type LagEvent, type LagInput, type LagReport, type LagState, type PeerPosition, type Sample,
-  MAX_LAG_SAMPLES, DEFAULT_DISCONNECTED_AFTER_MS,
-} from './lagStep.js';
+export { lagStep, lagReport, lagMs, emptyLagState, type LagEvent, type LagInput, type LagReport, type LagState, type PeerPosition, type Sample } from './lagStep.js';
+export { MAX_LAG_SAMPLES, DEFAULT_DISCONNECTED_AFTER_MS } from './defaults.js';
 export type { PipelineState, PipelineError } from './pipelineLifecycle.js';
 export { ReplicationLagGauge } from './replicationLagGauge.js';
 export { awaitQuorum, type QuorumAcked } from './awaitQuorum.js';
@@ -49,15 +50,16 @@ export {
 } from './segmentReceiver.js';
 export { FollowerDb } from '../src/internal.js';
 export { serveMetrics, type MetricsServer, type ServeMetricsOptions } from './cli/serveMetrics.js';
-export { ingestSignals, type IngestRejection, type IngestSignalsOptions, DEFAULT_INGEST_MAX_BATCH, DEFAULT_INGEST_MAX_DELAY_MS } from './ingestSignals.js';
-export { WorkerTransport, type WorkerTransportOptions, type WorkerAttachment, DEFAULT_WORKER_CAPACITY } from './transports/workerTransport.js';
+export { ingestSignals, type IngestRejection, type IngestSignalsOptions } from './ingestSignals.js';
+export { DEFAULT_INGEST_MAX_BATCH, DEFAULT_INGEST_MAX_DELAY_MS } from './defaults.js';
+export { WorkerTransport, type WorkerTransportOptions, type WorkerAttachment } from './transports/workerTransport.js';
+export { DEFAULT_WORKER_CAPACITY } from './defaults.js';
 export { WorkerTransportFollower, type WorkerTransportFollowerOptions } from './transports/workerTransportFollower.js';
 export { asTransport, type LeaderEnd, type FollowerEnd } from './transports/workerTransportEnds.js';
 export { CreditWindow } from './transports/workerTransportWindow.js';
 export type { WorkerPort } from './transports/workerTransportMessages.js';
 export { ReplicaWorker, startReplicaWorker } from './replicaWorker.js';
-export {
-  type ReplicaWorkerOptions, DEFAULT_MAX_IN_FLIGHT_REQUESTS, DEFAULT_START_TIMEOUT_MS, DEFAULT_STOP_TIMEOUT_MS,
-} from './replicaWorkerOptions.js';
+export { type ReplicaWorkerOptions } from './replicaWorkerOptions.js';
+export { DEFAULT_MAX_IN_FLIGHT_REQUESTS, DEFAULT_START_TIMEOUT_MS, DEFAULT_STOP_TIMEOUT_MS } from './defaults.js';
 export type { ReplicaDbOptions } from './replicaWorkerMessages.js';
 export { ReplicaWorkerError, type ReplicaWorkerErrorCode } from './replicaWorkerError.js';

@@ -20,18 +20,11 @@
 import type { FollowerLag, FollowerState } from '../src/index.js';
 import type { ShipEvent } from './shipSegments.js';
 import type { FollowerFeedback, PeerId } from './transport.js';
+import { DEFAULT_DISCONNECTED_AFTER_MS } from './defaults.js';
+import { MAX_LAG_SAMPLES } from './defaults.js';
 
 /** Lag of every follower, by peer id. */
 export type LagReport = Readonly<Record<PeerId, FollowerLag>>;
-
-/**
- * 5 s: five missed heartbeats at the follower's default feedback interval
- * (1 s), so one slow round trip on a loaded machine does not flap the state.
- */
-export const DEFAULT_DISCONNECTED_AFTER_MS = 5000;
-
-/** Samples kept for the ms estimate; past this every other one goes (coarser, still an upper bound). */
-export const MAX_LAG_SAMPLES = 4096;
 
 /** One follower's marks, as the leader knows them. */
 export interface PeerPosition {

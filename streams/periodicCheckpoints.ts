@@ -1,5 +1,9 @@
-import { asyncScheduler, catchError, concatMap, defer, expand, filter, map, type Observable, of, type SchedulerLike, timer } from 'rxjs';
+import { catchError, concatMap, defer, expand, filter, map, type Observable, of, type SchedulerLike, timer } from 'rxjs';
 import type { CheckpointSource } from '../src/index.js';
+import { DEFAULT_SCHEDULER } from './defaults.js';
+
+// walShipper.ts and segmentReceiver.ts import it from here; streams/defaults.ts is where it lives.
+export { DEFAULT_CHECKPOINT_INTERVAL_MS } from './defaults.js';
 
 /** What periodicCheckpoints uses of a database: its `replication` seam's checkpointing (a TidalDb has it). */
 export interface CheckpointingDb {
@@ -47,7 +51,7 @@ export function periodicCheckpoints(
   options: { scheduler?: SchedulerLike; onError?: (err: unknown) => void; track?: <T>(work$: Observable<T>) => Observable<T> } = {},
 ): Observable<number> {
   const track = options.track ?? (<T>(work$: Observable<T>) => work$);
-  const scheduler = options.scheduler ?? asyncScheduler;
+  const scheduler = options.scheduler ?? DEFAULT_SCHEDULER;
   return defer(() => {
     const source = db.replication;
     const changed = (mark: CheckpointMark) => source.lastSeq !== mark.seq || source.sealedSegmentCount !== mark.sealedSegments;
@@ -69,6 +73,3 @@ export function periodicCheckpoints(
     );
   });
 }
-
-/** One minute: open replays at most a minute of writes, and retention runs that often. */
-export const DEFAULT_CHECKPOINT_INTERVAL_MS = 60_000;

@@ -8,6 +8,9 @@ import { TidalError } from '../src/index.js';
 import type { ReplicaDbOptions } from './replicaWorkerMessages.js';
 import type { PeerId } from './transport.js';
 import type { WorkerTransport } from './transports/workerTransport.js';
+import { DEFAULT_MAX_IN_FLIGHT_REQUESTS } from './defaults.js';
+import { DEFAULT_START_TIMEOUT_MS } from './defaults.js';
+import { DEFAULT_STOP_TIMEOUT_MS } from './defaults.js';
 
 /** Options of {@link startReplicaWorker}: the leader transport, the peer id, the database and the request bound. */
 export interface ReplicaWorkerOptions {
@@ -30,17 +33,6 @@ export interface ReplicaWorkerOptions {
   /** The worker's compiled entry: a URL, or a file path. Default: replicaWorkerMain.js beside this module (dist/streams/ in the package). */
   readonly workerUrl?: URL | string;
 }
-
-/**
- * 1024 reads in flight: a read costs the worker 10-100 µs, so that is
- * 10-100 ms of queued work, past which a caller is outrunning the replica
- * and had better hear so than queue without bound.
- */
-export const DEFAULT_MAX_IN_FLIGHT_REQUESTS = 1024;
-/** 60 s: recovering a large directory (checkpoint plus WAL replay at ~2M events/s) takes seconds, not minutes. */
-export const DEFAULT_START_TIMEOUT_MS = 60_000;
-/** 10 s: closing writes one checkpoint; longer means the worker is stuck, and it is terminated. */
-export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
 
 export interface ResolvedReplicaWorkerOptions extends ReplicaWorkerOptions {
   readonly db: ReplicaDbOptions;

@@ -11,10 +11,11 @@
  * The inputs are stamped with the leader's lastSeq and the time as they come,
  * and folded by the pure reducer `lagStep` (lagStep.ts) in a `scan`.
  */
-import { asyncScheduler, defer, map, merge, type Observable, type SchedulerLike, scan, share } from 'rxjs';
+import { defer, map, merge, type Observable, type SchedulerLike, scan, share } from 'rxjs';
 import type { ShipEvent } from './shipSegments.js';
 import type { FollowerFeedback, PeerId } from './transport.js';
 import { emptyLagState, type LagEvent, type LagInput, type LagReport, lagReport, type LagState, lagStep } from './lagStep.js';
+import { DEFAULT_SCHEDULER } from './defaults.js';
 
 /** What replicationLag emits (defined with the reducer, lagStep.ts). */
 export type { LagReport } from './lagStep.js';
@@ -51,13 +52,13 @@ export interface ReplicationLagInputs {
  * @see lagStep
  */
 export function replicationLag(inputs: ReplicationLagInputs): Observable<LagReport> {
-  const scheduler = inputs.scheduler ?? asyncScheduler;
+  const scheduler = inputs.scheduler ?? DEFAULT_SCHEDULER;
   return replicationLagState(inputs).pipe(map((state) => lagReport(state, inputs.leaderSeq(), scheduler.now())), share());
 }
 
 /** The state behind {@link replicationLag}, emitted on every input: for gauges that report at other moments too. */
 export function replicationLagState(inputs: ReplicationLagInputs): Observable<LagState> {
-  const scheduler = inputs.scheduler ?? asyncScheduler;
+  const scheduler = inputs.scheduler ?? DEFAULT_SCHEDULER;
   const all$: Observable<LagInput> = merge(
     inputs.feedback$.pipe(map((feedback): LagInput => ({ kind: 'feedback', feedback }))),
     inputs.shipped$.pipe(map((shipped): LagInput => ({ kind: 'shipped', shipped }))),

@@ -2,7 +2,7 @@ import { BehaviorSubject, type Observable, type Subscription } from 'rxjs';
 import type { TidalDb } from '../src/index.js';
 import { emptyLagState, type LagReport, lagReport, type LagState } from './lagStep.js';
 import { replicationLagState, type ReplicationLagInputs } from './replicationLag.js';
-import { asyncScheduler } from 'rxjs';
+import { DEFAULT_SCHEDULER } from './defaults.js';
 
 /**
  * ReplicationLagGauge: keeps the leader's `MetricsState` current with each
@@ -33,7 +33,7 @@ export class ReplicationLagGauge {
   /** Starts writing lag into `db.metrics`; returns this. `stop()` ends it. */
   start(): this {
     if (this.subscription) return this;
-    const scheduler = this.inputs.scheduler ?? asyncScheduler;
+    const scheduler = this.inputs.scheduler ?? DEFAULT_SCHEDULER;
     let state: LagState = emptyLagState(this.inputs.disconnectedAfterMs);
     this.db.metrics.setFollowerLagSource(() => lagReport(state, this.db.lastSeq, scheduler.now()));
     this.subscription = replicationLagState({ ...this.inputs, leaderSeq: () => this.db.lastSeq }).subscribe({

@@ -1,5 +1,6 @@
-import { interval, type Observable, type SchedulerLike, asyncScheduler } from 'rxjs';
+import { interval, type Observable, type SchedulerLike } from 'rxjs';
 import { TidalError } from '../src/index.js';
+import { DEFAULT_SCHEDULER } from './defaults.js';
 
 /**
  * Seal ticks: a tick every `intervalMs`, the clock of timer-based sealing.
@@ -17,7 +18,7 @@ import { TidalError } from '../src/index.js';
  * @param scheduler for virtual time in tests; default asyncScheduler
  * @see sealedSegments
  */
-export function sealTicks(intervalMs: number, scheduler: SchedulerLike = asyncScheduler): Observable<number> {
+export function sealTicks(intervalMs: number, scheduler: SchedulerLike = DEFAULT_SCHEDULER): Observable<number> {
   if (!(intervalMs > 0) || !Number.isFinite(intervalMs)) {
     throw new TidalError('InvalidInput', `intervalMs must be a positive finite number of ms, got ${String(intervalMs)}`);
   }

@@ -5,16 +5,14 @@
  * time when the follower can take them, so a slow or stopped follower never
  * delays the others and never grows the leader's memory.
  */
-import {
-  asyncScheduler, BehaviorSubject, catchError, concatMap, defer, EMPTY, exhaustMap, filter, map, merge, mergeMap, type Observable, of,
-  type SchedulerLike, scan, share, skip, startWith, Subject, switchMap, takeUntil,
-} from 'rxjs';
+import { BehaviorSubject, catchError, concatMap, defer, EMPTY, exhaustMap, filter, map, merge, mergeMap, type Observable, of, type SchedulerLike, scan, share, skip, startWith, Subject, switchMap, takeUntil } from 'rxjs';
 import { type ReplicationSource, WalError, type WalSegmentPayload } from '../src/index.js';
 import { checkpointShipment, isCheckpoint, type Shipment, shipmentLastSeq } from './shipment.js';
 import { type FollowerSet, followerSessions } from './followerSessions.js';
 import { loopPasses } from './internal/loopPasses.js';
 import { emptyFollowerCursor, type FollowerCursorEvent, followerCursorStep } from './followerCursorStep.js';
 import type { FollowerFeedback, LeaderTransport, PeerId } from './transport.js';
+import { DEFAULT_RETRANSMIT_AFTER_MS, DEFAULT_SCHEDULER } from './defaults.js';
 
 /** One segment (or bootstrap checkpoint) handed to a follower's transport buffer. */
 export interface ShipEvent {
@@ -59,9 +57,6 @@ export interface ShipSegmentsOptions {
   readonly onFailure?: (failure: ShipFailure) => void;
   readonly scheduler?: SchedulerLike;
 }
-
-/** 5 s: well past a heartbeat (1 s) plus a ship interval (2 s), so only a real loss triggers it. */
-export const DEFAULT_RETRANSMIT_AFTER_MS = 5000;
 
 /**
  * Ships sealed segments to every follower in the set.
@@ -110,7 +105,7 @@ function shipToFollower(
   peer: PeerId, options: ShipSegmentsOptions, wake$: Observable<unknown>, allFeedback$: Observable<FollowerFeedback>,
 ): Observable<ShipEvent> {
   return defer(() => {
-    const scheduler = options.scheduler ?? asyncScheduler;
+    const scheduler = options.scheduler ?? DEFAULT_SCHEDULER;
     const cursor = new BehaviorSubject(emptyFollowerCursor(options.retransmitAfterMs ?? DEFAULT_RETRANSMIT_AFTER_MS));
     /** Shipments the transport accepted: events of the cursor, like feedback and wakes. */
     const accepted = new Subject<FollowerCursorEvent>();

@@ -1,4 +1,5 @@
-import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import { DEFAULT_SCHEDULER } from '../defaults.js';
 
 /**
  * Collects values into batches, emitting one when it holds `maxBatch`
@@ -12,7 +13,7 @@ import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, 
  * @param maxBatch values per batch, >= 1
  * @param maxDelayMs longest a value waits for its batch to fill, in ms
  */
-export function batchUntil<T>(maxBatch: number, maxDelayMs: number, scheduler: SchedulerLike = asyncScheduler): OperatorFunction<T, T[]> {
+export function batchUntil<T>(maxBatch: number, maxDelayMs: number, scheduler: SchedulerLike = DEFAULT_SCHEDULER): OperatorFunction<T, T[]> {
   return (source) => new Observable<T[]>((subscriber) => {
     let batch: T[] = [];
     let timer: Subscription | null = null;

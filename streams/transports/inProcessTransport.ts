@@ -15,15 +15,13 @@ import { TidalError, type LeaderStatus } from '../../src/index.js';
 import type { Shipment } from '../shipment.js';
 import type { FollowerFeedback, PeerId, Transport } from '../transport.js';
 import { BoundedChannel } from './boundedChannel.js';
+import { DEFAULT_CHANNEL_CAPACITY } from '../defaults.js';
 
 /** Options of {@link InProcessTransport}. */
 export interface InProcessTransportOptions {
   /** Segments buffered per peer before senders wait. Default 16. */
   capacity?: number;
 }
-
-/** 16 segments: with timer seals every 2 s that is over 30 s of writes in flight per follower, bounded by maxSegmentBytes each. */
-export const DEFAULT_CHANNEL_CAPACITY = 16;
 
 /**
  * Both ends of replication in one process: one bounded channel per follower. A full channel

@@ -1,6 +1,7 @@
-import { asyncScheduler, concatWith, defer, type Observable, retry, type SchedulerLike, tap, throwError, timer } from 'rxjs';
+import { concatWith, defer, type Observable, retry, type SchedulerLike, tap, throwError, timer } from 'rxjs';
 import { backoffDelayMs } from './backoffDelayMs.js';
 import { RECONNECT_BASE_MS, RECONNECT_CAP_MS } from './tcpDefaults.js';
+import { DEFAULT_SCHEDULER } from '../defaults.js';
 
 export interface ReconnectOptions {
   /** Uniform draws in [0, 1) for the jitter. Default Math.random. */
@@ -41,7 +42,7 @@ export class SessionEnded extends Error {
  * @see backoffDelayMs
  */
 export function reconnectWithBackoff<T>(session: () => Observable<T>, options: ReconnectOptions = {}): Observable<T> {
-  const scheduler = options.scheduler ?? asyncScheduler;
+  const scheduler = options.scheduler ?? DEFAULT_SCHEDULER;
   const random = options.random ?? Math.random;
   const baseMs = options.baseMs ?? RECONNECT_BASE_MS;
   const capMs = options.capMs ?? RECONNECT_CAP_MS;

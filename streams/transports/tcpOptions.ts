@@ -1,6 +1,6 @@
 /** Options of the TCP transport, their validation, and what it reports. */
 import { readFile } from 'node:fs/promises';
-import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
 import { TidalError, type TidalDb } from '../../src/index.js';
 import { integerOption, invalidOption, rejectUnknownOptions } from '../../src/optionChecks.js';
 import type { PeerId } from '../transport.js';
@@ -9,6 +9,7 @@ import {
   DEFAULT_TCP_HOST, MAX_FRAME_BYTES_LIMIT, MAX_HANDSHAKE_FRAME_BYTES, MAX_PEER_ID_BYTES, MAX_TOKEN_BYTES, MIN_TOKEN_BYTES,
 } from './tcpDefaults.js';
 import { isLoopbackHost } from './isLoopbackHost.js';
+import { DEFAULT_SCHEDULER } from '../defaults.js';
 
 /** A PEM file: its path, or its bytes. */
 export type PemSource = string | Buffer;
@@ -189,7 +190,7 @@ async function resolveBase(o: TcpOptionsBase, keys: Set<string>, minPort: number
     maxFrameBytes: integer('maxFrameBytes', o.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES, MAX_HANDSHAKE_FRAME_BYTES, MAX_FRAME_BYTES_LIMIT),
     heartbeatMs,
     deadAfterMs: integer('deadAfterMs', o.deadAfterMs ?? DEAD_AFTER_HEARTBEATS * heartbeatMs, heartbeatMs + 1, 2 ** 31),
-    scheduler: o.scheduler ?? asyncScheduler,
+    scheduler: o.scheduler ?? DEFAULT_SCHEDULER,
     tls: o.tls === undefined ? null : await loadTls(o.tls),
   };
 }

@@ -30,15 +30,13 @@ import type { Shipment } from '../shipment.js';
 import type { FollowerFeedback, LeaderTransport, PeerId } from '../transport.js';
 import { encodeShipment, isMessage, type ToFollower, type ToLeader, type WorkerPort } from './workerTransportMessages.js';
 import { CreditWindow } from './workerTransportWindow.js';
+import { DEFAULT_WORKER_CAPACITY } from '../defaults.js';
 
 /** Options of {@link WorkerTransport}. */
 export interface WorkerTransportOptions {
   /** Segments in flight per worker before sends wait. Default 16. */
   capacity?: number;
 }
-
-/** 16, as the in-process transport: bounded by maxSegmentBytes each, so at most 64 MiB per worker at the 4 MiB default. */
-export const DEFAULT_WORKER_CAPACITY = 16;
 
 /** One worker's hold on a peer id; superseded by the next attach of that peer. */
 export interface WorkerAttachment {

@@ -6,7 +6,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type FollowerFeedback } from '../../streams/index.js';
-import { emptyLagState, type LagEvent, type LagInput, lagReport, type LagState, lagStep, MAX_LAG_SAMPLES } from '../../streams/lagStep.js';
+import { emptyLagState, type LagEvent, type LagInput, lagReport, type LagState, lagStep } from '../../streams/lagStep.js';
+import { MAX_LAG_SAMPLES } from '../../streams/defaults.js';
 
 const fb = (peer: string, appliedSeq: number, receivedSeq = appliedSeq): FollowerFeedback => ({ peer, kind: 'ack', appliedSeq, receivedSeq, atMs: 0 });
 const at = (input: LagInput, leaderSeq: number, atMs: number): LagEvent => ({ input, leaderSeq, atMs });
