@@ -20,6 +20,7 @@ export type TidalErrorCode =
   | 'PeerInUse' // a leader refused a second live connection under a peer id it already serves
   | 'NotTidalDb' // the other end of a connection does not speak the tidaldb protocol (an HTTP server, TLS on one side only)
   | 'AuthFailed' // a peer could not prove it knows the shared token (either direction)
+  | 'TooManyRequests' // a replica worker already has maxInFlightRequests reads unanswered: nothing was sent
   | 'ReplicationTimeout'; // waitForFollowers ran past its timeoutMs: the write is committed on the leader, not rolled back
 
 /** Codes of {@link WalError}: the write-ahead log's bytes or storage. */

@@ -44,4 +44,3 @@ export { ingestSignals, type IngestRejection, type IngestSignalsOptions } from '
 export { startReplicaWorker, type ReplicaWorker } from './replicaWorker.js';
 export type { ReplicaWorkerOptions } from './replicaWorkerOptions.js';
 export type { ReplicaDbOptions } from './replicaWorkerMessages.js';
-export { ReplicaWorkerError, type ReplicaWorkerErrorCode } from './replicaWorkerError.js';

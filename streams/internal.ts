@@ -62,4 +62,3 @@ export { ReplicaWorker, startReplicaWorker } from './replicaWorker.js';
 export { type ReplicaWorkerOptions } from './replicaWorkerOptions.js';
 export { DEFAULT_MAX_IN_FLIGHT_REQUESTS, DEFAULT_START_TIMEOUT_MS, DEFAULT_STOP_TIMEOUT_MS } from './defaults.js';
 export type { ReplicaDbOptions } from './replicaWorkerMessages.js';
-export { ReplicaWorkerError, type ReplicaWorkerErrorCode } from './replicaWorkerError.js';

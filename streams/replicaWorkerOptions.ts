@@ -24,7 +24,7 @@ export interface ReplicaWorkerOptions {
   readonly feedbackIntervalMs?: number;
   /** The worker's follower checkpoints, in ms; 0 turns them off. Default 60000 (startFollower's). */
   readonly checkpointIntervalMs?: number;
-  /** Reads sent to the worker and not yet answered; past it a read fails at once with ReplicaWorkerError TooManyRequests. Default 1024. */
+  /** Reads sent to the worker and not yet answered; past it a read fails at once with TidalError TooManyRequests. Default 1024. */
   readonly maxInFlightRequests?: number;
   /** How long the worker may take to open its database, in ms, before it is terminated and the start fails with Timeout. Default 60000. */
   readonly startTimeoutMs?: number;

@@ -1,10 +1,10 @@
 /**
  * The reads a replica worker's handle has sent and not yet had answered:
  * at most `maxInFlight`, each waiting for the answer with its id. Past the
- * bound a request is refused at once (ReplicaWorkerError `TooManyRequests`);
+ * bound a request is refused at once (TidalError `TooManyRequests`);
  * when the worker ends, every one still waiting is rejected with the reason.
  */
-import { ReplicaWorkerError } from './replicaWorkerError.js';
+import { TidalError } from '../src/index.js';
 
 interface Pending {
   readonly resolve: (value: unknown) => void;
@@ -30,7 +30,7 @@ export class ReplicaRequests {
    */
   open<T>(send: (id: number) => void): Promise<T> {
     if (this.pending.size >= this.maxInFlight) {
-      return Promise.reject(new ReplicaWorkerError(
+      return Promise.reject(new TidalError(
         'TooManyRequests', `${this.who} has ${this.pending.size} requests in flight (maxInFlightRequests): await some before sending more`,
       ));
     }

@@ -16,7 +16,7 @@ describe('the public API', () => {
   it('tidaldb/streams exports the documented values, and no CLI or demo code', async () => {
     const names = Object.keys(await import('../../streams/index.js')).sort();
     expect(names).toEqual([
-      'FaultInjectingTransport', 'InProcessTransport', 'JetStreamTransport', 'ReplicaWorkerError', 'ReplicationLagGauge',
+      'FaultInjectingTransport', 'InProcessTransport', 'JetStreamTransport', 'ReplicationLagGauge',
       'SegmentReceiver', 'TcpTransport', 'WalShipper', 'WorkerTransport', 'asTransport', 'idempotentReplay', 'ingestSignals',
       'replicationLag', 'sealTicks', 'awaitQuorum', 'sealedSegments', 'shipSegments', 'startFollower', 'startLeader', 'startReplicaWorker',
       'validateChecksum',

@@ -12,7 +12,7 @@ import { firstValueFrom, type Observable, toArray } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TidalDb, TidalError } from '../../src/index.js';
 import {
-  type LeaderHandle, type PipelineState, type ReplicaWorker, ReplicaWorkerError, type ReplicaWorkerOptions, type ShipFailure,
+  type LeaderHandle, type PipelineState, type ReplicaWorker, type ReplicaWorkerOptions, type ShipFailure,
   startLeader, startReplicaWorker, WorkerTransport,
 } from '../../streams/index.js';
 import { tempDir } from '../db/tempDirs.js';
@@ -161,7 +161,7 @@ describe('startReplicaWorker', () => {
     const r1 = await replica({ leader: workers, peer: 'r1', maxInFlightRequests: 2 });
     const waiting = [r1.waitFor(1_000, WAIT), r1.waitFor(1_000, WAIT)].map((w) => w.catch((err: unknown) => err));
     const refused = await r1.retrieve({ signal: 'view' }).catch((err: unknown) => err);
-    expect(refused).toBeInstanceOf(ReplicaWorkerError);
+    expect(refused).toBeInstanceOf(TidalError);
     expect(refused).toMatchObject({ code: 'TooManyRequests', message: expect.stringContaining('2 requests in flight') });
     await r1.stop();
     for (const w of waiting) expect(await w).toMatchObject({ name: 'TidalError', code: 'Closed' });
