@@ -9,13 +9,8 @@ import { checkWalDir, type DirCheck } from './checkWalDir.js';
 import type { FileCheck } from './checkWalFile.js';
 import { type CliIo, CliError, ExitCode, reportError } from './cliIo.js';
 import { count, formatTable, plural, seqRange } from './formatTable.js';
-import { inspectFile } from './inspectFile.js';
+import { inspectFile, type InspectOptions } from './inspectFile.js';
 import type { SubcommandContext } from './subcommandContext.js';
-
-export interface InspectOptions {
-  /** One JSON document on `out` instead of text. */
-  readonly json?: boolean;
-}
 
 /**
  * Inspects a directory or one `.wal`/`.checkpoint` file and writes the

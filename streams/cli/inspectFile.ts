@@ -9,8 +9,13 @@ import { readWhole } from './checkWalDir.js';
 import { type CheckpointCheck, checkCheckpointBytes, checkSegmentBytes, type SegmentCheck, type SegmentMode } from './checkWalFile.js';
 import { type CliIo, CliError, ExitCode } from './cliIo.js';
 import { count, formatTable, isoTime, plural, seqRange } from './formatTable.js';
-import type { InspectOptions } from './inspect.js';
 import { listWalFiles, walFile } from './walFiles.js';
+
+/** How `tidaldb inspect` reports (the subcommand, inspect.ts, passes them on). */
+export interface InspectOptions {
+  /** One JSON document on `out` instead of text. */
+  readonly json?: boolean;
+}
 
 /** One batch as listed: where it is and what it holds. */
 export interface BatchRow {
