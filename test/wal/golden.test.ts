@@ -18,8 +18,8 @@ import { decodeCheckpoint, encodeCheckpoint } from '../../src/db/checkpoint.js';
 import { applyWalEvent, DbState } from '../../src/db/dbState.js';
 import { BATCH_HEADER_BYTES, encodeBatch } from '../../src/wal/batch.js';
 import { decodeSegment, type DecodedSegment } from '../../src/wal/decodeSegment.js';
-import { encodeSegmentFooter, FOOTER_BYTES, FOOTER_HASHED_BYTES } from '../../src/wal/segmentFooter.js';
-import { encodeSegmentHeader, SEGMENT_HEADER_FIXED_BYTES } from '../../src/wal/segmentHeader.js';
+import { encodeSegmentFooter, FOOTER_BYTES } from '../../src/wal/segmentFooter.js';
+import { encodeSegmentHeader } from '../../src/wal/segmentHeader.js';
 import { segmentFileName } from '../../src/wal/segmentStore.js';
 import {
   buildGoldenSegment, FIXED_MS, GOLDEN_HALF_LIVES, GOLDEN_REGION_ID, GOLDEN_SHARD_ID,

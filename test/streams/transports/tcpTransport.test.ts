@@ -14,7 +14,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Checksum, FollowerDb, TidalDb, type WalSegmentPayload, WalError } from '../../../src/index.js';
 import { type ShipEvent, startFollower, startLeader, type TcpTlsOptions, TcpTransport, type TcpTransportEvent } from '../../../streams/index.js';
 import { isCheckpoint } from '../../../streams/shipment.js';
-import { encodeMessage } from '../../../streams/transports/tcpMessages.js';
 import { HALF_LIVES, sealedSegment } from '../fixtures.js';
 import { FAST, hello, liveHandles, nextEvent, rawClient, TOKEN, within } from './tcpFixtures.js';
 import { fakeLeader, rawFollower } from './tcpPeers.js';
