@@ -41,6 +41,7 @@ export type { AckLevel } from './followerBookStep.js';
 export { WalShipper, startLeader, type LeaderOptions, type LeaderHandle, type FollowerAck } from './walShipper.js';
 export { SegmentReceiver, startFollower, type FollowerOptions, type FollowerHandle, type FollowerLagView } from './segmentReceiver.js';
 export { ingestSignals, type IngestRejection, type IngestSignalsOptions } from './ingestSignals.js';
-export { startReplicaWorker, type ReplicaWorker } from './replicaWorker.js';
+export type { ReplicaWorker } from './replicaWorker.js';
+export { startReplicaWorker } from './startReplicaWorker.js';
 export type { ReplicaWorkerOptions } from './replicaWorkerOptions.js';
 export type { ReplicaDbOptions } from './replicaWorkerMessages.js';

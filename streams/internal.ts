@@ -58,7 +58,8 @@ export { WorkerTransportFollower, type WorkerTransportFollowerOptions } from './
 export { asTransport, type LeaderEnd, type FollowerEnd } from './transports/workerTransportEnds.js';
 export { CreditWindow } from './transports/workerTransportWindow.js';
 export type { WorkerPort } from './transports/workerTransportMessages.js';
-export { ReplicaWorker, startReplicaWorker } from './replicaWorker.js';
+export { ReplicaWorker } from './replicaWorker.js';
+export { startReplicaWorker } from './startReplicaWorker.js';
 export { type ReplicaWorkerOptions } from './replicaWorkerOptions.js';
 export { DEFAULT_MAX_IN_FLIGHT_REQUESTS, DEFAULT_START_TIMEOUT_MS, DEFAULT_STOP_TIMEOUT_MS } from './defaults.js';
 export type { ReplicaDbOptions } from './replicaWorkerMessages.js';

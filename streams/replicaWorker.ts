@@ -21,22 +21,18 @@
  *   new worker with the same options, which resumes from its own mark (with
  *   a `dir`: the lock the dead thread held is released first).
  *
- * @example
- * const workers = new WorkerTransport();
- * const shipping = startLeader({ db, transport: workers, followers: workers.followers$ });
- * const replica = await startReplicaWorker({ leader: workers, peer: 'r1' });
- * await replica.waitFor(await db.signal({ itemId: 'song-1', type: 'view' }), { timeoutMs: 5000 });
- * await replica.retrieve({ signal: 'view' }); // [{ id: 'song-1', score: 1 }]
- * await replica.stop();
+ * Started by startReplicaWorker (startReplicaWorker.ts, with an example); the thread itself is
+ * spawned by replicaWorkerThread.ts.
  */
-import { MessageChannel, Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { BehaviorSubject, distinctUntilChanged, type Observable, Subject } from 'rxjs';
 import { type RetrieveQuery, type Scored, type SearchQuery, TidalError } from '../src/index.js';
 import type { PipelineError, PipelineState } from './pipelineLifecycle.js';
 import { releaseAbandonedLock } from './replicaWorkerLock.js';
-import { decodeError, type FromReplica, type ReplicaOp, type ReplicaWorkerInit, type ToReplica } from './replicaWorkerMessages.js';
+import { decodeError, type FromReplica, type ReplicaOp, type ToReplica } from './replicaWorkerMessages.js';
 import { type ReplicaWorkerOptions, type ResolvedReplicaWorkerOptions, resolveReplicaWorkerOptions } from './replicaWorkerOptions.js';
 import { ReplicaRequests } from './replicaWorkerRequests.js';
+import { spawnReplicaThread } from './replicaWorkerThread.js';
 import type { FollowerLagView } from './segmentReceiver.js';
 import type { WorkerAttachment } from './transports/workerTransport.js';
 
@@ -90,27 +86,8 @@ export class ReplicaWorker {
   /** Starts a worker; see startReplicaWorker. */
   static async start(options: ReplicaWorkerOptions): Promise<ReplicaWorker> {
     const resolved = resolveReplicaWorkerOptions(options, DEFAULT_WORKER_URL);
-    const { port1, port2 } = new MessageChannel();
-    let attachment: WorkerAttachment;
-    try {
-      attachment = resolved.leader.attach(resolved.peer, port1);
-    } catch (err) {
-      port1.close();
-      throw err;
-    }
-    const init: ReplicaWorkerInit = {
-      peer: resolved.peer, db: resolved.db, port: port2, capacity: resolved.leader.capacity,
-      feedbackIntervalMs: resolved.feedbackIntervalMs, checkpointIntervalMs: resolved.checkpointIntervalMs,
-    };
-    let worker: Worker;
-    try {
-      worker = new Worker(resolved.workerUrl, { workerData: init, transferList: [port2] });
-    } catch (err) {
-      attachment.leave();
-      port1.close();
-      throw new TidalError('InvalidInput', `startReplicaWorker: the worker could not be started: ${(err as Error).message}`, { cause: err });
-    }
-    const handle = new ReplicaWorker(resolved, worker, attachment, () => port1.close());
+    const { worker, attachment, closePort } = spawnReplicaThread(resolved);
+    const handle = new ReplicaWorker(resolved, worker, attachment, closePort);
     const timer = setTimeout(() => {
       handle.reported ??= new TidalError('Timeout', `${handle.who} did not open its database within ${resolved.startTimeoutMs} ms`);
       void worker.terminate();
@@ -243,32 +220,4 @@ export class ReplicaWorker {
     this.stateSubject.complete();
     this.lagSubject.complete();
   }
-}
-
-/**
- * Starts a read replica in a worker thread, attached to the leader's
- * WorkerTransport as `peer`; resolves once its database is open and it
- * follows. Rejects with the worker's typed error if it cannot open its
- * database (`Locked`, `ConfigMismatch`, ...), `PeerInUse` while another
- * worker is `peer`, `Timeout` after `startTimeoutMs`.
- *
- * The leader ships to it once `peer` is in its follower set: pass
- * `workers.followers$` as startLeader's `followers` (it holds every
- * started, not stopped, worker), or list the peers yourself.
- *
- * @example
- * ```ts
- * const workers = new WorkerTransport();
- * const shipping = startLeader({ db, transport: workers, followers: workers.followers$ });
- * const replica = await startReplicaWorker({ leader: workers, peer: 'r1' });
- * await replica.waitFor(await db.signal({ itemId: 'song-1', type: 'view' }), { timeoutMs: 5000 });
- * await replica.retrieve({ signal: 'view' }); // [{ id: 'song-1', score: 1 }]
- * await Promise.all([replica.stop(), shipping.stop()]);
- * ```
- *
- * @see WorkerTransport
- * @see ReplicaWorker
- */
-export function startReplicaWorker(options: ReplicaWorkerOptions): Promise<ReplicaWorker> {
-  return ReplicaWorker.start(options);
 }
