@@ -21,21 +21,25 @@ export function deferred<T = void>(): Deferred<T> {
 interface SyncJob {
   readonly segment: ActiveSegment;
   /** Releases the segment after its sync (a seal); null for a plain sync. */
-  readonly closeAfter: (() => void) | null;
+  closeAfter: (() => void) | null;
   readonly groups: Deferred[];
-  readonly onDurable: (() => void) | null;
+  onDurable: (() => void) | null;
   started: boolean;
 }
 
 /**
  * Group commit: fsyncs run one at a time, in order; every commit group that
  * arrives while one runs joins the next, so N concurrent writers share one
- * fdatasync rather than paying N. A failed sync fails every waiting group and
+ * fdatasync rather than paying N. A sync starts a microtask after it is
+ * queued, so a seal queued in the same tick as a commit to its segment (a
+ * seal on commit) takes that commit's job over: one fdatasync makes both the
+ * batch and the footer durable. A failed sync fails every waiting group and
  * everything after it (fail-stop, as PostgreSQL does on fsync failure).
  */
 export class SyncQueue {
   private readonly jobs: SyncJob[] = [];
   private running = false;
+  private startScheduled = false;
   private failure: unknown = null;
 
   constructor(private readonly onFailure: (err: unknown) => void) {}
@@ -52,6 +56,13 @@ export class SyncQueue {
    * If the sync fails, `close` is not called: the segment's owner releases it.
    */
   seal(segment: ActiveSegment, close: () => void, onDurable: () => void): void {
+    const last = this.jobs[this.jobs.length - 1];
+    if (last && !last.started && last.segment === segment && !last.closeAfter) {
+      // Its groups' bytes come before the footer: the seal's one sync covers them.
+      last.closeAfter = close;
+      last.onDurable = onDurable;
+      return;
+    }
     this.push({ segment, closeAfter: close, groups: [], onDurable, started: false });
   }
 
@@ -76,7 +87,12 @@ export class SyncQueue {
       return;
     }
     this.jobs.push(job);
-    void this.run();
+    if (this.running || this.startScheduled) return;
+    this.startScheduled = true;
+    queueMicrotask(() => {
+      this.startScheduled = false;
+      void this.run();
+    });
   }
 
   private async run(): Promise<void> {
