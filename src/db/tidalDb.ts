@@ -16,6 +16,7 @@ import type { Wal } from '../wal/wal.js';
 import type { WalSegmentPayload } from '../wal/walSegmentPayload.js';
 import type { ApplyResult } from './applySegment.js';
 import { DbCore } from './dbCore.js';
+import { engineGauges } from './engineGauges.js';
 import { DbReads } from './dbReads.js';
 import { lockDirectory } from './directoryLock.js';
 import { resolveOptions, type TidalDbOptions } from './options.js';
@@ -61,24 +62,8 @@ export class TidalDb extends DbReads {
     this.applied$ = core.appliedSubject.asObservable();
     this.closed$ = defer(() => (core.closed ? of(undefined) : core.closedSubject.asObservable()));
     this.writes = new WritePath(core);
-    const { counts, wal } = core;
-    this.metrics.addCollector(() => ({
-      lastSeq: core.state.appliedSeq,
-      'writes.signals': counts.signals,
-      'writes.items': counts.items,
-      'wal.sealedSegments': wal.sealedSegments.length,
-      'wal.activeBytes': wal.activeBytes,
-      'replay.segmentsApplied': counts.segmentsApplied,
-      'replay.segmentsSkipped': counts.segmentsSkipped,
-      'replay.eventsSkipped': counts.eventsSkipped,
-      'recovery.tornTails': core.recovery.tornTail ? 1 : 0,
-      'checkpoints.written': counts.checkpoints,
-      'checkpoints.byBytes': counts.checkpointsByBytes,
-      'checkpoints.failures': counts.checkpointFailures,
-      'wal.sealedBytes': wal.sealedBytes,
-      'wal.merges': wal.merges.merges,
-      'wal.mergeFailures': wal.merges.failures,
-    }));
+    this.metrics.addCollector(engineGauges(core));
+    const { wal } = core;
     // Retention runs at checkpoints: a writer fast enough to seal half of maxRetainedBytes between two
     // of them gets one more, so the sealed bytes stay under the cap with default options (measured: an
     // in-memory leader writing 5M signals held 145.8 MB against a 64 MiB cap with 60 s checkpoints only,

@@ -196,8 +196,7 @@ export class Wal {
    * Retention after a checkpoint at `checkpointSeq` (retentionRules.ts says
    * what may go). The newest segment file always stays when there is no
    * active one (unless `keepNewestFile` is false): open numbers the next
-   * segment after it, and a reused id would overwrite a follower's segment.
-   * @internal
+   * segment after it, and a reused id would overwrite a follower's segment. @internal
    */
   async applyRetention(p: RetentionOptions): Promise<number> {
     const drop = this.retention.begin(p, this.index.list, () => this.index.list.length);

@@ -6,7 +6,7 @@
  * refusals make `TcpTransport.connect` reject on the first attempt.
  */
 import { TidalError, type TidalErrorCode } from '../../src/index.js';
-import type { ConnectionClosed } from './frameConnection.js';
+import type { ConnectionClosed } from './frameConnectionOptions.js';
 import type { RefuseMessage } from './tcpMessages.js';
 
 /** Codes a leader's refusal may carry through to the follower; any other is reported as InvalidInput. */

@@ -98,3 +98,10 @@ export class FrameDecoder {
     return out;
   }
 }
+
+/** The u32 LE length prefix of an unsealed frame (written before its body, which is not copied). */
+export function frameLengthPrefix(bodyBytes: number): Buffer {
+  const prefix = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+  prefix.writeUInt32LE(bodyBytes, 0);
+  return prefix;
+}

@@ -26,52 +26,14 @@
  *   closed     :   ───────────────X      (silent for deadAfterMs: 'peer silent for … ms')
  */
 import type { Socket } from 'node:net';
-import { interval, type SchedulerLike, type Subscription, timer } from 'rxjs';
+import { interval, type Subscription, timer } from 'rxjs';
 import { TidalError, WalError } from '../../src/index.js';
 import { describeForeignBytes, FOREIGN_SNIFF_BYTES } from './describeForeignBytes.js';
-import { FrameDecoder } from './frameCodec.js';
+import { FrameDecoder, frameLengthPrefix } from './frameCodec.js';
 import { FrameOpener, FrameSealer, SEALED_OVERHEAD_BYTES } from './frameSealer.js';
-import { FRAME_HEADER_BYTES, MAX_HANDSHAKE_FRAME_BYTES } from './tcpDefaults.js';
+import { MAX_HANDSHAKE_FRAME_BYTES } from './tcpDefaults.js';
+import type { FrameConnectionOptions, FrameSink, SealingKeys } from './frameConnectionOptions.js';
 import { decodeMessage, encodeBody, type TcpMessage } from './tcpMessages.js';
-
-/** Why a connection closed: a sentence, and the typed error behind it when it was a fault. */
-export interface ConnectionClosed {
-  readonly reason: string;
-  readonly error?: Error;
-}
-
-/** Where a sender writes message bodies; a connection is one (it frames, and seals, each). */
-export interface FrameSink {
-  /** True while the socket's write buffer is at or above its high-water mark. */
-  readonly needsDrain: boolean;
-  /** Writes one frame around `body`; false when the buffer is now above its high-water mark (wait for a drain). */
-  sendBody(body: Uint8Array): boolean;
-}
-
-/** A connection's two frame keys, as this end uses them. */
-export interface SealingKeys {
-  readonly send: Uint8Array;
-  readonly receive: Uint8Array;
-}
-
-/** What a FrameConnection needs: its timing, its frame limit, and whom to tell. */
-export interface FrameConnectionOptions {
-  /** What the other end should be; names it in errors ("… is not a tidaldb leader"). */
-  readonly peerRole: 'leader' | 'follower';
-  /** Heartbeat and liveness-check interval, in ms. */
-  readonly heartbeatMs: number;
-  /** Silence after which the peer is dead, and the handshake deadline, in ms. */
-  readonly deadAfterMs: number;
-  /** The largest frame accepted once established, in bytes. */
-  readonly maxFrameBytes: number;
-  readonly scheduler: SchedulerLike;
-  /** Each message, in order. Throwing closes the connection with that error. */
-  readonly onMessage: (message: TcpMessage) => void;
-  /** Once, when the connection closes for any reason. */
-  readonly onClose: (closed: ConnectionClosed) => void;
-  /** The write buffer drained below its high-water mark. */
-  readonly onDrain?: () => void;
-}
 
 /** One socket speaking frames: see the file comment. Owns the socket and its timers. */
 export class FrameConnection implements FrameSink {
@@ -153,7 +115,7 @@ export class FrameConnection implements FrameSink {
 
   /** Frames (and seals) `body` and writes the pieces as one (corked: a single writev, the body not copied). */
   private write(body: Uint8Array, end = false): boolean {
-    const pieces = this.sealer ? this.sealer.seal(body) : [lengthPrefix(body.length), body];
+    const pieces = this.sealer ? this.sealer.seal(body) : [frameLengthPrefix(body.length), body];
     this.socket.cork();
     for (const piece of pieces.slice(0, -1)) this.socket.write(piece);
     const last = pieces[pieces.length - 1]!;
@@ -279,11 +241,4 @@ export class FrameConnection implements FrameSink {
     }
     if (this.established && !this.socket.writableNeedDrain) this.send({ t: 'heartbeat', atMs: now });
   }
-}
-
-/** The u32 LE length prefix of an unsealed frame. */
-function lengthPrefix(bodyBytes: number): Buffer {
-  const prefix = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
-  prefix.writeUInt32LE(bodyBytes, 0);
-  return prefix;
 }

@@ -22,7 +22,7 @@
  */
 import { Observable, type Subscriber } from 'rxjs';
 import { isCheckpoint, type Shipment, shipmentLastSeq } from '../shipment.js';
-import type { FrameSink } from './frameConnection.js';
+import type { FrameSink } from './frameConnectionOptions.js';
 
 interface OutboxEntry {
   readonly segment: Shipment;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Checksum, TidalError, type WalSegmentPayload } from '../../../src/index.js';
-import type { FrameSink } from '../../../streams/transports/frameConnection.js';
+import type { FrameSink } from '../../../streams/transports/frameConnectionOptions.js';
 import { continuesFrom, PeerOutbox } from '../../../streams/transports/peerOutbox.js';
 import { isCheckpoint, type Shipment } from '../../../streams/shipment.js';
 
