@@ -4,7 +4,7 @@
  * out and back; every field of a received message is checked by name before
  * anything else sees it. The peer is the subject's, never the body's.
  *
- *   tidaldb.<shard>.feedback.<peer>  { kind: 'ack' | 'resend', appliedSeq, receivedSeq, atMs }
+ *   tidaldb.<shard>.feedback.<peer>  { kind: 'ack' | 'resend', appliedSeq, durableSeq?, receivedSeq, atMs }
  *   tidaldb.<shard>.status.<peer>    { lastSeq, atMs, epoch }
  */
 import { Packr } from 'msgpackr';
@@ -24,17 +24,26 @@ const packr = new Packr({ useRecords: false, mapsAsObjects: true });
 
 /** The body of `feedback` (its peer travels in the subject). */
 export function encodeFeedback(feedback: FollowerFeedback): Uint8Array {
-  const { kind, appliedSeq, receivedSeq, atMs } = feedback;
-  return packr.pack({ kind, appliedSeq, receivedSeq, atMs });
+  const { kind, appliedSeq, durableSeq, receivedSeq, atMs } = feedback;
+  return packr.pack(durableSeq === undefined ? { kind, appliedSeq, receivedSeq, atMs } : { kind, appliedSeq, durableSeq, receivedSeq, atMs });
 }
 
-/** The feedback `peer` sent in `body`; WalError Corruption naming the field when it is not one. */
+/**
+ * The feedback `peer` sent in `body`; WalError Corruption naming the field
+ * when it is not one. `durableSeq`, when there, is a count no lower than
+ * `appliedSeq` (a follower stores before it applies), as over TCP.
+ */
 export function decodeFeedback(peer: PeerId, body: Uint8Array): FollowerFeedback {
-  const m = mapOf(body, `feedback from ${JSON.stringify(peer)}`);
-  const kind = m['kind'];
-  if (kind !== 'ack' && kind !== 'resend') throw corrupt(`feedback from ${JSON.stringify(peer)}: kind must be 'ack' or 'resend', got ${show(kind)}`);
   const where = `feedback from ${JSON.stringify(peer)}`;
-  return { peer, kind, appliedSeq: count(m, 'appliedSeq', where), receivedSeq: count(m, 'receivedSeq', where), atMs: finite(m, 'atMs', where) };
+  const m = mapOf(body, where);
+  const kind = m['kind'];
+  if (kind !== 'ack' && kind !== 'resend') throw corrupt(`${where}: kind must be 'ack' or 'resend', got ${show(kind)}`);
+  const appliedSeq = count(m, 'appliedSeq', where);
+  const base = { peer, kind, appliedSeq, receivedSeq: count(m, 'receivedSeq', where), atMs: finite(m, 'atMs', where) } as const;
+  if (m['durableSeq'] === undefined) return base;
+  const durableSeq = count(m, 'durableSeq', where);
+  if (durableSeq < appliedSeq) throw corrupt(`${where}: durableSeq ${durableSeq} is below appliedSeq ${appliedSeq}: a follower stores before it applies`);
+  return { ...base, durableSeq };
 }
 
 export function encodeStatus(status: LeaderStatus, epoch: number): Uint8Array {
