@@ -25,7 +25,8 @@ import type { FollowerFeedback, LeaderTransport, PeerId } from '../transport.js'
 import { FrameConnection } from './frameConnection.js';
 import type { ConnectionClosed } from './frameConnectionOptions.js';
 import { epochOf, helloRefusal } from './handshake.js';
-import { CHANNEL_BINDING_LABEL, deriveAuthKey } from './handshakeProof.js';
+import { deriveAuthKey } from './handshakeProof.js';
+import { channelBindingOf, remoteOf } from './socketIdentity.js';
 import { LeaderHandshake } from './leaderHandshake.js';
 import { PeerOutbox } from './peerOutbox.js';
 import { SEALED_OVERHEAD_BYTES } from './frameSealer.js';
@@ -244,13 +245,4 @@ export class TcpLeaderTransport implements LeaderTransport {
     else if (event.kind === 'closed' && event.error) this.options.db.metrics.inc(`replication.connectionsClosed.${errorCode(event.error)}`);
     this.eventsSubject.next(event);
   }
-}
-
-/** TLS exported keying material (RFC 5705) for the handshake transcript; empty without TLS. */
-export function channelBindingOf(socket: net.Socket): Uint8Array {
-  return socket instanceof tls.TLSSocket ? socket.exportKeyingMaterial(32, CHANNEL_BINDING_LABEL, Buffer.alloc(0)) : new Uint8Array(0);
-}
-
-function remoteOf(socket: net.Socket): string {
-  return `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
 }
