@@ -13,8 +13,8 @@
  * (the one place it lives); nothing else keeps a copy.
  */
 import {
-  asapScheduler, asyncScheduler, auditTime, BehaviorSubject, concat, defer, EMPTY, firstValueFrom, ignoreElements, filter, isObservable, map, merge, mergeMap,
-  type Observable, of, type SchedulerLike, scan, share, shareReplay, Subject, type Subscription, take, takeUntil, tap, throwError, throwIfEmpty, timeout,
+  asapScheduler, asyncScheduler, auditTime, BehaviorSubject, concat, EMPTY, firstValueFrom, ignoreElements, filter, isObservable, map, merge, mergeMap,
+  type Observable, of, type SchedulerLike, scan, share, shareReplay, Subject, type Subscription, take, takeUntil, tap,
 } from 'rxjs';
 import { TidalError } from '../src/index.js';
 import { checkLeaderOptions } from './pipelineOptions.js';
@@ -26,11 +26,12 @@ import type { LagReport } from './lagStep.js';
 import { ReplicationLagGauge } from './replicationLagGauge.js';
 import { sealedSegments } from './sealedSegments.js';
 import { sealTicks } from './sealTicks.js';
-import { emptyFollowerBook, type FollowerBook, type FollowerBookEvent, followerBookStep, followersBehind, retentionFloor } from './followerBookStep.js';
+import { emptyFollowerBook, type FollowerBook, type FollowerBookEvent, followerBookStep, retentionFloor } from './followerBookStep.js';
 import { type ShipEvent, type ShipFailure, shipSegments } from './shipSegments.js';
 import type { FollowerFeedback } from './transport.js';
 import { DEFAULT_SHIP_INTERVAL_MS, type FollowerAck, type LeaderOptions, MIN_STALLED_AFTER_MS } from './walShipperOptions.js';
 import { type QuorumAck, waitForFollowers$, type WaitForFollowersOptions } from './waitForFollowers.js';
+import { awaitInSync$ } from './awaitInSync.js';
 
 export { DEFAULT_SHIP_INTERVAL_MS, type FollowerAck, type LeaderOptions, MIN_STALLED_AFTER_MS } from './walShipperOptions.js';
 
@@ -206,24 +207,8 @@ export class WalShipper {
    * with `Timeout` after `timeoutMs`, or `Closed` if the shipper stops first.
    */
   awaitInSync(options: { timeoutMs: number; scheduler?: SchedulerLike }): Promise<void> {
-    return firstValueFrom(defer(() => {
-      const { timeoutMs } = options ?? {};
-      if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
-        return throwError(() => new TidalError('InvalidInput', `awaitInSync: timeoutMs must be a number of ms >= 0, got ${String(timeoutMs)}`));
-      }
-      const target = this.options.db.lastSeq;
-      this.sealNow.next();
-      return this.book.pipe(
-        filter((book) => followersBehind(book, target).length === 0),
-        take(1),
-        map(() => undefined),
-        throwIfEmpty(() => new TidalError('Closed', `awaitInSync: the shipper stopped before every follower acked seqno ${target}`)),
-        timeout({
-          first: timeoutMs, scheduler: options.scheduler ?? this.options.scheduler ?? asyncScheduler,
-          with: () => throwError(() => new TidalError('Timeout', `awaitInSync: followers ${followersBehind(this.book.value, target).join(', ')} had not acked seqno ${target} within ${timeoutMs} ms`)),
-        }),
-      );
-    }));
+    const { db, scheduler } = this.options;
+    return firstValueFrom(awaitInSync$({ book: this.book, sealNow: () => this.sealNow.next(), lastSeq: () => db.lastSeq, scheduler }, options));
   }
 
   /**
@@ -247,8 +232,8 @@ export class WalShipper {
    * ('received', 'durable' or 'applied'); rejects as waitForFollowers$ errors.
    *
    * @example
-   * const { lastSeq } = db.append(signals);
-   * const { acked } = await leader.waitForFollowers(lastSeq, { count: 1, level: 'durable', timeoutMs: 1000 });
+   * const seq = await db.signalBatch(signals);
+   * const { acked } = await leader.waitForFollowers(seq, { count: 1, level: 'durable', timeoutMs: 1000 });
    */
   waitForFollowers(seq: number, options: WaitForFollowersOptions): Promise<QuorumAck> {
     return firstValueFrom(this.waitForFollowers$(seq, options));
