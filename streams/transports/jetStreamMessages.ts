@@ -10,6 +10,7 @@
 import { Packr } from 'msgpackr';
 import { type LeaderStatus, WalError } from '../../src/index.js';
 import type { FollowerFeedback, PeerId } from '../transport.js';
+import { corrupt, countValue, finiteValue, show } from './messageFields.js';
 
 /** A leader's announcement and the epoch it leads in (a follower ignores one from an older epoch than its own). */
 export interface EpochStatus {
@@ -68,22 +69,9 @@ function mapOf(body: Uint8Array, where: string): Record<string, unknown> {
 }
 
 function count(m: Record<string, unknown>, field: string, where: string): number {
-  const v = m[field];
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw corrupt(`${where}: ${field} must be an integer >= 0, got ${show(v)}`);
-  return v;
+  return countValue(m[field], `${where}: ${field}`);
 }
 
 function finite(m: Record<string, unknown>, field: string, where: string): number {
-  const v = m[field];
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw corrupt(`${where}: ${field} must be a finite number, got ${show(v)}`);
-  return v;
-}
-
-function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
-  return typeof v === 'number' ? String(v) : v === null ? 'null' : typeof v;
-}
-
-function corrupt(message: string): WalError {
-  return new WalError('Corruption', message);
+  return finiteValue(m[field], `${where}: ${field}`);
 }

@@ -6,11 +6,11 @@
  * re-verifies it downstream). The byte layout is in docs/tcp-protocol.md.
  */
 import { Packr } from 'msgpackr';
-import { Checksum, WalError, type LeaderStatus, type WalSegmentPayload } from '../../src/index.js';
+import { Checksum, TidalError, WalError, type LeaderStatus, type WalSegmentPayload } from '../../src/index.js';
 import { type CheckpointShipment, isCheckpoint, type Shipment } from '../shipment.js';
-import { TidalError } from '../../src/index.js';
 import { encodeFrame } from './frameCodec.js';
 import { MAX_PEER_ID_BYTES, NONCE_BYTES, PROOF_BYTES, TCP_PROTOCOL_VERSION } from './tcpDefaults.js';
+import { corrupt, countValue, cutAtCodePoint, finiteValue, show } from './messageFields.js';
 
 /** Follower → leader, first frame: who I am, my shard, epoch and mark, and my nonce. No secret. */
 export interface HelloMessage {
@@ -185,15 +185,11 @@ export function statusOf(m: StatusMessage): LeaderStatus {
 }
 
 function count(m: Record<string, unknown>, field: string): number {
-  const v = m[field];
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw corrupt(`${label(m)}.${field} must be an integer >= 0, got ${show(v)}`);
-  return v;
+  return countValue(m[field], `${label(m)}.${field}`);
 }
 
 function finite(m: Record<string, unknown>, field: string): number {
-  const v = m[field];
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw corrupt(`${label(m)}.${field} must be a finite number, got ${show(v)}`);
-  return v;
+  return finiteValue(m[field], `${label(m)}.${field}`);
 }
 
 function text(m: Record<string, unknown>, field: string, maxBytes: number): string {
@@ -230,12 +226,6 @@ function reason(m: Record<string, unknown>): string {
   return cutAtCodePoint(v, MAX_REASON_CHARS);
 }
 
-/** `s` cut to at most `maxChars` UTF-16 units, never between the two halves of a surrogate pair. */
-function cutAtCodePoint(s: string, maxChars: number): string {
-  if (s.length <= maxChars) return s;
-  const last = s.charCodeAt(maxChars - 1);
-  return s.slice(0, last >= 0xd800 && last <= 0xdbff ? maxChars - 1 : maxChars);
-}
 
 /** A feedback frame; `durableSeq`, when there, is a count no lower than `appliedSeq` (the follower stores before it applies). */
 function feedbackOf(m: Record<string, unknown>): FeedbackMessage {
@@ -257,21 +247,4 @@ function feedbackKind(m: Record<string, unknown>): 'ack' | 'resend' {
 
 function label(m: Record<string, unknown>): string {
   return String(m['t']);
-}
-
-/**
- * A short rendering of a bad value for an error message, safe for anything
- * msgpackr decodes: never JSON.stringify or String() on a container (a
- * BigInt inside, or a map whose `toString` key is not a function, would
- * throw a TypeError instead of the Corruption being reported).
- */
-function show(v: unknown): string {
-  if (v instanceof Uint8Array) return `${v.length} bytes`;
-  if (typeof v === 'string') return JSON.stringify(cutAtCodePoint(v, 32) + (v.length > 32 ? '…' : ''));
-  if (typeof v === 'object' && v !== null) return Array.isArray(v) ? 'an array' : v instanceof Date ? 'a date' : 'a map';
-  return String(v); // number, bigint, boolean, undefined: String() cannot fail on these
-}
-
-function corrupt(message: string): WalError {
-  return new WalError('Corruption', message);
 }
