@@ -35,7 +35,7 @@
  * // # TYPE tidaldb_last_seq gauge
  * // tidaldb_last_seq 1042
  */
-import { Counter, Gauge, Registry, type Metric } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { blake3Implementation } from './checksum.js';
 import { TidalError } from './errors.js';
 import type { FollowerState, MetricsSnapshot } from './metrics.js';

@@ -42,9 +42,8 @@ export type { PipelineState, PipelineError } from './pipelineLifecycle.js';
 export { ReplicationLagGauge } from './replicationLagGauge.js';
 export { awaitQuorum, type QuorumAcked } from './awaitQuorum.js';
 export { waitForFollowers$, type QuorumAck, type QuorumSource, type WaitForFollowersOptions } from './waitForFollowers.js';
-export {
-  WalShipper, startLeader, type LeaderOptions, type LeaderHandle, type FollowerAck, DEFAULT_SHIP_INTERVAL_MS,
-} from './walShipper.js';
+export { WalShipper, type LeaderOptions, type FollowerAck, DEFAULT_SHIP_INTERVAL_MS } from './walShipper.js';
+export { startLeader, type LeaderHandle } from './startLeader.js';
 export {
   SegmentReceiver, startFollower, type FollowerOptions, type FollowerHandle, type FollowerLagView, DEFAULT_FEEDBACK_INTERVAL_MS,
 } from './segmentReceiver.js';

@@ -12,7 +12,7 @@
  * only reports (applied$, rejected$, lag$, state$) and sends what it decided.
  */
 import {
-  asyncScheduler, BehaviorSubject, EMPTY, map, merge, mergeMap, type Observable, of, scan, type SchedulerLike, Subject,
+  asyncScheduler, BehaviorSubject, map, merge, mergeMap, type Observable, of, scan, type SchedulerLike, Subject,
   type Subscription, take, tap, timer,
 } from 'rxjs';
 import { type ApplyResult, TidalError, type TidalDb, WalError } from '../src/index.js';
@@ -21,7 +21,7 @@ import { PipelineLifecycle, type PipelineError, type PipelineState } from './pip
 import { idempotentReplay, type ReplayOutcome } from './idempotentReplay.js';
 import { type CheckpointOutcome, installCheckpoint$ } from './installCheckpoint.js';
 import { isCheckpoint } from './shipment.js';
-import { DEFAULT_CHECKPOINT_INTERVAL_MS, periodicCheckpoints } from './periodicCheckpoints.js';
+import { pipelineCheckpoints } from './pipelineCheckpoints.js';
 import { errorCode } from './internal/errorCode.js';
 import { loopPasses } from './internal/loopPasses.js';
 import type { FollowerTransport, PeerId } from './transport.js';
@@ -129,16 +129,7 @@ export class SegmentReceiver {
       this.lagSubject.next(this.lagView());
     }));
     const lifecycle = this.lifecycle;
-    const checkpointIntervalMs = this.options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
-    const checkpoints$ = checkpointIntervalMs > 0
-      ? periodicCheckpoints(db, checkpointIntervalMs, {
-        scheduler, track: (work$) => lifecycle.track(work$),
-        onError: () => {
-          db.metrics.inc('replication.checkpointFailures');
-          lifecycle.degraded();
-        },
-      })
-      : EMPTY;
+    const checkpoints$ = pipelineCheckpoints(db, this.options.checkpointIntervalMs, lifecycle, scheduler);
     const closed$ = db.closed$.pipe(take(1), tap(() => {
       throw new TidalError('Closed', 'the follower database was closed under a running SegmentReceiver: stop the receiver first');
     }));

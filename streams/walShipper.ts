@@ -21,7 +21,7 @@ import { checkLeaderOptions } from './pipelineOptions.js';
 import { PipelineLifecycle, type PipelineError, type PipelineState } from './pipelineLifecycle.js';
 import { followerSessions } from './followerSessions.js';
 import { errorCode } from './internal/errorCode.js';
-import { DEFAULT_CHECKPOINT_INTERVAL_MS, periodicCheckpoints } from './periodicCheckpoints.js';
+import { pipelineCheckpoints } from './pipelineCheckpoints.js';
 import type { LagReport } from './lagStep.js';
 import { ReplicationLagGauge } from './replicationLagGauge.js';
 import { sealedSegments } from './sealedSegments.js';
@@ -116,7 +116,7 @@ export class WalShipper {
       throw new TidalError('Closed', 'the leader database was closed under a running WalShipper: stop the shipper first');
     }));
     this.subscription = merge(
-      noted$, sealing$, this.shipping$(sealed$, cursorFeedback), this.status$(), feedback$, this.checkpoints$(), closed$,
+      noted$, sealing$, this.shipping$(sealed$, cursorFeedback), this.status$(), feedback$, pipelineCheckpoints(db, this.options.checkpointIntervalMs, this.lifecycle, this.options.scheduler).pipe(tap(() => this.lifecycle.ok())), closed$,
     ).pipe(takeUntil(this.stopSubject)).subscribe({
       error: (err: unknown) => {
         this.lifecycle.fail(err);
@@ -175,20 +175,6 @@ export class WalShipper {
       for (const peer of this.book.value.followers.keys()) transport.sendStatus(peer, status);
       this.lifecycle.started();
     }));
-  }
-
-  /** Checkpoints (and so retention) every checkpointIntervalMs; a failure degrades the state until the next one lands. */
-  private checkpoints$(): Observable<unknown> {
-    const { db, scheduler } = this.options;
-    const checkpointIntervalMs = this.options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
-    if (checkpointIntervalMs <= 0) return EMPTY;
-    return periodicCheckpoints(db, checkpointIntervalMs, {
-      scheduler, track: (work$) => this.lifecycle.track(work$),
-      onError: () => {
-        db.metrics.inc('replication.checkpointFailures');
-        this.lifecycle.degraded();
-      },
-    }).pipe(tap(() => this.lifecycle.ok()));
   }
 
   /**
@@ -253,20 +239,4 @@ export class WalShipper {
     this.book.complete();
     this.sealNow.complete();
   }
-}
-
-/** Handle of a running leader. */
-export type LeaderHandle = WalShipper;
-
-/**
- * Starts shipping a leader's WAL to its followers.
- *
- * @example
- * const leader = startLeader({ db, transport, followers: ['f1', 'f2'], shipIntervalMs: 100 });
- * leader.lag$.subscribe((lag) => console.log(lag.f1?.events));
- * // …
- * leader.stop();
- */
-export function startLeader(options: LeaderOptions): LeaderHandle {
-  return new WalShipper(options).start();
 }

@@ -10,7 +10,7 @@ import {
 } from 'rxjs';
 import { prometheusRegistry, type TidalDb } from '../../src/index.js';
 import type { TcpLeaderTransport, TcpTransportEvent } from '../transports/tcpTransport.js';
-import { type LeaderHandle, startLeader } from '../walShipper.js';
+import { type LeaderHandle, startLeader } from '../startLeader.js';
 import { type CliIo, CliError, errorMessage, ExitCode, oneLine, reportError } from './cliIo.js';
 import { count, plural } from './formatTable.js';
 import { MAX_REPORTED_BAD_LINES } from './ingestLimits.js';

@@ -10,7 +10,7 @@ import { FollowerDb, type Scored, TidalDb, TidalError } from '../../src/index.js
 import type { LagReport } from '../replicationLag.js';
 import { type FollowerHandle, startFollower } from '../segmentReceiver.js';
 import { InProcessTransport } from '../transports/inProcessTransport.js';
-import { type LeaderHandle, startLeader } from '../walShipper.js';
+import { type LeaderHandle, startLeader } from '../startLeader.js';
 import { demoWorkload, type DemoWorkload } from './demoWorkload.js';
 import { LagProgress, PLAIN_INTERVAL_MS, TTY_INTERVAL_MS } from './lagProgress.js';
 import type { LagPlotSample } from './lagPlotSample.js';
