@@ -45,6 +45,7 @@ import { quorumWaitHistogram } from './quorumWaitHistogram.js';
 
 const FOLLOWER_STATES: readonly FollowerState[] = ['never-connected', 'catching-up', 'streaming', 'disconnected'];
 
+/** The options of `prometheusRegistry` and `metricsText`. */
 export interface PrometheusOptions {
   /** Prepended to every metric name as is. Default `tidaldb_`. Must be a valid Prometheus name start (or empty). */
   readonly prefix?: string;

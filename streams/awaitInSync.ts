@@ -9,8 +9,9 @@
  *   result  : -----------(u|)   (every follower at the target)
  */
 import {
-  asyncScheduler, type BehaviorSubject, defer, filter, map, type Observable, type SchedulerLike, take, throwError, throwIfEmpty, timeout,
+  type BehaviorSubject, defer, filter, map, type Observable, type SchedulerLike, take, throwError, throwIfEmpty, timeout,
 } from 'rxjs';
+import { DEFAULT_SCHEDULER } from './defaults.js';
 import { TidalError } from '../src/index.js';
 import { type FollowerBook, followersBehind } from './followerBookStep.js';
 
@@ -36,7 +37,7 @@ export function awaitInSync$(source: InSyncSource, options: { timeoutMs: number;
       map(() => undefined),
       throwIfEmpty(() => new TidalError('Closed', `awaitInSync: the shipper stopped before every follower acked seqno ${target}`)),
       timeout({
-        first: timeoutMs, scheduler: options.scheduler ?? source.scheduler ?? asyncScheduler,
+        first: timeoutMs, scheduler: options.scheduler ?? source.scheduler ?? DEFAULT_SCHEDULER,
         with: () => throwError(() => new TidalError('Timeout', `awaitInSync: followers ${followersBehind(source.book.value, target).join(', ')} had not acked seqno ${target} within ${timeoutMs} ms`)),
       }),
     );

@@ -5,7 +5,7 @@
  */
 import { isObservable } from 'rxjs';
 import { TidalDb, TidalError } from '../src/index.js';
-import type { FollowerOptions } from './segmentReceiver.js';
+import type { FollowerOptions } from './segmentReceiverOptions.js';
 import type { LeaderOptions } from './walShipperOptions.js';
 
 /** What a leader's pipeline calls on its LeaderTransport (sendSegment is the caller's, not the pipeline's). */

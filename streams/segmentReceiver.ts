@@ -12,11 +12,13 @@
  * only reports (applied$, rejected$, lag$, state$) and sends what it decided.
  */
 import {
-  asyncScheduler, BehaviorSubject, map, merge, mergeMap, type Observable, of, scan, type SchedulerLike, Subject,
+  BehaviorSubject, map, merge, mergeMap, type Observable, of, scan, Subject,
   type Subscription, take, tap, timer,
 } from 'rxjs';
-import { type ApplyResult, TidalError, type TidalDb, WalError } from '../src/index.js';
+import { DEFAULT_SCHEDULER } from './defaults.js';
+import { type ApplyResult, TidalError, WalError } from '../src/index.js';
 import { checkFollowerOptions } from './pipelineOptions.js';
+import type { FollowerOptions } from './segmentReceiverOptions.js';
 import { PipelineLifecycle, type PipelineError, type PipelineState } from './pipelineLifecycle.js';
 import { idempotentReplay, type ReplayOutcome } from './idempotentReplay.js';
 import { type CheckpointOutcome, installCheckpoint$ } from './installCheckpoint.js';
@@ -24,23 +26,10 @@ import { isCheckpoint } from './shipment.js';
 import { pipelineCheckpoints } from './pipelineCheckpoints.js';
 import { errorCode } from './internal/errorCode.js';
 import { loopPasses } from './internal/loopPasses.js';
-import type { FollowerTransport, PeerId } from './transport.js';
 import { rejection, type SegmentRejection, validateChecksum, type VerifiedSegment } from './validateChecksum.js';
 import { emptyReceiverFeedback, type ReceiverEvent, type ReceiverFeedback, receiverFeedbackStep } from './receiverFeedbackStep.js';
 
-export interface FollowerOptions {
-  /** The follower database (role 'follower'). */
-  readonly db: TidalDb;
-  /** This follower's end of the transport (InProcessTransport, `TcpTransport.connect`, WorkerTransportFollower, …). */
-  readonly transport: FollowerTransport;
-  /** This follower's peer id on the transport. */
-  readonly peer: PeerId;
-  /** Heartbeat: re-send the ack (or a pending resend request) this often, in ms. Default 1000. */
-  readonly feedbackIntervalMs?: number;
-  /** Checkpoint the follower this often, in ms, so a restart replays little; 0 turns it off. Default 60000. */
-  readonly checkpointIntervalMs?: number;
-  readonly scheduler?: SchedulerLike;
-}
+export type { FollowerOptions } from './segmentReceiverOptions.js';
 
 /** The follower's own view of its lag. */
 export interface FollowerLagView {
@@ -71,6 +60,12 @@ interface Decided {
   readonly feedback: ReceiverFeedback;
 }
 
+/**
+ * The follower's replication pipeline (the seed's `SegmentReceiver`): takes
+ * shipments one at a time, validates each checksum, replays idempotently,
+ * acks, heartbeats and checkpoints. `startFollower(options)` makes one and
+ * starts it.
+ */
 export class SegmentReceiver {
   private readonly appliedSubject = new Subject<ApplyResult>();
   private readonly rejectedSubject = new Subject<SegmentRejection>();
@@ -98,11 +93,12 @@ export class SegmentReceiver {
     this.lag$ = this.lagSubject.asObservable();
   }
 
+  /** Starts receiving, replaying, acking and checkpointing. Idempotent. */
   start(): this {
     if (this.subscription || this.stopped) return this;
     const { db, transport, peer } = this.options;
     const replica = db.replication;
-    const scheduler = this.options.scheduler ?? asyncScheduler;
+    const scheduler = this.options.scheduler ?? DEFAULT_SCHEDULER;
     const intervalMs = this.options.feedbackIntervalMs ?? DEFAULT_FEEDBACK_INTERVAL_MS;
     // Shipments validateChecksum refused or passed (received), in arrival order with every other outcome (a corrupt one's claims are not believed).
     const checked = new Subject<Happened>();

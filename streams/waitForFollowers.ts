@@ -24,6 +24,7 @@ import { type AckLevel, type FollowerBook, followersAt } from './followerBookSte
 import { type QuorumWaitOutcome, recordQuorumWait } from './quorumWaitMetrics.js';
 import type { PeerId } from './transport.js';
 
+/** The options of `waitForFollowers`: how many followers, at which level, within how long. */
 export interface WaitForFollowersOptions {
   /** How many followers in the set must reach the seqno; 0 resolves at once; more than the set is InvalidInput. */
   readonly count: number;

@@ -13,9 +13,10 @@
  * (the one place it lives); nothing else keeps a copy.
  */
 import {
-  asapScheduler, asyncScheduler, auditTime, BehaviorSubject, concat, EMPTY, firstValueFrom, ignoreElements, filter, isObservable, map, merge, mergeMap,
+  asapScheduler, auditTime, BehaviorSubject, concat, EMPTY, firstValueFrom, ignoreElements, filter, isObservable, map, merge, mergeMap,
   type Observable, of, type SchedulerLike, scan, share, shareReplay, Subject, type Subscription, take, takeUntil, tap,
 } from 'rxjs';
+import { DEFAULT_SCHEDULER } from './defaults.js';
 import { TidalError } from '../src/index.js';
 import { checkLeaderOptions } from './pipelineOptions.js';
 import { PipelineLifecycle, type PipelineError, type PipelineState } from './pipelineLifecycle.js';
@@ -35,6 +36,12 @@ import { awaitInSync$ } from './awaitInSync.js';
 
 export { DEFAULT_SHIP_INTERVAL_MS, type FollowerAck, type LeaderOptions, MIN_STALLED_AFTER_MS } from './walShipperOptions.js';
 
+/**
+ * The leader's replication pipeline (the seed's `WalShipper`): seals on
+ * ticks (or commits), ships every sealed segment to each follower in the
+ * set, tracks their acks and lag, announces the leader's position and
+ * checkpoints. `startLeader(options)` makes one and starts it.
+ */
 export class WalShipper {
   private readonly shippedSubject = new Subject<ShipEvent>();
   private readonly appliedSubject = new Subject<FollowerAck>();
@@ -75,7 +82,7 @@ export class WalShipper {
     this.options = { ...options, followers };
     const shipIntervalMs = options.shipIntervalMs ?? DEFAULT_SHIP_INTERVAL_MS;
     this.book = new BehaviorSubject(emptyFollowerBook(Math.max(shipIntervalMs, MIN_STALLED_AFTER_MS)));
-    const scheduler = options.scheduler ?? asyncScheduler;
+    const scheduler = options.scheduler ?? DEFAULT_SCHEDULER;
     this.ticks$ = sealTicks(shipIntervalMs, scheduler).pipe(share());
     this.gauge = new ReplicationLagGauge(options.db, {
       feedback$: this.gaugeFeedback, shipped$: this.shipped$, ticks$: this.ticks$, scheduler,
@@ -133,7 +140,7 @@ export class WalShipper {
    */
   private book$(feedback$: Observable<FollowerFeedback>): Observable<FollowerBook> {
     const { db, followers, scheduler, shipOn } = this.options;
-    const clock = scheduler ?? asyncScheduler;
+    const clock = scheduler ?? DEFAULT_SCHEDULER;
     // In 'commit' mode each burst of writes wakes the gate once it has been appended (asap: after the writer's synchronous code).
     const commits$ = shipOn === 'commit' ? db.applied$.pipe(auditTime(0, scheduler ?? asapScheduler)) : EMPTY;
     const stamp = () => ({ atMs: clock.now(), sealedThroughSeq: db.replication.sealedThroughSeq });
@@ -171,7 +178,7 @@ export class WalShipper {
   private status$(): Observable<unknown> {
     const { db, transport, scheduler } = this.options;
     return this.ticks$.pipe(tap(() => {
-      const status = { lastSeq: db.lastSeq, atMs: (scheduler ?? asyncScheduler).now() };
+      const status = { lastSeq: db.lastSeq, atMs: (scheduler ?? DEFAULT_SCHEDULER).now() };
       for (const peer of this.book.value.followers.keys()) transport.sendStatus(peer, status);
       this.lifecycle.started();
     }));
@@ -209,7 +216,7 @@ export class WalShipper {
     const { db, scheduler } = this.options;
     return waitForFollowers$({
       book: this.book, sealNow: () => this.sealNow.next(), get lastSeq() { return db.lastSeq; },
-      metrics: db.metrics, scheduler: scheduler ?? asyncScheduler,
+      metrics: db.metrics, scheduler: scheduler ?? DEFAULT_SCHEDULER,
     }, seq, options);
   }
 

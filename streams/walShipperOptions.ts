@@ -8,6 +8,7 @@ import type { TidalDb } from '../src/index.js';
 import type { FollowerSet } from './followerSessions.js';
 import type { LeaderTransport, PeerId } from './transport.js';
 
+/** The options of startLeader (and the WalShipper). */
 export interface LeaderOptions {
   /** The leader database. */
   readonly db: TidalDb;

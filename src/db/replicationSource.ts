@@ -21,7 +21,8 @@ import type { DecodedSegment } from '../wal/decodeSegment.js';
 import type { WalSegmentPayload } from '../wal/walSegmentPayload.js';
 import type { ApplyResult } from './applySegment.js';
 import type { LeaderStatus } from './freshness.js';
-import type { TidalDb } from './tidalDb.js';
+import type { Wal } from '../wal/wal.js';
+import type { RecoveryReport } from './recoverDatabase.js';
 
 /** A checkpoint file as stored: every event up to `seq` is in `bytes`. */
 export interface StoredCheckpoint {
@@ -81,9 +82,26 @@ export interface ReplicationTarget extends CheckpointSource {
 /** Both sides: what `db.replication` offers (the database's role says which side a pipeline uses). */
 export type Replication = ReplicationSource & ReplicationTarget;
 
+/** What DbReplication reads of its database (a TidalDb): named here so the seam does not import the class. */
+export interface ReplicatedDb {
+  readonly shardId: number;
+  readonly lastSeq: number;
+  readonly knownLeaderSeq: number;
+  readonly wal: Wal;
+  readonly recovery: RecoveryReport;
+  isClosed(): boolean;
+  applySegment$(payload: WalSegmentPayload, verified?: DecodedSegment): Observable<ApplyResult>;
+  installCheckpoint(bytes: Uint8Array): Promise<boolean>;
+  checkpoint(): Promise<number>;
+  latestCheckpoint(): Promise<StoredCheckpoint | null>;
+  noteLeaderStatus(status: LeaderStatus): void;
+  stalenessMs(): number;
+  retainFrom(seq: number): void;
+}
+
 /** `db.replication`: the two sides over one database's public methods and its WAL. */
 export class DbReplication implements Replication {
-  constructor(private readonly db: TidalDb) {}
+  constructor(private readonly db: ReplicatedDb) {}
 
   get shardId(): number {
     return this.db.shardId;

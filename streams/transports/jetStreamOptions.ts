@@ -1,5 +1,6 @@
 /** Options of the JetStream transport, their validation, and what it reports. */
-import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
+import { DEFAULT_SCHEDULER } from '../defaults.js';
 import { type TidalDb } from '../../src/index.js';
 import { integerOption, invalidOption, rejectUnknownOptions } from '../../src/optionChecks.js';
 import type { PeerId } from '../transport.js';
@@ -194,6 +195,6 @@ function resolveBase(o: JetStreamOptionsBase, keys: ReadonlySet<string>, role: '
     reconnectBaseMs,
     reconnectCapMs: integerOption('reconnectCapMs', o.reconnectCapMs ?? RECONNECT_CAP_MS, reconnectBaseMs, MAX_MS),
     random: o.random ?? Math.random,
-    scheduler: o.scheduler ?? asyncScheduler,
+    scheduler: o.scheduler ?? DEFAULT_SCHEDULER,
   };
 }

@@ -45,6 +45,7 @@ export type { NatsClientOptions } from './jetStreamConnections.js';
 /** Either end of a JetStream transport. */
 export type JetStreamTransport = JetStreamLeaderTransport | JetStreamFollowerTransport;
 
+/** Opens either end of replication over NATS JetStream: `JetStreamTransport.leader(…)` or `.follower(…)` (docs/jetstream.md). */
 export const JetStreamTransport = {
   /**
    * The leader's end: connects to NATS (and reconnects, until `close()`),
