@@ -34,7 +34,7 @@ import { ShipmentAssembler } from './jetStreamAssembler.js';
 import { fetched$, type FollowerLink, openFollowerLink } from './jetStreamFollowerLink.js';
 import { type Delivery, HandedShipments } from './jetStreamHandedShipments.js';
 import { decodeShipmentHead, shipmentOf } from './jetStreamHeaders.js';
-import { JetStreamLinkLifecycle } from './jetStreamLinkLifecycle.js';
+import { JetStreamLinkLifecycle, openedOrClosed } from './jetStreamLinkLifecycle.js';
 import { decodeStatus, encodeFeedback } from './jetStreamMessages.js';
 import {
   type JetStreamFollowerOptions, type JetStreamLinkState, type JetStreamTransportEvent, resolveFollowerOptions, type ResolvedJetStreamFollower,
@@ -84,13 +84,7 @@ export class JetStreamFollowerTransport implements FollowerTransport {
    */
   static async open(options: JetStreamFollowerOptions): Promise<JetStreamFollowerTransport> {
     const transport = new JetStreamFollowerTransport(resolveFollowerOptions(options));
-    try {
-      await transport.lifecycle.firstSettled;
-    } catch (err) {
-      await transport.close();
-      throw err;
-    }
-    return transport;
+    return openedOrClosed(transport, transport.lifecycle.firstSettled);
   }
 
   /** This follower's peer id. */

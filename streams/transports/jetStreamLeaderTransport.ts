@@ -21,29 +21,22 @@ import { randomBytes } from 'node:crypto';
 import type { Msg, Subscription as NatsSubscription } from '@nats-io/transport-node';
 import { concatMap, defer, EMPTY, firstValueFrom, from, ignoreElements, Observable, Subject, type Subscription, switchMap, tap } from 'rxjs';
 import { type LeaderStatus, TidalError } from '../../src/index.js';
-import { isCheckpoint, type Shipment, shipmentLastSeq } from '../shipment.js';
+import type { Shipment } from '../shipment.js';
 import type { FollowerFeedback, LeaderTransport, PeerId } from '../transport.js';
 import { errorCode } from '../internal/errorCode.js';
 import { epochOf } from './handshake.js';
 import { HEADER_RESERVE_BYTES } from './jetStreamDefaults.js';
-import { type ShipmentMessage, shipmentMessages } from './jetStreamHeaders.js';
+import type { ShipmentMessage } from './jetStreamHeaders.js';
 import { type LeaderLink, openLeaderLink } from './jetStreamLeaderLink.js';
-import { JetStreamLinkLifecycle } from './jetStreamLinkLifecycle.js';
-import { logMessageId, peerMessageId } from './jetStreamMessageIds.js';
+import { JetStreamLinkLifecycle, openedOrClosed } from './jetStreamLinkLifecycle.js';
 import { decodeFeedback, encodeStatus } from './jetStreamMessages.js';
-import {
-  type JetStreamLeaderOptions, type JetStreamLinkState, type JetStreamTransportEvent, resolveLeaderOptions, type ResolvedJetStreamLeader,
-} from './jetStreamOptions.js';
-import {
-  afterResendRequest, afterRouted, initialLogState, type LogState, reconciledLogEnd, type Route, routeShipment,
-} from './jetStreamRoute.js';
+import { type JetStreamLeaderOptions, type JetStreamLinkState, type JetStreamTransportEvent, resolveLeaderOptions, type ResolvedJetStreamLeader } from './jetStreamOptions.js';
+import { afterResendRequest, afterRouted, initialLogState, type LogState, reconciledLogEnd, type Route, routeShipment } from './jetStreamRoute.js';
 import { JetStreamSendQueue, type QueuedSend } from './jetStreamSendQueue.js';
 import { peerToken } from './jetStreamSubjects.js';
+import { describeShipment, routedMessages } from './jetStreamRoutedMessages.js';
 
-/**
- * The leader's end of a JetStream transport; create it with
- * `JetStreamTransport.leader`. See the file comment and docs/jetstream.md.
- */
+/** The leader's end of a JetStream transport (`JetStreamTransport.leader`); see the file comment and docs/jetstream.md. */
 export class JetStreamLeaderTransport implements LeaderTransport {
   private readonly lifecycle: JetStreamLinkLifecycle;
   private readonly queue: JetStreamSendQueue;
@@ -79,13 +72,7 @@ export class JetStreamLeaderTransport implements LeaderTransport {
    */
   static async open(options: JetStreamLeaderOptions): Promise<JetStreamLeaderTransport> {
     const transport = new JetStreamLeaderTransport(resolveLeaderOptions(options));
-    try {
-      await transport.lifecycle.firstSettled;
-    } catch (err) {
-      await transport.close();
-      throw err;
-    }
-    return transport;
+    return openedOrClosed(transport, transport.lifecycle.firstSettled);
   }
 
   /** The stream this end publishes to. */
@@ -112,10 +99,8 @@ export class JetStreamLeaderTransport implements LeaderTransport {
     return new Observable<void>((subscriber) => {
       if (this.stoppedWith) return subscriber.error(this.stoppedWith);
       peerToken(peer); // InvalidInput for a peer id that cannot name a subject
-      const { maxShipmentBytes } = this.options;
-      if (segment.bytes.length > maxShipmentBytes) {
-        return subscriber.error(new TidalError('InvalidInput', `${describe(segment)} is ${segment.bytes.length} bytes, more than maxShipmentBytes (${maxShipmentBytes})`));
-      }
+      const max = this.options.maxShipmentBytes;
+      if (segment.bytes.length > max) return subscriber.error(new TidalError('InvalidInput', `${describeShipment(segment)} is ${segment.bytes.length} bytes, more than maxShipmentBytes (${max})`));
       const entry = this.queue.add(peer, segment, subscriber);
       this.pump();
       return () => this.queue.withdraw(entry);
@@ -243,17 +228,11 @@ export class JetStreamLeaderTransport implements LeaderTransport {
   }
 
   private messagesFor(link: LeaderLink, entry: QueuedSend, route: Exclude<Route, { kind: 'in-log' }>): ShipmentMessage[] {
-    const { shardId } = this.options.db;
-    const s = entry.shipment;
-    const epoch = epochOf(this.options.db);
-    const before = this.log.publishedThrough ?? 0;
-    if (route.kind === 'log') {
-      const publishedThrough = { before, after: Math.max(before, shipmentLastSeq(s)) };
-      return shipmentMessages(s, { msgId: logMessageId(shardId, epoch, route.firstNewSeq), epoch, forPeer: null, publishedThrough, partBytes: link.partBytes });
-    }
-    entry.uniq ??= this.nextUniq++;
-    const msgId = peerMessageId(shardId, epoch, s, entry.peer, this.sessionNonce, entry.uniq);
-    return shipmentMessages(s, { msgId, epoch, forPeer: entry.peer, publishedThrough: { before, after: before }, partBytes: link.partBytes });
+    if (route.kind !== 'log') entry.uniq ??= this.nextUniq++;
+    return routedMessages({
+      shardId: this.options.db.shardId, epoch: epochOf(this.options.db), publishedThrough: this.log.publishedThrough, route,
+      shipment: entry.shipment, peer: entry.peer, sessionNonce: this.sessionNonce, uniq: entry.uniq ?? 0, partBytes: link.partBytes,
+    });
   }
 
   private onFeedback(msg: Msg): void {
@@ -268,8 +247,4 @@ export class JetStreamLeaderTransport implements LeaderTransport {
       this.lifecycle.report({ kind: 'refused', what: 'feedback', error: err as Error });
     }
   }
-}
-
-function describe(s: Shipment): string {
-  return isCheckpoint(s) ? `checkpoint at seqno ${s.seq}` : `segment ${s.segmentId} (seqnos ${s.firstSeq}..${s.lastSeq})`;
 }

@@ -114,3 +114,18 @@ export class JetStreamLinkLifecycle {
     this.eventsSubject.complete();
   }
 }
+
+/**
+ * `end` once its first session is ready (or failed in a way a retry may
+ * fix); when the first attempt failed for good, closes it, leaving nothing
+ * running, and rejects with that error. Both ends' `open` wait this way.
+ */
+export async function openedOrClosed<T extends { close(): Promise<void> }>(end: T, firstSettled: Promise<void>): Promise<T> {
+  try {
+    await firstSettled;
+  } catch (err) {
+    await end.close();
+    throw err;
+  }
+  return end;
+}
