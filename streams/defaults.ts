@@ -2,8 +2,7 @@
  * The defaults and limits of the replication pipeline (streams/), each with its unit and the reason
  * for its number, in one place (CONVENTIONS.md, rule 16). The transports' own wire limits sit with
  * their protocols (transports/tcpDefaults.ts, transports/jetStreamDefaults.ts); the engine's in
- * src/limits.ts. The leader's ship interval and stall bound are in walShipperOptions.ts and the
- * follower's feedback interval in segmentReceiver.ts for now (files being reworked for quorum acks).
+ * src/limits.ts.
  */
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 
@@ -52,3 +51,18 @@ export const DEFAULT_START_TIMEOUT_MS = 60_000;
 
 /** 10 s: closing writes one checkpoint; longer means the worker is stuck, and it is terminated. */
 export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
+
+/**
+ * 25 ms: the least time without an ack moving forward after which a follower
+ * no longer paces sealing (gateSeals, followerBookStep): several ship-and-apply round trips
+ * over loopback (about 1 to 2 ms each, fsync included), so a follower that
+ * is applying is never mistaken for a stuck one; a lost segment is re-sent
+ * after about this long plus a tick. The ship interval, when longer, is used.
+ */
+export const MIN_STALLED_AFTER_MS = 25;
+
+/** The seed's `wal_ship_interval`. */
+export const DEFAULT_SHIP_INTERVAL_MS = 2000;
+
+/** 1 s: PostgreSQL's wal_receiver_status_interval is 10 s; in-process we can afford faster repair. */
+export const DEFAULT_FEEDBACK_INTERVAL_MS = 1000;

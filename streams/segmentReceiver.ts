@@ -15,7 +15,7 @@ import {
   BehaviorSubject, map, merge, mergeMap, type Observable, of, scan, Subject,
   type Subscription, take, tap, timer,
 } from 'rxjs';
-import { DEFAULT_SCHEDULER } from './defaults.js';
+import { DEFAULT_FEEDBACK_INTERVAL_MS, DEFAULT_SCHEDULER } from './defaults.js';
 import { type ApplyResult, TidalError, WalError } from '../src/index.js';
 import { checkFollowerOptions } from './pipelineOptions.js';
 import type { FollowerOptions } from './segmentReceiverOptions.js';
@@ -42,8 +42,7 @@ export interface FollowerLagView {
   readonly stalenessMs: number;
 }
 
-/** 1 s: PostgreSQL's wal_receiver_status_interval is 10 s; in-process we can afford faster repair. */
-export const DEFAULT_FEEDBACK_INTERVAL_MS = 1000;
+export { DEFAULT_FEEDBACK_INTERVAL_MS } from './defaults.js';
 
 /** What happened at the receiver: the feedback reducer's input, with what the handle reports of it. */
 type Happened =

@@ -42,14 +42,4 @@ export interface FollowerAck {
   readonly appliedSeq: number;
 }
 
-/**
- * 25 ms: the least time without an ack moving forward after which a follower
- * no longer paces sealing (gateSeals, followerBookStep): several ship-and-apply round trips
- * over loopback (about 1 to 2 ms each, fsync included), so a follower that
- * is applying is never mistaken for a stuck one; a lost segment is re-sent
- * after about this long plus a tick. The ship interval, when longer, is used.
- */
-export const MIN_STALLED_AFTER_MS = 25;
-
-/** The seed's `wal_ship_interval`. */
-export const DEFAULT_SHIP_INTERVAL_MS = 2000;
+export { DEFAULT_SHIP_INTERVAL_MS, MIN_STALLED_AFTER_MS } from './defaults.js';
