@@ -35,7 +35,7 @@ export interface ShipFailure {
 
 /** What shipSegments uses of a leader: its `replication` seam's reads of sealed segments and checkpoints (a TidalDb has it). */
 export interface ShippingDb {
-  readonly replication: Pick<ReplicationSource, 'nextSegment$' | 'latestCheckpoint$' | 'shardId'>;
+  readonly replication: Pick<ReplicationSource, 'nextSegment$' | 'latestCheckpoint$' | 'shardId' | 'lastSeq' | 'epoch' | 'epochStartSeq'>;
 }
 
 /** Options of {@link shipSegments}: the leader, the transport, the follower set, and what wakes it. */
@@ -114,10 +114,16 @@ function shipToFollower(
       wake$.pipe(map((): FollowerCursorEvent => ({ kind: 'wake' }))),
       accepted,
     ).pipe(scan(followerCursorStep, cursor.value), share({ connector: () => cursor }));
+    // The (follower mark, leader lastSeq) a divergence probe was last shipped for: see divergenceProbeFrom.
+    let probedFor: string | null = null;
     const drain$ = loopPasses(() => {
-      const after = cursor.value.seq;
-      if (after === null) return EMPTY;
-      return shipNext$(peer, options, after).pipe(map((s) => {
+      const mark = cursor.value.seq;
+      if (mark === null) return EMPTY;
+      const probeFrom = divergenceProbeFrom(mark, options.db.replication);
+      const probeKey = `${mark}/${options.db.replication.lastSeq}`;
+      if (probeFrom !== null && probedFor === probeKey) return EMPTY;
+      return shipNext$(peer, options, probeFrom ?? mark).pipe(map((s) => {
+        probedFor = probeFrom === null ? null : probeKey;
         const event = shipEvent(peer, s, scheduler.now());
         accepted.next({ kind: 'shipped', firstSeq: event.firstSeq, lastSeq: event.lastSeq, checkpoint: isCheckpoint(s), atMs: event.atMs });
         return event;
@@ -134,6 +140,22 @@ function shipToFollower(
       switchMap(() => cursor$.pipe(skip(1), filter((c) => c.drain !== 'none'), startWith(null), exhaustMap(() => drain$))),
     );
   });
+}
+
+/**
+ * Where to ship from when a follower's mark is past this leader's log, or
+ * null when it is not. Such a follower holds events this leader does not:
+ * it followed a deposed leader of an older epoch past the promotion point.
+ * It learns that only from a segment of this epoch starting at or below its
+ * mark, which it refuses as `Diverged` (and is rebuilt); nothing after its
+ * mark exists to ship it. So it is shipped the segment holding this epoch's
+ * first seqno, once per mark and leader lastSeq (shipToFollower keeps that
+ * key: a lost probe is sent again when the leader's log grows, never in a
+ * loop). A leader in epoch 0 has no newer epoch to show.
+ */
+export function divergenceProbeFrom(mark: number, leader: { readonly lastSeq: number; readonly epoch: number; readonly epochStartSeq: number }): number | null {
+  if (mark <= leader.lastSeq || leader.epoch === 0 || leader.epochStartSeq > leader.lastSeq) return null;
+  return leader.epochStartSeq - 1;
 }
 
 /** The next shipment after `after`, once the transport accepted it: the segment holding `after + 1`, or a checkpoint when none is retained. */

@@ -27,6 +27,8 @@ export abstract class DbReads {
   isFollower(): boolean { return this.core.isFollower(); }
   /** Leadership epoch: the highest this node has seen; promote() starts a new one. */
   get epoch(): number { return this.core.state.epoch; }
+  /** The first seqno of `epoch` (1 for epoch 0; the promotion point + 1 after a promotion). */
+  get epochStartSeq(): number { return this.core.state.epochStartSeq; }
   /** Whether `close()` has run: reads and writes then refuse with `Closed`. */
   isClosed(): boolean { return this.core.closed; }
 

@@ -47,6 +47,9 @@ export interface CheckpointSource {
 /** The leader's side: what sealing and shipping need. */
 export interface ReplicationSource extends CheckpointSource {
   readonly shardId: number;
+  /** The leadership epoch this node leads (or follows) in, and the first seqno of it (1 for epoch 0). */
+  readonly epoch: number;
+  readonly epochStartSeq: number;
   /** The last seqno in a sealed segment: lastSeq less the events not sealed yet. */
   readonly sealedThroughSeq: number;
   /** Every segment sealed from now on (size-triggered seals too), in order, once durable. Hot. */
@@ -85,6 +88,8 @@ export type Replication = ReplicationSource & ReplicationTarget;
 /** What DbReplication reads of its database (a TidalDb): named here so the seam does not import the class. */
 export interface ReplicatedDb {
   readonly shardId: number;
+  readonly epoch: number;
+  readonly epochStartSeq: number;
   readonly lastSeq: number;
   readonly knownLeaderSeq: number;
   readonly wal: Wal;
@@ -105,6 +110,14 @@ export class DbReplication implements Replication {
 
   get shardId(): number {
     return this.db.shardId;
+  }
+
+  get epoch(): number {
+    return this.db.epoch;
+  }
+
+  get epochStartSeq(): number {
+    return this.db.epochStartSeq;
   }
 
   get lastSeq(): number {

@@ -45,5 +45,7 @@ export const REGRESSION_SEEDS: readonly RegressionSeed[] = [
   { seed: 9984, why: 'liveness: stale-segment-id, as seed 6940' },
   { seed: 10624, why: 'open: unsealed-writeback (fixed in bbcfec8)' },
   { seed: 17812, why: 'liveness: an EIO while an installed checkpoint dropped the segments it covers left an old-numbered segment listed, so the new leader\'s lower id was refused forever (fixed: the next store finishes the drop first)' },
+  { seed: 2586, why: 'liveness: a follower ahead of a new leader (promoted from an almost empty node) in an older epoch was never shipped anything and never learned it diverged (fixed: the leader ships it the first segment of its epoch, divergenceProbeFrom)' },
+  { seed: 3409, why: 'liveness: as seed 2586' },
   { seed: 2599, why: 'open: unsynced-after-restart, a footer read from the page cache after a process crash (fixed in 9d8e534: open syncs every file first; SimDisk.syncAll)' },
 ];
