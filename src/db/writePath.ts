@@ -30,14 +30,16 @@ export class WritePath {
   writeAll$(events: readonly WalEvent[]): Observable<number> {
     const { state, wal, appliedSubject, opts } = this.core;
     if (events.length === 0) return of(state.appliedSeq);
-    const groups = new Set<Promise<void>>();
+    // In memory an append is done at once: no commit group to collect.
+    const groups = opts.durability === 'memory' ? null : new Set<Promise<void>>();
     for (const event of events) {
       applyWalEvent(state, event);
-      groups.add(wal.append(event));
+      const durable = wal.append(event);
+      groups?.add(durable);
     }
     const seq = events[events.length - 1]!.seq;
     if (appliedSubject.observed) appliedSubject.next(seq);
-    if (opts.durability === 'memory') return of(seq);
+    if (groups === null) return of(seq);
     return from(Promise.all(groups).then(() => seq, (err: unknown) => { throw failed(err); }));
   }
 
