@@ -8,6 +8,10 @@
  *   shipped$, feedback, ticks ─▶ ReplicationLagGauge (lagStep) ─▶ lag$, db.metrics
  *   sealTicks ─▶ status announcements to the book's followers ─▶ transport.sendStatus (bounded staleness)
  *
+ * On a follower database (startRelay, docs/cascading.md) the same pipeline
+ * relays: seals find nothing, the segments it stores wake the shipping, and
+ * the announcements pass on the origin leader's position.
+ *
  * The leader's state about its followers is one value, the FollowerBook,
  * folded by `scan(followerBookStep)` and multicast through a BehaviorSubject
  * (the one place it lives); nothing else keeps a copy.
@@ -33,6 +37,7 @@ import type { FollowerFeedback } from './transport.js';
 import { DEFAULT_SHIP_INTERVAL_MS, type FollowerAck, type LeaderOptions, MIN_STALLED_AFTER_MS } from './walShipperOptions.js';
 import { type QuorumAck, waitForFollowers$, type WaitForFollowersOptions } from './waitForFollowers.js';
 import { awaitInSync$ } from './awaitInSync.js';
+import { relayStatuses } from './relayStatuses.js';
 
 export { DEFAULT_SHIP_INTERVAL_MS, type FollowerAck, type LeaderOptions, MIN_STALLED_AFTER_MS } from './walShipperOptions.js';
 
@@ -73,8 +78,9 @@ export class WalShipper {
   /** Lag per follower, on every ack, ship and tick. Replays the latest. */
   readonly lag$: Observable<LagReport>;
 
-  constructor(unchecked: LeaderOptions) {
-    const options = checkLeaderOptions(unchecked);
+  /** @param check the option check: startLeader's, or startRelay's (relayOptions.ts: a follower db) */
+  constructor(unchecked: LeaderOptions, check: (options: unknown) => LeaderOptions = checkLeaderOptions) {
+    const options = check(unchecked);
     // One subscription to the caller's follower stream, shared by shipping, status and the gauge.
     const followers = isObservable(options.followers)
       ? options.followers.pipe(takeUntil(this.stopSubject), shareReplay({ bufferSize: 1, refCount: false }))
@@ -174,12 +180,14 @@ export class WalShipper {
     }));
   }
 
-  /** On each tick, the leader's position to every follower in the book (bounded staleness there). */
+  /** On each tick, the leader's position (a relay's: the origin's, relayStatuses.ts) to every follower in the book (bounded staleness there). */
   private status$(): Observable<unknown> {
     const { db, transport, scheduler } = this.options;
     return this.ticks$.pipe(tap(() => {
-      const status = { lastSeq: db.lastSeq, atMs: (scheduler ?? DEFAULT_SCHEDULER).now() };
-      for (const peer of this.book.value.followers.keys()) transport.sendStatus(peer, status);
+      const { lastSeq, replication } = db;
+      const node = { isFollower: db.isFollower(), lastSeq, stalenessMs: replication.stalenessMs(), leaderStatus: replication.leaderStatus };
+      const statuses = relayStatuses(node, (scheduler ?? DEFAULT_SCHEDULER).now());
+      for (const peer of this.book.value.followers.keys()) for (const status of statuses) transport.sendStatus(peer, status);
       this.lifecycle.started();
     }));
   }

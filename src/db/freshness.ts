@@ -39,10 +39,19 @@ export class Freshness {
     if (this.pending.length > MAX_PENDING_STATUSES) this.pending.shift();
   }
 
+  /**
+   * Credits every pending announcement the follower has now caught up to,
+   * wherever it sits in the queue: a relay announces two positions a tick
+   * (its own, fresh as of an older time, and its leader's, further on), so
+   * announcements need not arrive in seqno order (docs/cascading.md).
+   */
   noteApplied(appliedSeq: number): void {
-    while (this.pending.length > 0 && this.pending[0]!.lastSeq <= appliedSeq) {
-      this.freshAsOfMs = Math.max(this.freshAsOfMs, this.pending.shift()!.atMs);
+    let kept = 0;
+    for (const status of this.pending) {
+      if (status.lastSeq <= appliedSeq) this.freshAsOfMs = Math.max(this.freshAsOfMs, status.atMs);
+      else this.pending[kept++] = status;
     }
+    this.pending.length = kept;
   }
 
   /** Throws `Stale` when the follower may be more than `maxStaleMs` behind at `nowMs`. */

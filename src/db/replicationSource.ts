@@ -15,8 +15,10 @@
  *   leader:   seal$() ─▶ sealed$ ─▶ nextSegment$(after) ─▶ (behind retention) latestCheckpoint$()
  *             retainFrom(slowest acked seqno) ─▶ checkpoint$() drops what no follower needs
  *   follower: applySegment$(payload) / installCheckpoint$(bytes) ─▶ noteLeaderStatus(status)
+ *   relay:    a follower is a source too (docs/cascading.md): seal$() seals nothing, sealed$ emits
+ *             each segment as it is stored, byte for byte, and leaderStatus is what its leader announced
  */
-import { defer, from, type Observable } from 'rxjs';
+import { catchError, concatMap, defer, EMPTY, expand, filter, from, merge, type Observable, takeWhile, tap } from 'rxjs';
 import type { DecodedSegment } from '../wal/decodeSegment.js';
 import type { WalSegmentPayload } from '../wal/walSegmentPayload.js';
 import type { ApplyResult } from './applySegment.js';
@@ -52,12 +54,18 @@ export interface ReplicationSource extends CheckpointSource {
   readonly epochStartSeq: number;
   /** The last seqno in a sealed segment: lastSeq less the events not sealed yet. */
   readonly sealedThroughSeq: number;
-  /** Every segment sealed from now on (size-triggered seals too), in order, once durable. Hot. */
+  /**
+   * Every segment sealed from now on (size-triggered seals too), in order,
+   * once durable. Hot. On a follower: every segment stored from a leader,
+   * as it was shipped (byte for byte), once stored and applied; so a
+   * follower can serve followers of its own (a relay, docs/cascading.md).
+   */
   readonly sealed$: Observable<WalSegmentPayload>;
   /**
    * Cold: seals the active segment; emits it once durable (null when it held
    * no event) and completes. Errors with the log's failure (the log stops).
-   * In memory `sealed$` has emitted by the time this is subscribed.
+   * In memory `sealed$` has emitted by the time this is subscribed. A
+   * follower writes nothing of its own: it emits null.
    */
   seal$(): Observable<WalSegmentPayload | null>;
   /** Cold: the sealed segment holding seqno `after + 1` (read back and verified if not cached), or nothing. */
@@ -78,6 +86,13 @@ export interface ReplicationTarget extends CheckpointSource {
   noteLeaderStatus(status: LeaderStatus): void;
   /** The leader seqno last announced (this node's own lastSeq on a leader). */
   readonly knownLeaderSeq: number;
+  /**
+   * The furthest position announced to this node through `noteLeaderStatus`
+   * (the greatest lastSeq; on a tie the latest atMs), null before any. Under
+   * a relay that is the origin leader's position, so a relay passes it on
+   * and lag downstream is end to end (docs/cascading.md).
+   */
+  readonly leaderStatus: LeaderStatus | null;
   /** ms this node may be behind its leader (Infinity on a follower that never caught up). */
   stalenessMs(): number;
 }
@@ -93,6 +108,9 @@ export interface ReplicatedDb {
   readonly lastSeq: number;
   readonly knownLeaderSeq: number;
   readonly wal: Wal;
+  /** The high-water mark after each change (each applied segment on a follower). */
+  readonly applied$: Observable<number>;
+  isFollower(): boolean;
   readonly recovery: RecoveryReport;
   isClosed(): boolean;
   applySegment$(payload: WalSegmentPayload, verified?: DecodedSegment): Observable<ApplyResult>;
@@ -106,6 +124,8 @@ export interface ReplicatedDb {
 
 /** `db.replication`: the two sides over one database's public methods and its WAL. */
 export class DbReplication implements Replication {
+  private furthestStatus: LeaderStatus | null = null;
+
   constructor(private readonly db: ReplicatedDb) {}
 
   get shardId(): number {
@@ -129,7 +149,7 @@ export class DbReplication implements Replication {
   }
 
   get sealed$(): Observable<WalSegmentPayload> {
-    return this.db.wal.sealed$;
+    return merge(this.db.wal.sealed$, storedSegments$(this.db));
   }
 
   get sealedSegmentCount(): number {
@@ -142,6 +162,10 @@ export class DbReplication implements Replication {
 
   get knownLeaderSeq(): number {
     return this.db.knownLeaderSeq;
+  }
+
+  get leaderStatus(): LeaderStatus | null {
+    return this.furthestStatus;
   }
 
   isClosed(): boolean {
@@ -178,9 +202,39 @@ export class DbReplication implements Replication {
 
   noteLeaderStatus(status: LeaderStatus): void {
     this.db.noteLeaderStatus(status);
+    const f = this.furthestStatus;
+    if (!f || status.lastSeq > f.lastSeq || (status.lastSeq === f.lastSeq && status.atMs > f.atMs)) this.furthestStatus = { lastSeq: status.lastSeq, atMs: status.atMs };
   }
 
   stalenessMs(): number {
     return this.db.stalenessMs();
   }
+}
+
+/**
+ * A follower's stored segments, as they land: on each move of its mark
+ * (applied$, after the segment was stored), every retained segment after
+ * the last one emitted, up to the mark, read back from the log as stored.
+ * Nothing while the database is a leader (its own seals come on
+ * wal.sealed$). A checkpoint installed here moves the mark with no segment:
+ * the next emission starts at the first segment after it.
+ *
+ *   stored   :  --a----b--c----(checkpoint to 90)--d--
+ *   applied$ :  --1----2--3----90-----------------91-
+ *   result   :  --a----b--c-----------------------d--
+ */
+function storedSegments$(db: ReplicatedDb): Observable<WalSegmentPayload> {
+  return defer(() => {
+    let emittedThrough = db.lastSeq;
+    return db.applied$.pipe(
+      filter(() => db.isFollower()),
+      concatMap((mark) => db.wal.nextSegment$(emittedThrough).pipe(
+        expand((s) => (s.lastSeq < mark ? db.wal.nextSegment$(s.lastSeq) : EMPTY)),
+        takeWhile((s) => s.lastSeq <= mark),
+        tap((s) => (emittedThrough = Math.max(emittedThrough, s.lastSeq))),
+        // A segment this node cannot read back is the shipper's to report (it reads it again): no wake is fatal.
+        catchError(() => EMPTY),
+      )),
+    );
+  });
 }

@@ -18,7 +18,7 @@ describe('the public API', () => {
     expect(names).toEqual([
       'FaultInjectingTransport', 'InProcessTransport', 'JetStreamTransport', 'ReplicationLagGauge',
       'SegmentReceiver', 'TcpTransport', 'WalShipper', 'WorkerTransport', 'asTransport', 'idempotentReplay', 'ingestSignals',
-      'replicationLag', 'sealTicks', 'awaitQuorum', 'sealedSegments', 'shipSegments', 'startFollower', 'startLeader', 'startReplicaWorker',
+      'replicationLag', 'sealTicks', 'awaitQuorum', 'sealedSegments', 'shipSegments', 'startFollower', 'startLeader', 'startRelay', 'listenRelay', 'startReplicaWorker',
       'validateChecksum',
     ].sort());
     expect(readFileSync(new URL('../../streams/index.ts', import.meta.url), 'utf8')).not.toMatch(/\.\/(cli|demo)\//);
