@@ -1,150 +1,137 @@
 /**
- * Replication through NATS JetStream, end to end, to one follower process:
- * a nats-server with JetStream (jetStreamServer.ts: a free loopback port, a
- * temporary file store), the leader an in-memory TidalDb in this process
- * behind `JetStreamTransport.leader` and `startLeader({ shipIntervalMs: 10 })`,
- * the follower a child process (jetStreamFollowerChild.ts) with its own
- * persisted replica (fsync before each ack), as the TCP bench's followers.
+ * Replication through NATS JetStream, next to the TCP transport and Redis,
+ * all measured here in the same run (`BENCH_ONLY=jetstream`): issue 11's
+ * benchmarks. A nats-server with JetStream (jetStreamServer.ts: a free
+ * loopback port, a temporary file store); the leader an in-memory TidalDb in
+ * this process; the followers processes with persisted replicas (fsync
+ * before each ack): jetStreamFollowerChild.ts over JetStream,
+ * `tidaldb follower` over TCP (jetStreamBenchCluster.ts, benchCluster.ts).
+ * The runs are clusterRuns.ts's (the same code for both transports) and
+ * redisReplicaRuns.ts's (the same shapes for Redis, no persistence).
  *
- *   issue 9's workload: N = 1,000,000 signals (scaled) over 5,000 items,
- *   written as `signalBatch`es of 1,000, each awaited before the next
- *   (median of 3 runs); N ÷ (first write → `replicationLag[peer] === 0`,
- *   polled every 1 ms): the follower acked the last seqno as applied and
- *   durable. The replica is then stopped, reopened here and must answer
- *   retrieve exactly as the leader does. Compare with the tcp rows of the
- *   same run ("tcp e2e, 1 follower process").
+ *   throughput, 1 and 4 followers: issue 9's workload, N = 1,000,000
+ *     signals (scaled) over 5,000 items in awaited `signalBatch`es of
+ *     1,000, ÷ (first write → every follower acked the last seqno). Redis:
+ *     redis-benchmark's Redis-native shape to 1 and to 4 replicas.
+ *   lag p99 at a steady 100k/s (on the 1-follower cluster, after the
+ *     throughput run): write → the leader hears the follower's ack, every
+ *     100th seqno, for 3 s × scale. Redis: redisSteadyLag.ts (write → the
+ *     replica's offset, polled every 1 ms).
+ *   quorum wait (on the same cluster, after the lag run):
+ *     `waitForFollowers(seq, { count: 1, level: 'durable' })` alone, one
+ *     after another, 500 × scale samples after 50 dropped, p50 and p99.
+ *     Redis: `WAIT 1` after each ZINCRBY (the replica holds it in memory:
+ *     Redis's `received`, not our `durable`).
  *
- * Without nats-server the bench reports one row saying so, rather than fail.
+ * Each row is the median of 3 runs (BENCH_REPEAT); a repeat runs JetStream,
+ * TCP and Redis back to back, so the machine's other load falls on all
+ * three alike. Without nats-server the bench reports one row saying so,
+ * without redis-server its Redis rows say so; nothing fails for either.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { FollowerDb, TidalDb } from '../../src/index.js';
-import { JetStreamTransport, startLeader } from '../../streams/index.js';
 import { repeats, scaled } from './benchConfig.js';
+import { tcpBenchCluster } from './benchCluster.js';
+import { clusterRun, type ThroughputRun } from './clusterRuns.js';
+import { BENCH_STREAM_BYTES, jetStreamBenchCluster } from './jetStreamBenchCluster.js';
 import { NATS_SERVER_AVAILABLE, NATS_SKIP_REASON, NatsServer } from './jetStreamServer.js';
-import { pollUntil } from './pollUntil.js';
-import { verifyConverged } from './replication.js';
-import { type BenchResult, medianRun } from './stats.js';
-import { withTempDir } from './tempDir.js';
-import { ISSUE9_BATCH, ISSUE9_ITEMS, ISSUE9_SIGNALS, secondsSince, signalBatches, writeBatches } from './workload.js';
+import { onPath } from './redisServer.js';
+import { redisFanOutRun, redisSteadyLagRun, redisWaitRun } from './redisReplicaRuns.js';
+import { type BenchResult, median } from './stats.js';
+import { ISSUE9_SIGNALS } from './workload.js';
 
-const CHILD = fileURLToPath(new URL('./jetStreamFollowerChild.js', import.meta.url));
-const SHIP_INTERVAL_MS = 10;
-/** Convergence slower than this is a failure, not a figure: at 100k/s a million signals take 10 s. */
-const CONVERGE_TIMEOUT_MS = 300_000;
-/** Node start, an empty replica and the consumer's creation: well under a second on two cores. */
-const START_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 60_000;
-/** 4 GiB: the bench's stream holds a whole run (about 10 MB at 1M signals) several times over; the server reserves it on disk. */
-const BENCH_STREAM_BYTES = 4 * 1024 * 1024 * 1024;
+const QUORUM_WARMUP = 50;
 
-interface ThroughputRun {
-  readonly signalsPerSec: number;
-  readonly writeSeconds: number;
-  readonly convergedSeconds: number;
-  readonly segmentsShipped: number;
-  readonly streamMessages: number;
-  readonly streamBytes: number;
+/** One repeat's figures of one system; NaN where it measured nothing. */
+interface SystemFigures {
+  readonly one: number;
+  readonly four: number;
+  readonly lagP99Ms: number;
+  readonly lagP50Ms: number;
+  readonly quorumP50Ms: number;
+  readonly quorumP99Ms: number;
+  readonly details: Record<string, unknown>;
 }
+
+type System = 'jetstream' | 'tcp' | 'redis';
 
 export async function jetStreamReplication(): Promise<BenchResult[]> {
-  if (!NATS_SERVER_AVAILABLE) return [{ benchmark: `jetstream: not run (${NATS_SKIP_REASON})`, measured: NaN, unit: '', goal: null }];
+  if (!NATS_SERVER_AVAILABLE) return [{ benchmark: `jetstream: not run (${NATS_SKIP_REASON})`, measured: NaN, unit: '', goal: null, note: 'skipped' }];
   const n = scaled(ISSUE9_SIGNALS, 1000);
-  const runs: ThroughputRun[] = [];
-  for (let r = 0; r < repeats(3); r++) {
-    runs.push(await throughputRun(n, r));
-    process.stderr.write(`  jetstream: 1 follower, run ${r + 1}: ${Math.round(runs[r]!.signalsPerSec)} signals/s to converged\n`);
-  }
-  const one = medianRun(runs, (x) => x.signalsPerSec);
-  return [
-    {
-      benchmark: 'jetstream e2e, 1 follower process, signalBatch of 1,000, 5,000 items', measured: one.signalsPerSec, unit: 'signals/s', goal: null,
-      key: 'jetstream.oneFollower',
-      details: { signals: n, items: ISSUE9_ITEMS, batch: ISSUE9_BATCH, shipIntervalMs: SHIP_INTERVAL_MS, ...one, runs: runs.map((x) => x.signalsPerSec) },
-    },
-    { benchmark: '  write phase alone, jetstream, 1 follower', measured: n / one.writeSeconds, unit: 'signals/s', goal: null },
-    { benchmark: '  stream messages a shipped segment (1: published once)', measured: one.streamMessages / Math.max(1, one.segmentsShipped), unit: 'messages', goal: null },
-  ];
-}
-
-async function throughputRun(n: number, run: number): Promise<ThroughputRun> {
-  globalThis.gc?.();
-  const peer = 'f1';
-  const names = { stream: `tidaldb-bench-${process.pid}-${run}`, subjectPrefix: `tidaldb-bench-${process.pid}-${run}` };
-  const baseMs = Date.now();
-  const batches = signalBatches(n, ISSUE9_ITEMS, { seed: 23, baseMs });
-  const nats = await NatsServer.start({ maxFileStoreBytes: 2 * BENCH_STREAM_BYTES });
+  const lagMs = scaled(3000, 500);
+  const samples = scaled(500, 50);
+  const redis = await onPath('redis-server') && await onPath('redis-benchmark');
+  const runs = new Map<System, SystemFigures[]>([['jetstream', []], ['tcp', []], ['redis', []]]);
+  const nats = await NatsServer.start({ maxFileStoreBytes: 16 * BENCH_STREAM_BYTES });
   try {
-    return await withTempDir(async (root) => {
-      const db = await TidalDb.open();
-      const end = await JetStreamTransport.leader({ servers: nats.url, db, ...names, maxStreamBytes: BENCH_STREAM_BYTES });
-      const leader = startLeader({ db, transport: end, followers: [peer], shipIntervalMs: SHIP_INTERVAL_MS });
-      const dir = join(root, peer);
-      const child = await spawnFollower({ servers: nats.url, dir, peer, ...names });
-      let result: ThroughputRun;
-      try {
-        const t0 = performance.now();
-        await writeBatches(db, batches);
-        const writeSeconds = secondsSince(t0);
-        const convergedMs = await pollUntil(() => db.metrics.snapshot().replicationLag[peer] === 0, { sinceMs: t0, timeoutMs: CONVERGE_TIMEOUT_MS });
-        if (!Number.isFinite(convergedMs)) throw new Error(`jetstream: follower not converged after ${CONVERGE_TIMEOUT_MS} ms:\n${child.output()}`);
-        const counters = db.metrics.snapshot().counters;
-        result = {
-          signalsPerSec: n / (convergedMs / 1000), writeSeconds, convergedSeconds: convergedMs / 1000,
-          segmentsShipped: counters['replication.shippedSegments'] ?? 0,
-          streamMessages: counters['replication.streamMessages'] ?? 0, streamBytes: counters['replication.streamBytes'] ?? 0,
-        };
-      } finally {
-        await child.stop();
-        await leader.stop();
-        await end.close();
+    const start = { jetstream: jetStreamBenchCluster(nats), tcp: tcpBenchCluster };
+    for (let r = 0; r < repeats(3); r++) {
+      for (const system of ['jetstream', 'tcp'] as const) {
+        const one = await clusterRun(start[system], { n, followers: 1, lagMs, quorumSamples: samples, quorumWarmup: QUORUM_WARMUP });
+        const four = await clusterRun(start[system], { n, followers: 4, lagMs: 0, quorumSamples: 0, quorumWarmup: 0 });
+        runs.get(system)!.push(tidaldbFigures(one, four));
+        progress(system, r, runs.get(system)!.at(-1)!);
       }
-      const replica = await FollowerDb.open({ dir });
-      try {
-        verifyConverged(db, [replica], [peer], baseMs + n);
-      } finally {
-        await replica.close();
-        await db.close();
+      if (redis) {
+        runs.get('redis')!.push(await redisFigures(n, lagMs, samples));
+        progress('redis', r, runs.get('redis')!.at(-1)!);
       }
-      return result;
-    });
+    }
   } finally {
     await nats.close();
   }
+  return rows(runs, { signals: n, lagMs, quorumSamples: samples, redis });
 }
 
-/** The follower child, once it says it follows; `stop()` sends SIGTERM and requires exit 0. */
-async function spawnFollower(config: Record<string, string>): Promise<{ output(): string; stop(): Promise<void> }> {
-  const child: ChildProcess = spawn(process.execPath, [CHILD], {
-    env: { ...process.env, TIDALDB_BENCH_JETSTREAM: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const keep = (chunk: Buffer): void => {
-    out = (out + chunk.toString('utf8')).slice(-8192);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const killOnExit = (): void => void child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
-    process.off('exit', killOnExit);
-    resolve(code);
-  }));
-  const output = () => out.trim();
-  const waitedMs = await pollUntil(() => out.includes('following') || child.exitCode !== null, { everyMs: 5, timeoutMs: START_TIMEOUT_MS });
-  if (!Number.isFinite(waitedMs) || !out.includes('following')) {
-    child.kill('SIGKILL');
-    throw new Error(`jetstream: follower did not start:\n${output()}`);
-  }
+function tidaldbFigures(one: ThroughputRun, four: ThroughputRun): SystemFigures {
   return {
-    output,
-    async stop() {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-      const code = await exited;
-      clearTimeout(timer);
-      if (code !== 0) throw new Error(`jetstream: follower exited with ${code}:\n${output()}`);
+    one: one.signalsPerSec, four: four.signalsPerSec,
+    lagP99Ms: one.lag?.lag.p99Ms ?? NaN, lagP50Ms: one.lag?.lag.p50Ms ?? NaN,
+    quorumP50Ms: one.quorum?.durable.p50Ms ?? NaN, quorumP99Ms: one.quorum?.durable.p99Ms ?? NaN,
+    details: {
+      oneWriteSeconds: one.writeSeconds, fourWriteSeconds: four.writeSeconds, lagAchievedPerSec: one.lag?.achievedPerSec,
+      lagWriteFailures: one.lag?.writeFailures, quorumTimeouts: one.quorum?.timeouts,
     },
   };
+}
+
+async function redisFigures(n: number, lagMs: number, samples: number): Promise<SystemFigures> {
+  const one = await redisFanOutRun(1, n);
+  const four = await redisFanOutRun(4, n);
+  const lag = await redisSteadyLagRun(lagMs);
+  const wait = await redisWaitRun(samples, QUORUM_WARMUP);
+  return {
+    one: one.signalsPerSec, four: four.signalsPerSec, lagP99Ms: lag.lag.p99Ms, lagP50Ms: lag.lag.p50Ms,
+    quorumP50Ms: wait.wait.p50Ms, quorumP99Ms: wait.wait.p99Ms,
+    details: { lagAnsweredPerSec: lag.answeredPerSec, lagWriteErrors: lag.writeErrors, waitTimeouts: wait.timeouts },
+  };
+}
+
+function progress(system: System, r: number, f: SystemFigures): void {
+  process.stderr.write(`  jetstream bench, ${system} run ${r + 1}: 1 follower ${Math.round(f.one)}/s, 4 followers ${Math.round(f.four)}/s, `
+    + `lag p99 ${f.lagP99Ms.toFixed(2)} ms, quorum wait p50 ${f.quorumP50Ms.toFixed(3)} ms p99 ${f.quorumP99Ms.toFixed(3)} ms\n`);
+}
+
+const LABEL: Readonly<Record<System, string>> = { jetstream: 'jetstream', tcp: '  tcp, same run', redis: '  redis, same run' };
+
+/** For each figure a JetStream row and, under it, the TCP and the Redis rows, each the median of its runs. */
+function rows(runs: ReadonlyMap<System, readonly SystemFigures[]>, shape: Record<string, unknown>): BenchResult[] {
+  const figure = (
+    what: string, unit: string, pick: (f: SystemFigures) => number, key: string, redisWhat: string,
+  ): BenchResult[] => (['jetstream', 'tcp', 'redis'] as const).map((system) => {
+    const values = runs.get(system)!.map(pick);
+    const measured = values.length > 0 ? median(values) : NaN;
+    const benchmark = `${LABEL[system]}: ${system === 'redis' ? redisWhat : what}`;
+    return {
+      benchmark, measured, unit, goal: null, key: `jetstream.${system}.${key}`,
+      ...(values.length === 0 && { note: system === 'redis' ? 'skipped: redis-server or redis-benchmark not on PATH' : 'not measured' }),
+      details: { runs: values, ...(system === 'jetstream' && key === 'oneFollower' ? shape : {}), perRun: runs.get(system)!.map((f) => f.details) },
+    };
+  });
+  return [
+    ...figure('e2e, 1 follower process, signalBatch of 1,000, 5,000 items', 'signals/s', (f) => f.one, 'oneFollower', 'redis-benchmark -P 1000 to 1 replica converged'),
+    ...figure('e2e, 4 follower processes', 'signals/s', (f) => f.four, 'fourFollowers', 'redis-benchmark -P 1000 to 4 replicas converged'),
+    ...figure('lag p99 at a steady 100k/s, write → follower ack', 'ms', (f) => f.lagP99Ms, 'lag100kP99', 'replica lag p99 at 100k/s (INFO offsets)'),
+    ...figure('lag p50 at a steady 100k/s', 'ms', (f) => f.lagP50Ms, 'lag100kP50', 'replica lag p50 at 100k/s'),
+    ...figure('quorum wait, count 1, level durable, p50', 'ms', (f) => f.quorumP50Ms, 'quorumP50', 'WAIT 1 (replica in memory) p50'),
+    ...figure('quorum wait, count 1, level durable, p99', 'ms', (f) => f.quorumP99Ms, 'quorumP99', 'WAIT 1 (replica in memory) p99'),
+  ];
 }
