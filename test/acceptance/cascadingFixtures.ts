@@ -1,7 +1,7 @@
 /** A chain leader → middle → edge for the cascading-follower acceptance tests (docs/cascading.md). */
 import type { TidalDb } from '../../src/index.js';
 import {
-  type Fault, type FaultCounts, type FollowerSet, FaultInjectingTransport, type FollowerHandle, InProcessTransport, type LeaderHandle, type SegmentRejection,
+  type Fault, type FaultCounts, type FollowerSet, FaultInjectingTransport, type FollowerHandle, type FollowerTransport, type LeaderTransport, InProcessTransport, type LeaderHandle, type SegmentRejection,
   startFollower, startLeader, startRelay, type Transport,
 } from '../../streams/index.js';
 import { seededRandom } from '../../streams/seededRandom.js';
@@ -28,7 +28,7 @@ export interface Middle {
 
 export const SHIP_MS = 20;
 
-export function startMiddle(db: TidalDb, upstream: Transport, downstream: Transport, edgePeers: FollowerSet = ['edge']): Middle {
+export function startMiddle(db: TidalDb, upstream: FollowerTransport, downstream: LeaderTransport, edgePeers: FollowerSet = ['edge']): Middle {
   const rejected: SegmentRejection[] = [];
   const receiving = startFollower({ db, transport: upstream, peer: 'middle', feedbackIntervalMs: 50 });
   receiving.rejected$.subscribe((r) => rejected.push(r));
@@ -42,11 +42,11 @@ export function startMiddle(db: TidalDb, upstream: Transport, downstream: Transp
   };
 }
 
-export function startHead(db: TidalDb, transport: Transport): LeaderHandle {
+export function startHead(db: TidalDb, transport: LeaderTransport): LeaderHandle {
   return startLeader({ db, transport, followers: ['middle'], shipIntervalMs: SHIP_MS, retransmitAfterMs: 300 });
 }
 
-export function startEdge(db: TidalDb, transport: Transport, peer = 'edge'): { handle: FollowerHandle; rejected: SegmentRejection[] } {
+export function startEdge(db: TidalDb, transport: FollowerTransport, peer = 'edge'): { handle: FollowerHandle; rejected: SegmentRejection[] } {
   const rejected: SegmentRejection[] = [];
   const handle = startFollower({ db, transport, peer, feedbackIntervalMs: 50 });
   handle.rejected$.subscribe((r) => rejected.push(r));
