@@ -18,6 +18,7 @@ import {
   type ConnectTransport, connectFailure, type FollowerLink, firstConnection, type LinkTls, linkEventLine, loadTcpTransport, reportLinkEvents,
 } from './followerLink.js';
 import { moveReplicaAside, replicaNextStep } from './followerRebuild.js';
+import { type FollowerServeOptions, type FollowerServing, serveFollowers } from './followerServe.js';
 import { followerStatusJson } from './followerStatusJson.js';
 import { followerStatusLine, type FollowerStatusView } from './followerStatusLine.js';
 import { closeInOrder } from './closeInOrder.js';
@@ -43,6 +44,8 @@ export interface FollowerRunOptions {
   readonly waitForLeader?: boolean;
   /** Move the replica's directory aside first, and rebuild it from the leader (its checkpoint, then the segments after it). */
   readonly rebuild?: boolean;
+  /** Serve followers of its own over TCP, as a relay (followerServe.ts, docs/cascading.md). */
+  readonly serve?: FollowerServeOptions;
 }
 
 export interface FollowerRunContext {
@@ -60,6 +63,7 @@ interface Opened {
   db: TidalDb | null;
   link: FollowerLink | null;
   server: MetricsServer | null;
+  serving: FollowerServing | null;
 }
 
 /**
@@ -71,7 +75,7 @@ interface Opened {
  * a bad dir, a missing token, or no TcpTransport in this build.
  */
 export async function runFollower(options: FollowerRunOptions, io: CliIo, context: FollowerRunContext): Promise<ExitCode> {
-  const opened: Opened = { db: null, link: null, server: null };
+  const opened: Opened = { db: null, link: null, server: null, serving: null };
   try {
     const token = options.token;
     if (!token) throw new CliError(ExitCode.Usage, 'follower: a token is required: pass --token-file, set TIDALDB_TOKEN, or pass --token');
@@ -93,6 +97,7 @@ export async function runFollower(options: FollowerRunOptions, io: CliIo, contex
       opened.server = await serveMetrics({ ...options.metrics, registry: prometheusRegistry(db) });
       notices.write(`serving metrics at http://${options.metrics.host}:${opened.server.port}/metrics\n`);
     }
+    if (options.serve) opened.serving = await serveFollowers(db, options.serve, token, notices);
     notices.write(`follower ${JSON.stringify(options.peer)} of ${address}, replica ${options.dir} at seqno ${db.lastSeq}\n`);
     if (!options.waitForLeader) {
       const connected = await firstConnection(link, address, context.signal);
@@ -159,8 +164,9 @@ async function openReplica(dir: string): Promise<TidalDb> {
 
 /** Closes what was opened, last first; reports each failure on its own line. True when all closed cleanly. */
 async function shutDown(opened: Opened, io: CliIo): Promise<boolean> {
-  const { server, link, db } = opened;
+  const { server, link, db, serving } = opened;
   return closeInOrder('follower', [
+    ['relay', serving ? () => serving.close() : null],
     ['metrics server', server ? () => server.close() : null],
     ['transport', link ? () => link.close() : null],
     ['database', db ? () => db.close() : null],
@@ -186,6 +192,7 @@ function aborted(signal: AbortSignal): Promise<void> {
 interface FollowerFlags {
   dir: string; connect: HostPort; peer: string; token?: string; tokenFile?: TokenFile; metrics?: HostPort; statusInterval: number;
   statusJson?: boolean; waitForLeader?: boolean; rebuild?: boolean; tlsCa?: string; tlsCert?: string; tlsKey?: string;
+  serve?: HostPort; serveFollower?: string[];
 }
 
 /** The commander wiring of `follower`; SIGINT and SIGTERM stop it cleanly (exit 0). */
@@ -216,6 +223,8 @@ export function followerCommand(ctx: SubcommandContext): Command {
       + 'stdout then holds only those lines, and the other notices go to stderr')
     .option('--wait-for-leader', 'keep retrying when the leader cannot be reached at start, instead of exiting 1')
     .option('--rebuild', 'move DIR aside (to DIR.before-rebuild-<time>, kept) and rebuild the replica from the leader\'s checkpoint')
+    .addOption(new Option('--serve <host:port>', 'serve followers of its own here, as a relay: it ships what it stores (port 0 picks one)').argParser(hostPortIn('--serve', { allowPortZero: true })))
+    .addOption(new Option('--serve-follower <id>', 'a peer id this follower serves with --serve (repeat for each)').argParser((id: string, ids: string[] = []) => [...ids, id]))
     .action(async (flags: FollowerFlags, command: Command) => {
       const controller = new AbortController();
       const stop = (): void => controller.abort();
@@ -238,9 +247,11 @@ function followerOptions(f: FollowerFlags, tokenOnCommandLine: boolean, io: CliI
   const given = Object.entries({ ca: f.tlsCa, cert: f.tlsCert, key: f.tlsKey }).filter(([, file]) => file !== undefined);
   const tls: LinkTls | undefined = given.length > 0 ? Object.fromEntries(given) : undefined;
   if (f.tokenFile && tokenOnCommandLine) throw new CliError(ExitCode.Usage, 'follower: give --token or --token-file, not both');
+  if (f.serveFollower && !f.serve) throw new CliError(ExitCode.Usage, 'follower: --serve-follower needs --serve HOST:PORT, where this follower serves them');
   if (f.tokenFile?.othersCanRead) io.err.write(`warning: --token-file ${f.tokenFile.path} is readable by other users: chmod 600 it\n`);
   return {
     dir: f.dir, connect: f.connect, peer: f.peer, token: f.tokenFile?.token ?? f.token, metrics: f.metrics, statusIntervalMs: f.statusInterval,
     statusJson: f.statusJson === true, waitForLeader: f.waitForLeader === true, rebuild: f.rebuild === true, ...(tls && { tls }),
+    ...(f.serve && { serve: { address: f.serve, followers: f.serveFollower ?? [] } }),
   };
 }
