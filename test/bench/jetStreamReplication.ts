@@ -10,16 +10,17 @@
  * redisReplicaRuns.ts's (the same shapes for Redis, no persistence).
  *
  *   throughput, 1 and 4 followers: issue 9's workload, N = 1,000,000
- *     signals (scaled) over 5,000 items in awaited `signalBatch`es of
- *     1,000, ÷ (first write → every follower acked the last seqno). Redis:
- *     redis-benchmark's Redis-native shape to 1 and to 4 replicas.
+ *     signals (scaled; N ÷ 4 to four followers, to keep the bench's time
+ *     down) over 5,000 items in awaited `signalBatch`es of 1,000, ÷ (first
+ *     write → every follower acked the last seqno). Redis: redis-benchmark's
+ *     Redis-native shape, the same N, to 1 and to 4 replicas.
  *   lag p99 at a steady 100k/s (on the 1-follower cluster, after the
  *     throughput run): write → the leader hears the follower's ack, every
  *     100th seqno, for 3 s × scale. Redis: redisSteadyLag.ts (write → the
  *     replica's offset, polled every 1 ms).
  *   quorum wait (on the same cluster, after the lag run):
  *     `waitForFollowers(seq, { count: 1, level: 'durable' })` alone, one
- *     after another, 500 × scale samples after 50 dropped, p50 and p99.
+ *     after another, 300 × scale samples after 50 dropped, p50 and p99.
  *     Redis: `WAIT 1` after each ZINCRBY (the replica holds it in memory:
  *     Redis's `received`, not our `durable`).
  *
@@ -57,7 +58,8 @@ export async function jetStreamReplication(): Promise<BenchResult[]> {
   if (!NATS_SERVER_AVAILABLE) return [{ benchmark: `jetstream: not run (${NATS_SKIP_REASON})`, measured: NaN, unit: '', goal: null, note: 'skipped' }];
   const n = scaled(ISSUE9_SIGNALS, 1000);
   const lagMs = scaled(3000, 500);
-  const samples = scaled(500, 50);
+  const nFour = scaled(ISSUE9_SIGNALS / 4, 1000);
+  const samples = scaled(300, 50);
   const redis = await onPath('redis-server') && await onPath('redis-benchmark');
   const runs = new Map<System, SystemFigures[]>([['jetstream', []], ['tcp', []], ['redis', []]]);
   const nats = await NatsServer.start({ maxFileStoreBytes: 16 * BENCH_STREAM_BYTES });
@@ -66,19 +68,19 @@ export async function jetStreamReplication(): Promise<BenchResult[]> {
     for (let r = 0; r < repeats(3); r++) {
       for (const system of ['jetstream', 'tcp'] as const) {
         const one = await clusterRun(start[system], { n, followers: 1, lagMs, quorumSamples: samples, quorumWarmup: QUORUM_WARMUP });
-        const four = await clusterRun(start[system], { n, followers: 4, lagMs: 0, quorumSamples: 0, quorumWarmup: 0 });
+        const four = await clusterRun(start[system], { n: nFour, followers: 4, lagMs: 0, quorumSamples: 0, quorumWarmup: 0 });
         runs.get(system)!.push(tidaldbFigures(one, four));
         progress(system, r, runs.get(system)!.at(-1)!);
       }
       if (redis) {
-        runs.get('redis')!.push(await redisFigures(n, lagMs, samples));
+        runs.get('redis')!.push(await redisFigures(n, nFour, lagMs, samples));
         progress('redis', r, runs.get('redis')!.at(-1)!);
       }
     }
   } finally {
     await nats.close();
   }
-  return rows(runs, { signals: n, lagMs, quorumSamples: samples, redis });
+  return rows(runs, { signals: n, signalsToFour: nFour, lagMs, quorumSamples: samples, redis });
 }
 
 function tidaldbFigures(one: ThroughputRun, four: ThroughputRun): SystemFigures {
@@ -93,9 +95,9 @@ function tidaldbFigures(one: ThroughputRun, four: ThroughputRun): SystemFigures 
   };
 }
 
-async function redisFigures(n: number, lagMs: number, samples: number): Promise<SystemFigures> {
+async function redisFigures(n: number, nFour: number, lagMs: number, samples: number): Promise<SystemFigures> {
   const one = await redisFanOutRun(1, n);
-  const four = await redisFanOutRun(4, n);
+  const four = await redisFanOutRun(4, nFour);
   const lag = await redisSteadyLagRun(lagMs);
   const wait = await redisWaitRun(samples, QUORUM_WARMUP);
   return {
@@ -128,7 +130,7 @@ function rows(runs: ReadonlyMap<System, readonly SystemFigures[]>, shape: Record
   });
   return [
     ...figure('e2e, 1 follower process, signalBatch of 1,000, 5,000 items', 'signals/s', (f) => f.one, 'oneFollower', 'redis-benchmark -P 1000 to 1 replica converged'),
-    ...figure('e2e, 4 follower processes', 'signals/s', (f) => f.four, 'fourFollowers', 'redis-benchmark -P 1000 to 4 replicas converged'),
+    ...figure('e2e, 4 follower processes (N ÷ 4 signals)', 'signals/s', (f) => f.four, 'fourFollowers', 'redis-benchmark -P 1000 to 4 replicas converged (N ÷ 4)'),
     ...figure('lag p99 at a steady 100k/s, write → follower ack', 'ms', (f) => f.lagP99Ms, 'lag100kP99', 'replica lag p99 at 100k/s (INFO offsets)'),
     ...figure('lag p50 at a steady 100k/s', 'ms', (f) => f.lagP50Ms, 'lag100kP50', 'replica lag p50 at 100k/s'),
     ...figure('quorum wait, count 1, level durable, p50', 'ms', (f) => f.quorumP50Ms, 'quorumP50', 'WAIT 1 (replica in memory) p50'),
