@@ -11,6 +11,7 @@ import {
 } from '../../streams/index.js';
 import { faultPlan, faultsDone, startEdge, startHead, startMiddle } from './cascadingFixtures.js';
 import { HALF_LIVES, snapshotOf, tempDir, until, writeSignals } from './harness.js';
+import { liveHandles } from '../streams/transports/tcpFixtures.js';
 
 const token = 'cascade-token-0123';
 const heartbeatMs = 250;
@@ -24,10 +25,14 @@ async function openMiddle(dir: string, leaderPort: number, servePort: number, se
   const pipelines = startMiddle(db, up, down);
   return {
     db, listener, down,
-    async close() {
+    /** Stops both pipelines and closes both transports; the database stays open. */
+    async stop() {
       await pipelines.stop();
       await up.close();
       await listener.close();
+    },
+    async close() {
+      await this.stop();
       await db.close();
     },
   };
@@ -69,4 +74,25 @@ describe('Test a chain: leader → follower → follower over TCP, with faults o
     await leaderListener.close();
     await Promise.all([leader.close(), edgeDb.close()]);
   }, 40_000);
+
+  it('a stopped relay leaves nothing running: no socket, server or timer outlives stop() and close()', async () => {
+    const before = liveHandles();
+    const leader = await TidalDb.open({ halfLifeMs: HALF_LIVES });
+    const leaderListener = await TcpTransport.listen({ port: 0, token, db: leader, heartbeatMs, followers: ['middle'] });
+    const head = startHead(leader, leaderListener);
+    const middle = await openMiddle(tempDir('cascade-tcp-exit'), leaderListener.port, 0, 3);
+    const edgeDb = await FollowerDb.open();
+    const edgeLink = await TcpTransport.connect({ port: middle.listener.port, peer: 'edge', token, db: edgeDb, heartbeatMs });
+    const edge = startEdge(edgeDb, edgeLink);
+    const last = await writeSignals(leader, 300);
+    await edgeDb.waitFor(last, { timeoutMs: 10_000 });
+    await head.stop();
+    await edge.handle.stop();
+    await middle.stop();
+    await edgeLink.close();
+    await leaderListener.close();
+    // Before any database closes (a close would also fail, and so stop, a pipeline still running over it).
+    await until(() => Object.entries(liveHandles()).every(([kind, n]) => n <= (before[kind] ?? 0)), 'every handle of the chain to be released', { timeoutMs: 3_000, pollMs: 20 });
+    await Promise.all([leader.close(), middle.db.close(), edgeDb.close()]);
+  }, 30_000);
 });
