@@ -11,6 +11,7 @@ import { TcpTransport } from './transports/tcpTransport.js';
  * to startRelay as the transport. See docs/cascading.md.
  *
  * @example
+ * const token = 'a-shared-secret-of-16-bytes-or-more';
  * const relayDb = await FollowerDb.open({ dir: '/var/lib/relay' });
  * const up = await TcpTransport.connect({ host: 'leader', port: 7400, peer: 'relay', token, db: relayDb });
  * startFollower({ db: relayDb, transport: up, peer: 'relay' });
