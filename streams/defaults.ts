@@ -66,3 +66,10 @@ export const DEFAULT_SHIP_INTERVAL_MS = 2000;
 
 /** 1 s: PostgreSQL's wal_receiver_status_interval is 10 s; in-process we can afford faster repair. */
 export const DEFAULT_FEEDBACK_INTERVAL_MS = 1000;
+
+/**
+ * 64 segments: the most a follower stores with one fsync (idempotentReplay's group commit). The
+ * transports hold at most 16 in flight per follower (DEFAULT_CHANNEL_CAPACITY), so a group takes all
+ * that arrived during one fsync; the bound keeps one group at most 64 × maxSegmentBytes.
+ */
+export const MAX_REPLAY_GROUP_SEGMENTS = 64;

@@ -1,5 +1,7 @@
-import { catchError, concatMap, map, type OperatorFunction, of, defer } from 'rxjs';
+import { defer, map, type OperatorFunction } from 'rxjs';
 import { type ApplyResult, type ReplicationTarget, WalError } from '../src/index.js';
+import { concatMapGroups } from './concatMapGroups.js';
+import { MAX_REPLAY_GROUP_SEGMENTS } from './defaults.js';
 import type { VerifiedSegment } from './validateChecksum.js';
 
 /** What replaying one verified segment did. */
@@ -13,14 +15,14 @@ export type ReplayOutcome =
   /** Applying failed (storage, configuration). Nothing changed beyond what is durable. */
   | { readonly kind: 'failed'; readonly segment: VerifiedSegment; readonly error: Error; readonly appliedSeq: number };
 
-/** What idempotentReplay uses of a follower: its `replication` seam's mark and apply (a TidalDb has it). */
+/** What idempotentReplay uses of a follower: its `replication` seam's group apply (a TidalDb has it). */
 export interface ReplayingDb {
-  readonly replication: Pick<ReplicationTarget, 'lastSeq' | 'applySegment$'>;
+  readonly replication: Pick<ReplicationTarget, 'lastSeq' | 'applySegmentGroup$'>;
 }
 
 /**
- * Replays verified segments into a follower, one at a time, in arrival
- * order, idempotently by seqno:
+ * Replays verified segments into a follower, in arrival order, idempotently
+ * by seqno:
  * - `lastSeq` at or below the high-water mark: skipped (no double counting);
  * - overlapping it: only the events after it are applied;
  * - `firstSeq` beyond it + 1: not applied (`gap`), the caller asks for a re-send.
@@ -28,7 +30,11 @@ export interface ReplayingDb {
  *   source :  -1..5--1..5--11..15--6..10-
  *   result :  -A-----S-----G--------A----   (A applied, S skipped, G gap)
  *
- * Synchronous for an in-memory follower, so it runs in virtual time.
+ * Group commit: the segments that arrive while a store is in flight (up to
+ * `MAX_REPLAY_GROUP_SEGMENTS`) are stored together, with one fsync, then
+ * applied and reported one by one, each exactly as if it had come alone.
+ * Synchronous for an in-memory follower (every group is one segment), so it
+ * runs in virtual time.
  *
  * @example
  * ```ts
@@ -40,20 +46,16 @@ export interface ReplayingDb {
  * @see validateChecksum
  */
 export function idempotentReplay(db: ReplayingDb): OperatorFunction<VerifiedSegment, ReplayOutcome> {
-  return concatMap((segment) => defer(() => {
+  return concatMapGroups((segments: VerifiedSegment[]) => defer(() => {
     const replica = db.replication;
-    const { decoded } = segment;
-    if (decoded.header.firstSeq > replica.lastSeq + 1 && decoded.lastSeq > replica.lastSeq) {
-      const error = new WalError('Gap', `segment ${segment.payload.segmentId} starts at seqno ${decoded.header.firstSeq}, but this follower has applied only up to ${replica.lastSeq}`);
-      return of<ReplayOutcome>({ kind: 'gap', segment, error, appliedSeq: replica.lastSeq });
-    }
-    return replica.applySegment$(segment.payload, decoded).pipe(
-      map((result): ReplayOutcome => ({ kind: result.appliedEvents > 0 ? 'applied' : 'skipped', segment, result })),
-      catchError((error: Error) => of<ReplayOutcome>(
-        error instanceof WalError && error.code === 'Gap'
-          ? { kind: 'gap', segment, error, appliedSeq: replica.lastSeq }
-          : { kind: 'failed', segment, error, appliedSeq: replica.lastSeq },
-      )),
-    );
-  }));
+    let i = 0;
+    return replica.applySegmentGroup$(segments).pipe(map((outcome): ReplayOutcome => {
+      const segment = segments[i++]!;
+      if ('result' in outcome) return { kind: outcome.result.appliedEvents > 0 ? 'applied' : 'skipped', segment, result: outcome.result };
+      const { error } = outcome;
+      return error instanceof WalError && error.code === 'Gap'
+        ? { kind: 'gap', segment, error, appliedSeq: replica.lastSeq }
+        : { kind: 'failed', segment, error, appliedSeq: replica.lastSeq };
+    }));
+  }), MAX_REPLAY_GROUP_SEGMENTS);
 }

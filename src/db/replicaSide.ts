@@ -4,11 +4,12 @@
  * checkpoint, and promoting a follower to leader. Each works on the one
  * DbCore that TidalDb holds.
  */
-import { defer, lastValueFrom, map, mergeMap, type Observable, of, ReplaySubject } from 'rxjs';
+import { catchError, concat, defer, EMPTY, from, lastValueFrom, map, mergeMap, type Observable, of, ReplaySubject } from 'rxjs';
 import { TidalError, WalError } from '../errors.js';
 import { defaultHalfLives } from '../ledger/halfLives.js';
 import { MAX_EPOCH_HISTORY } from '../limits.js';
 import type { DecodedSegment } from '../wal/decodeSegment.js';
+import { headerMetaKey } from '../wal/segmentHeader.js';
 import { ownedPayload, verifyPayload, wasVerified } from '../wal/verifyPayload.js';
 import type { WalSegmentPayload } from '../wal/walSegmentPayload.js';
 import { type ApplyResult, applyDecodedSegment, checkEpoch, checkNoGap, checkSegmentIdAfter } from './applySegment.js';
@@ -48,25 +49,110 @@ function finishCoveredDrop$(core: DbCore, payload: WalSegmentPayload): Observabl
 
 function storeAndApply$(core: DbCore, owned: WalSegmentPayload, decoded: DecodedSegment): Observable<ApplyResult> {
   return defer(() => {
-    checkSegmentIdAfter(core.wal.sealedSegments.at(-1)?.segmentId ?? 0, owned);
-    const where = `segment ${owned.segmentId}`;
-    if (core.state.halfLives !== null) core.state.agreeHalfLives(decoded.header.halfLives, where);
-    // Durable first, then applied, then acknowledged: an ack never runs ahead of the data.
-    // Every check is above: from here on the apply cannot fail half-way, and once the store
-    // has started it runs to the apply even if the caller unsubscribes (promote() waits for it).
-    return runToCompletion(core, core.wal.storeSealed$(owned).pipe(map(() => {
+    checkBeforeStore(core, owned, decoded);
+    return storeAndApplyRun$(core, [{ payload: owned, decoded }]).pipe(map((results) => results[0]!));
+  });
+}
+
+/** The checks a segment passes before it is stored (the others are in applySegment$). */
+function checkBeforeStore(core: DbCore, owned: WalSegmentPayload, decoded: DecodedSegment): void {
+  checkSegmentIdAfter(core.wal.sealedSegments.at(-1)?.segmentId ?? 0, owned);
+  if (core.state.halfLives !== null) core.state.agreeHalfLives(decoded.header.halfLives, `segment ${owned.segmentId}`);
+}
+
+/**
+ * Stores a run of segments that continue one another (see runAfter) as one
+ * group commit, then applies them in order. Durable first, then applied,
+ * then acknowledged: an ack never runs ahead of the data. Every check is
+ * done: from here on the apply cannot fail half-way, and once the store has
+ * started it runs to the apply even if the caller unsubscribes (promote()
+ * waits for it).
+ */
+function storeAndApplyRun$(core: DbCore, run: readonly VerifiedPayload[]): Observable<ApplyResult[]> {
+  return runToCompletion(core, core.wal.storeSealedGroup$(run.map((r) => r.payload)).pipe(map(() => {
+    const results = run.map(({ payload, decoded }) => {
       const state = core.state;
-      state.agreeHalfLives(decoded.header.halfLives, where);
+      state.agreeHalfLives(decoded.header.halfLives, `segment ${payload.segmentId}`);
       if (decoded.header.epoch > state.epoch) {
         state.epochStartSeq = decoded.header.epochStartSeq;
         state.epochHistory = decoded.header.epochHistory;
       }
       state.epoch = decoded.header.epoch;
-      const result = core.counted(applyDecodedSegment(state, owned, decoded));
-      core.checkpointIfBytesDue();
-      return result;
-    })));
+      return core.counted(applyDecodedSegment(state, payload, decoded));
+    });
+    core.checkpointIfBytesDue();
+    return results;
+  })));
+}
+
+/** A shipped segment whose checksum has been verified, with its decoding. */
+export interface VerifiedPayload {
+  readonly payload: WalSegmentPayload;
+  readonly decoded: DecodedSegment;
+}
+
+/** What applying one segment of a group gave: its result, or the error that refused it. */
+export type GroupOutcome = { readonly result: ApplyResult } | { readonly error: Error };
+
+/**
+ * See TidalDb.applySegmentGroup$: applies segments that arrived together, in
+ * order, with the outcome of each exactly as applySegment$ would give it one
+ * at a time, but storing each run of segments that continue one another
+ * (seqnos contiguous, ids growing, same header meta, all new) with one
+ * fsync: the follower's group commit.
+ */
+export function applySegmentGroup$(core: DbCore, group: readonly VerifiedPayload[]): Observable<GroupOutcome> {
+  // A gap is reported before anything else about a segment, as idempotentReplay always has.
+  return defer(() => {
+    if (group.length === 0) return EMPTY;
+    const first = group[0]!;
+    const appliedSeq = core.state.appliedSeq;
+    if (first.decoded.header.firstSeq > appliedSeq + 1 && first.decoded.lastSeq > appliedSeq) {
+      const error = new WalError('Gap', `segment ${first.payload.segmentId} starts at seqno ${first.decoded.header.firstSeq}, but this follower has applied only up to ${appliedSeq}`);
+      return concat(of({ error }), defer(() => applySegmentGroup$(core, group.slice(1))));
+    }
+    const runLength = runAfter(core, group);
+    const head$: Observable<GroupOutcome[]> = runLength < 2
+      ? applySegment$(core, first.payload, first.decoded).pipe(map((result) => [{ result }]))
+      : storeAndApplyRun$(core, group.slice(0, runLength)).pipe(map((results) => results.map((result) => ({ result }))));
+    const failed = (error: Error): Observable<GroupOutcome[]> => of(group.slice(0, Math.max(1, runLength)).map(() => ({ error })));
+    return concat(
+      head$.pipe(catchError(failed), mergeMap((outcomes) => from(outcomes))),
+      defer(() => applySegmentGroup$(core, group.slice(Math.max(1, runLength)))),
+    );
   });
+}
+
+/**
+ * How many segments from the start of `group` form a run to store at once:
+ * the first passes every check applySegment$ makes before storing, and each
+ * next one continues the previous (seqnos contiguous, id after it, same
+ * header meta, so the same epoch and half-lives, and verified). 0 or 1: none.
+ */
+function runAfter(core: DbCore, group: readonly VerifiedPayload[]): number {
+  const first = group[0]!;
+  try {
+    core.checkOpen();
+    if (group.length < 2 || !wasVerified(first.payload, first.decoded)) return 0;
+    const { decoded } = first;
+    if (decoded.header.shardId !== core.opts.shardId || core.coveredDropSeq !== null) return 0;
+    checkEpoch(core.state, first.payload, decoded);
+    if (decoded.header.firstSeq > core.state.appliedSeq + 1 || decoded.lastSeq <= core.state.appliedSeq) return 0;
+    checkBeforeStore(core, first.payload, decoded);
+  } catch {
+    return 0; // applySegment$ reports it
+  }
+  const key = headerMetaKey(first.payload.bytes);
+  let n = 1;
+  while (n < group.length && continuesRun(group[n - 1]!, group[n]!, key)) n++;
+  return n;
+}
+
+function continuesRun(prev: VerifiedPayload, next: VerifiedPayload, key: string): boolean {
+  return wasVerified(next.payload, next.decoded)
+    && next.decoded.header.firstSeq === prev.decoded.lastSeq + 1
+    && next.payload.segmentId > prev.payload.segmentId
+    && headerMetaKey(next.payload.bytes) === key;
 }
 
 /**

@@ -22,6 +22,7 @@ import { catchError, concatMap, defer, EMPTY, expand, filter, from, merge, type 
 import type { DecodedSegment } from '../wal/decodeSegment.js';
 import type { WalSegmentPayload } from '../wal/walSegmentPayload.js';
 import type { ApplyResult } from './applySegment.js';
+import type { GroupOutcome, VerifiedPayload } from './replicaSide.js';
 import type { LeaderStatus } from './freshness.js';
 import type { Wal } from '../wal/wal.js';
 import type { RecoveryReport } from './recoverDatabase.js';
@@ -80,6 +81,8 @@ export interface ReplicationSource extends CheckpointSource {
 export interface ReplicationTarget extends CheckpointSource {
   /** Cold: applies a shipped segment (see TidalDb.applySegment$); synchronous in memory. */
   applySegment$(payload: WalSegmentPayload, verified?: DecodedSegment): Observable<ApplyResult>;
+  /** Cold: applies verified segments that arrived together, one outcome each, in order, storing each run with one fsync (group commit). */
+  applySegmentGroup$(group: readonly VerifiedPayload[]): Observable<GroupOutcome>;
   /** Cold: installs a leader's checkpoint; emits true (installed) or false (already at or past it) and completes. */
   installCheckpoint$(bytes: Uint8Array): Observable<boolean>;
   /** Records the leader's announced position (bounded staleness). */
@@ -114,6 +117,7 @@ export interface ReplicatedDb {
   readonly recovery: RecoveryReport;
   isClosed(): boolean;
   applySegment$(payload: WalSegmentPayload, verified?: DecodedSegment): Observable<ApplyResult>;
+  applySegmentGroup$(group: readonly VerifiedPayload[]): Observable<GroupOutcome>;
   installCheckpoint(bytes: Uint8Array): Promise<boolean>;
   checkpoint(): Promise<number>;
   latestCheckpoint(): Promise<StoredCheckpoint | null>;
@@ -194,6 +198,10 @@ export class DbReplication implements Replication {
 
   applySegment$(payload: WalSegmentPayload, verified?: DecodedSegment): Observable<ApplyResult> {
     return this.db.applySegment$(payload, verified);
+  }
+
+  applySegmentGroup$(group: readonly VerifiedPayload[]): Observable<GroupOutcome> {
+    return this.db.applySegmentGroup$(group);
   }
 
   installCheckpoint$(bytes: Uint8Array): Observable<boolean> {

@@ -21,7 +21,7 @@ import { DbReads } from './dbReads.js';
 import { lockDirectory } from './directoryLock.js';
 import { resolveOptions, type TidalDbOptions } from './options.js';
 import { type RecoveryReport, recoverDatabase } from './recoverDatabase.js';
-import { applySegment$, installCheckpoint, promote } from './replicaSide.js';
+import { applySegment$, applySegmentGroup$, type GroupOutcome, installCheckpoint, promote, type VerifiedPayload } from './replicaSide.js';
 import { DbReplication, type Replication } from './replicationSource.js';
 import { validateItemBatch, validateSignalBatch } from './validateBatch.js';
 import { type ItemInput, type SignalInput, validateItem, validateSignal } from './validateWrite.js';
@@ -167,6 +167,16 @@ export class TidalDb extends DbReads {
    */
   applySegment$(payload: WalSegmentPayload, verified?: DecodedSegment): Observable<ApplyResult> {
     return applySegment$(this.core, payload, verified);
+  }
+
+  /**
+   * @internal The replication pipeline's group commit (idempotentReplay, through
+   * `db.replication`): applies verified segments that arrived together, in
+   * order, with one outcome each as `applySegment$` would give it, storing
+   * each run that continues one another with one fsync.
+   */
+  applySegmentGroup$(group: readonly VerifiedPayload[]): Observable<GroupOutcome> {
+    return applySegmentGroup$(this.core, group);
   }
 
   /**

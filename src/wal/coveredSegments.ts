@@ -29,7 +29,7 @@ export function startsAfter(bytes: Uint8Array, file: string, next: number): bool
 export async function findCovering(store: SegmentStore, shardId: number, ids: readonly number[], from: number, first: Uint8Array, lastSeq: number): Promise<number> {
   let skippedLastSeq = 0;
   for (let j = from; j < ids.length; j++) {
-    const file = segmentFileName(shardId, ids[j]!);
+    const file = store.locate?.(ids[j]!) ?? segmentFileName(shardId, ids[j]!);
     const bytes = j === from ? first : await store.readSegment(ids[j]!);
     const claimed = peekFooter(bytes, file);
     if (claimed === null) return -1; // merges write sealed segments only

@@ -2,8 +2,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { WalError } from '../errors.js';
+import { DEFAULT_MAX_SEGMENT_BYTES } from '../limits.js';
+import { PackFiles, type PackTornTail } from './packFiles.js';
+import { parsePackFileName } from './segmentPack.js';
 import {
-  checkpointFileName, parseCheckpointFileName, parseSegmentFileName, segmentFileName, type ActiveSegment, type SegmentStore,
+  checkpointFileName, parseCheckpointFileName, parseSegmentFileName, segmentFileName, type ActiveSegment, type SegmentBytes, type SegmentStore,
 } from './segmentStore.js';
 
 const fdatasync = promisify(fs.fdatasync);
@@ -16,11 +19,24 @@ const fsyncFd = promisify(fs.fsync);
 export class FileSegmentStore implements SegmentStore {
   readonly kind = 'file' as const;
 
+  private packs!: PackFiles;
+
   private constructor(readonly dir: string, readonly shardId: number, private readonly fsyncEnabled: boolean) {}
 
-  static async open(dir: string, shardId: number, fsyncEnabled: boolean): Promise<FileSegmentStore> {
+  /**
+   * @param packBytes a segment pack takes appended segments until it holds this many bytes
+   *   (normally `wal.maxSegmentBytes`; see segmentPack.ts)
+   */
+  static async open(dir: string, shardId: number, fsyncEnabled: boolean, packBytes = DEFAULT_MAX_SEGMENT_BYTES): Promise<FileSegmentStore> {
     await io(`creating directory ${dir}`, () => fs.promises.mkdir(dir, { recursive: true }));
-    return new FileSegmentStore(dir, shardId, fsyncEnabled);
+    const store = new FileSegmentStore(dir, shardId, fsyncEnabled);
+    store.packs = await PackFiles.open(dir, shardId, packBytes, fsyncEnabled, () => store.syncDir());
+    return store;
+  }
+
+  /** A torn append cut off the newest segment pack at open, if any. */
+  get packTornTail(): PackTornTail | null {
+    return this.packs.tornTail;
   }
 
   private file(name: string): string {
@@ -29,13 +45,26 @@ export class FileSegmentStore implements SegmentStore {
 
   async listSegments(): Promise<number[]> {
     const names = await io(`listing ${this.dir}`, () => fs.promises.readdir(this.dir));
-    return names.map(parseSegmentFileName)
+    const single = names.map(parseSegmentFileName)
       .filter((p): p is NonNullable<typeof p> => p !== null && p.shardId === this.shardId)
-      .map((p) => p.segmentId)
-      .sort((a, b) => a - b);
+      .map((p) => p.segmentId);
+    for (const id of single) {
+      if (this.packs.has(id)) throw new WalError('Corruption', `${this.dir}: segment ${id} is both in ${segmentFileName(this.shardId, id)} and in ${this.packs.locate(id)}`);
+    }
+    return [...single, ...this.packs.ids()].sort((a, b) => a - b);
+  }
+
+  /** The file (and, in a pack, the offset) holding a segment, for messages. */
+  locate(segmentId: number): string {
+    return this.packs.locate(segmentId) ?? segmentFileName(this.shardId, segmentId);
+  }
+
+  isPacked(segmentId: number): boolean {
+    return this.packs.has(segmentId);
   }
 
   async readSegment(segmentId: number): Promise<Uint8Array> {
+    if (this.packs.has(segmentId)) return this.packs.read(segmentId);
     const file = this.file(segmentFileName(this.shardId, segmentId));
     return io(`reading ${file}`, () => fs.promises.readFile(file));
   }
@@ -79,7 +108,17 @@ export class FileSegmentStore implements SegmentStore {
     return false;
   }
 
+  /** Appends shipped segments to the newest segment pack: one fdatasync for the group (see packFiles.ts). */
+  appendSealed(group: readonly SegmentBytes[], undoFailed: (err: unknown) => void): Promise<void> {
+    return this.packs.append(group, undoFailed);
+  }
+
+  appendSealedSync(): false {
+    return false;
+  }
+
   async removeSegment(segmentId: number): Promise<void> {
+    if (this.packs.has(segmentId)) return this.packs.remove(segmentId);
     const file = this.file(segmentFileName(this.shardId, segmentId));
     await io(`removing ${file}`, () => fs.promises.rm(file, { force: true }));
   }
@@ -106,7 +145,9 @@ export class FileSegmentStore implements SegmentStore {
     await io(`removing ${file}`, () => fs.promises.rm(file, { force: true }));
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.packs.close();
+  }
 
   /**
    * Makes every segment and checkpoint file durable, then the directory.
@@ -118,7 +159,7 @@ export class FileSegmentStore implements SegmentStore {
     if (!this.fsyncEnabled) return;
     const names = await io(`listing ${this.dir}`, () => fs.promises.readdir(this.dir));
     const ours = names.filter((n) => {
-      const seg = parseSegmentFileName(n);
+      const seg = parseSegmentFileName(n) ?? parsePackFileName(n);
       const ckpt = parseCheckpointFileName(n);
       return (seg !== null && seg.shardId === this.shardId) || (ckpt !== null && ckpt.shardId === this.shardId);
     });

@@ -1,5 +1,5 @@
 import { WalError } from '../errors.js';
-import type { ActiveSegment, SegmentStore } from './segmentStore.js';
+import type { ActiveSegment, SegmentBytes, SegmentStore } from './segmentStore.js';
 
 /**
  * Segments held in memory: the same bytes a file store would hold, so an
@@ -46,6 +46,15 @@ export class MemorySegmentStore implements SegmentStore {
 
   writeSegmentSync(segmentId: number, bytes: Uint8Array): true {
     this.segments.set(segmentId, bytes);
+    return true;
+  }
+
+  async appendSealed(group: readonly SegmentBytes[]): Promise<void> {
+    this.appendSealedSync(group);
+  }
+
+  appendSealedSync(group: readonly SegmentBytes[]): true {
+    for (const { segmentId, bytes } of group) this.segments.set(segmentId, bytes);
     return true;
   }
 

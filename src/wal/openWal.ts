@@ -50,12 +50,12 @@ export async function openWal(store: SegmentStore, config: WalConfig, hooks: Ope
   let active: ActiveState | null = null;
   let lastSeq = hooks.afterSeq;
   let eventsReplayed = 0;
-  let tornTail: TornTail | null = lostSealTail;
+  let tornTail: TornTail | null = lostSealTail ?? packTornTail(store);
   const covered: number[] = [];
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!;
     const isLast = i === ids.length - 1;
-    const file = segmentFileName(config.shardId, id);
+    const file = store.locate?.(id) ?? segmentFileName(config.shardId, id);
     const bytes = await store.readSegment(id);
     if (!isLast && startsAfter(bytes, file, lastSeq + 1)) {
       const coverer = await findCovering(store, config.shardId, ids, i, bytes, lastSeq);
@@ -169,4 +169,10 @@ async function reopen(store: SegmentStore, id: number, bytes: Uint8Array, d: Dec
     handle, firstSeq: d.header.firstSeq, chunks: [copy], prefix: createHasher().update(copy),
     length: copy.length, eventCount: d.batches.reduce((n, b) => n + b.events.length, 0), lastSeq: d.lastSeq,
   };
+}
+
+/** A torn append that opening the store cut off the newest segment pack (file stores only). */
+function packTornTail(store: SegmentStore): TornTail | null {
+  const cut = (store as { packTornTail?: { file: string; offset: number; discardedBytes: number } | null }).packTornTail ?? null;
+  return cut && { ...cut, reason: 'segment pack ends inside a segment (an append cut short)' };
 }

@@ -29,6 +29,8 @@ export interface MergeCandidate {
   readonly firstSeq: number;
   readonly lastSeq: number;
   readonly metaKey: string;
+  /** In a segment pack (segmentPack.ts): never merged, a wall between its neighbours. */
+  readonly packed?: boolean;
 }
 
 export interface MergePolicy {
@@ -73,7 +75,7 @@ export function isClosed(s: MergeCandidate, policy: MergePolicy): boolean {
 
 /** True when `b` takes up where `a` ends, written under the same meta: the two can be one segment. */
 export function continues(a: MergeCandidate, b: MergeCandidate): boolean {
-  return b.firstSeq === a.lastSeq + 1 && a.metaKey === b.metaKey;
+  return b.firstSeq === a.lastSeq + 1 && a.metaKey === b.metaKey && a.packed !== true && b.packed !== true;
 }
 
 /**

@@ -22,7 +22,7 @@
  */
 import { WalError } from '../errors.js';
 import { type MergedSegment, mergeSegments } from './mergeSegments.js';
-import { type MergePolicy, planMerge } from './planMerge.js';
+import { type MergeCandidate, type MergePolicy, planMerge } from './planMerge.js';
 import type { SealedSegmentIndex } from './sealedSegmentIndex.js';
 import type { SegmentStore } from './segmentStore.js';
 import type { SealedSegmentInfo } from './walSegmentPayload.js';
@@ -111,9 +111,16 @@ export class SegmentMerger {
     if (this.stopped() || !(await this.removeStrays())) return;
     const policy = this.deps.policy;
     if (policy === null) return;
-    for (let run = planMerge(this.deps.index.list, policy); run && !this.stopped(); run = planMerge(this.deps.index.list, policy)) {
+    for (let run = planMerge(this.candidates(), policy); run && !this.stopped(); run = planMerge(this.candidates(), policy)) {
       if (!(await this.merge(this.deps.index.list.slice(run.start, run.end)))) return;
     }
+  }
+
+  /** The sealed segments as the plan sees them: a segment in a pack is never merged (the pack bounds the files). */
+  private candidates(): readonly MergeCandidate[] {
+    const list = this.deps.index.list;
+    const isPacked = this.deps.store.isPacked?.bind(this.deps.store);
+    return isPacked ? list.map((s) => ({ ...s, packed: isPacked(s.segmentId) })) : list;
   }
 
   /** Steps 1-5 of the file comment; false when it was abandoned. */

@@ -22,6 +22,20 @@ export interface SegmentStore {
   writeSegment(segmentId: number, bytes: Uint8Array): Promise<void>;
   /** Same, synchronously; memory stores only (returns false for file stores). */
   writeSegmentSync(segmentId: number, bytes: Uint8Array): boolean;
+  /**
+   * Stores sealed segments received from a leader, byte for byte, in order,
+   * made durable together (a file store appends them to a segment pack with
+   * one fdatasync: see packFiles.ts). Rejects if the group is not stored; it
+   * is then not in the log, unless `undoFailed` was called: removing what
+   * landed failed, and the log must stop.
+   */
+  appendSealed(group: readonly SegmentBytes[], undoFailed: (err: unknown) => void): Promise<void>;
+  /** Same, synchronously; memory stores only (returns false for file stores). */
+  appendSealedSync(group: readonly SegmentBytes[]): boolean;
+  /** Where a segment is kept (a file name, a pack and offset), for messages; optional. */
+  locate?(segmentId: number): string;
+  /** True when the segment is in a segment pack (never merged); optional. */
+  isPacked?(segmentId: number): boolean;
   /** Deletes a sealed segment (retention, or one a merge covers). */
   removeSegment(segmentId: number): Promise<void>;
   /** Checkpoint seqnos present, ascending. */
@@ -41,6 +55,12 @@ export interface SegmentStore {
   syncAll?(): Promise<void>;
   /** Releases the store (file handles, the directory lock); nothing runs after it resolves. */
   close(): Promise<void>;
+}
+
+/** A sealed segment to store: its id and its bytes, kept as they are. */
+export interface SegmentBytes {
+  readonly segmentId: number;
+  readonly bytes: Uint8Array;
 }
 
 /** A segment being appended to. Appends are synchronous; durability is `sync()`. */

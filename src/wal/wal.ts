@@ -14,7 +14,6 @@ import { type MergeStats, SegmentMerger } from './segmentMerger.js';
 import type { SegmentStore } from './segmentStore.js';
 import { SegmentWriter } from './segmentWriter.js';
 import { sealedSegmentsSince } from './sealedSegmentsSince.js';
-import { writeSegmentOrUndo } from './writeSegmentOrUndo.js';
 import { SealedSegmentIndex, toInfo } from './sealedSegmentIndex.js';
 import type { WalConfig } from './walConfig.js';
 import type { SealedSegmentInfo, WalSegmentPayload } from './walSegmentPayload.js';
@@ -169,27 +168,48 @@ export class Wal {
   }
 
   /**
-   * Stores a sealed segment received from a leader (followers). Emits once it
-   * is durable: synchronously in memory, after temp-write, fsync and rename on disk.
-   * A store that fails is undone (the file removed) so the segment is not in
-   * this node's log until it is stored again; if even that fails, the log
-   * stops: the directory may hold a segment this node never applied.
+   * Stores a sealed segment received from a leader (followers); see storeSealedGroup$.
    */
   storeSealed$(payload: WalSegmentPayload): Observable<void> {
+    return this.storeSealedGroup$([payload]);
+  }
+
+  /**
+   * Stores sealed segments received from a leader (followers), in order, as
+   * one group commit: emits once all are durable (synchronously in memory;
+   * on disk appended to the newest segment pack and made durable with one
+   * fdatasync). A store that fails is undone (what landed is cut off again)
+   * so no segment of the group is in this node's log until it is stored
+   * again; if even that fails, the log stops: the directory may hold a
+   * segment this node never applied.
+   */
+  storeSealedGroup$(payloads: readonly WalSegmentPayload[]): Observable<void> {
     return defer(() => {
       if (this.writer.failed) return throwError(() => this.writer.failed);
-      // Its id is taken even if the store fails: a segment file with it may be on disk.
-      this.writer.noteStored(payload.segmentId, null);
-      if (this.store.writeSegmentSync(payload.segmentId, payload.bytes)) return of(undefined);
-      return from(writeSegmentOrUndo(this.store, payload, (err) => this.writer.fail(err)));
+      // Their ids are taken even if the store fails: a pack may hold them.
+      for (const p of payloads) this.writer.noteStored(p.segmentId, null);
+      if (this.store.appendSealedSync(payloads)) return of(undefined);
+      return from(this.appendOrUndo(payloads));
     }).pipe(map(() => {
-      const info = toInfo(payload);
-      // A leader's merged segment repeats segments stored here: they go (their files in the background).
-      this.merger.removeLater(this.index.dropCoveredBy(info).map((covered) => covered.segmentId));
-      this.index.record(info, payload.bytes);
-      this.writer.noteStored(payload.segmentId, payload.lastSeq);
-      this.afterNewSegment(info.byteLength);
+      for (const payload of payloads) {
+        const info = toInfo(payload);
+        // A leader's merged segment repeats segments stored here: they go (their files in the background).
+        this.merger.removeLater(this.index.dropCoveredBy(info).map((covered) => covered.segmentId));
+        this.index.record(info, payload.bytes);
+        this.writer.noteStored(payload.segmentId, payload.lastSeq);
+        this.afterNewSegment(info.byteLength);
+      }
     }));
+  }
+
+  private async appendOrUndo(payloads: readonly WalSegmentPayload[]): Promise<void> {
+    const fail = (err: unknown): void => this.writer.fail(err);
+    try {
+      await this.store.appendSealed(payloads, fail);
+    } catch (err) {
+      for (const p of [...payloads].reverse()) await this.store.removeSegment(p.segmentId).catch(fail);
+      throw err;
+    }
   }
 
   /**

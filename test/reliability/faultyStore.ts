@@ -25,6 +25,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { WalError } from '../../src/errors.js';
 import { FileSegmentStore } from '../../src/wal/fileSegmentStore.js';
+import type { SegmentBytes } from '../../src/wal/segmentStore.js';
 import {
   type ActiveSegment, checkpointFileName, segmentFileName, type SegmentStore,
 } from '../../src/wal/segmentStore.js';
@@ -138,6 +139,14 @@ export class FaultyStore implements SegmentStore {
   }
 
   writeSegmentSync(): false {
+    return false;
+  }
+
+  appendSealed(group: readonly SegmentBytes[], undoFailed: (err: unknown) => void): Promise<void> {
+    return this.op(`appendSealed ${group.map((g) => g.segmentId).join(',')}`, () => this.inner.appendSealed(group, undoFailed));
+  }
+
+  appendSealedSync(): false {
     return false;
   }
 

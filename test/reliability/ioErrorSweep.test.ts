@@ -78,7 +78,7 @@ describe('I/O-error sweep', () => {
     for (const k of [
       'leader listCheckpoints', 'leader listSegments', 'leader createActive', 'leader append', 'leader sync', 'leader close',
       'leader readSegment', 'leader writeCheckpoint', 'leader removeCheckpoint', 'leader removeSegment', 'leader readCheckpoint',
-      'follower writeCheckpoint', 'follower writeSegment', 'follower createActive', 'follower append', 'follower sync',
+      'follower writeCheckpoint', 'follower appendSealed', 'follower createActive', 'follower append', 'follower sync',
     ]) expect(kinds, `no '${k}' in the workload`).toContain(k);
     expect(opLog.length).toBeGreaterThan(100);
   });

@@ -16,6 +16,7 @@
  */
 import type { SchedulerLike } from 'rxjs';
 import { type ActiveSegment, type SegmentStore, WalError } from '../../src/index.js';
+import type { SegmentBytes } from '../../src/wal/segmentStore.js';
 import { checkpointFileName, parseCheckpointFileName, parseSegmentFileName, segmentFileName } from '../../src/wal/segmentStore.js';
 import { DiskFaults, type DiskOp, type Entry as FaultEntry } from './diskFaults.js';
 import { SimFile } from './simFile.js';
@@ -108,6 +109,24 @@ export class SimDisk implements SegmentStore {
   }
 
   writeSegmentSync(): false {
+    return false;
+  }
+
+  /** Stores a group as one atomic file write per segment (the simulated disk has no segment packs). */
+  async appendSealed(group: readonly SegmentBytes[], undoFailed: (err: unknown) => void): Promise<void> {
+    const written: number[] = [];
+    try {
+      for (const { segmentId, bytes } of group) {
+        await this.writeSegment(segmentId, bytes);
+        written.push(segmentId);
+      }
+    } catch (err) {
+      await this.removeSegment(group[written.length]!.segmentId).catch(undoFailed);
+      throw err;
+    }
+  }
+
+  appendSealedSync(): false {
     return false;
   }
 
