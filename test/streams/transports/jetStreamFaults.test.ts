@@ -8,7 +8,7 @@
  * without nats-server.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { FollowerDb, TidalDb } from '../../../src/index.js';
+import { FollowerDb, metricsText, TidalDb } from '../../../src/index.js';
 import { JetStreamTransport, type JetStreamLinkState, type JetStreamTransportEvent, startFollower, startLeader } from '../../../streams/index.js';
 import { backoffDelayMs } from '../../../streams/transports/tcpTransport.js';
 import { freePort } from '../../bench/redisServer.js';
@@ -112,6 +112,13 @@ if (!NATS_SERVER_AVAILABLE) {
       const last = await writeSignals(p.leader, 300, 100, 300);
       await until(() => p.leader.metrics.snapshot().followers['f1']?.state === 'disconnected', 'the leader to show f1 disconnected', { timeoutMs: 5_000, pollMs: 5 });
       await until(() => reconnects(p.follower) >= reconnectsBefore + 3, 'the follower retrying', { timeoutMs: 5_000, pollMs: 5 });
+      // The same, as Prometheus scrapes it: both ends down, the follower retrying, the leader showing it disconnected.
+      const followerText = await metricsText(p.follower);
+      expect(followerText).toMatch(/^tidaldb_replication_transport_connected 0$/m);
+      expect(Number(/^tidaldb_replication_reconnects_total (\d+)$/m.exec(followerText)?.[1])).toBeGreaterThanOrEqual(reconnectsBefore + 3);
+      const leaderText = await metricsText(p.leader);
+      expect(leaderText).toMatch(/^tidaldb_replication_transport_connected 0$/m);
+      expect(leaderText).toMatch(/^tidaldb_replication_follower_state\{peer="f1",state="disconnected"\} 1$/m);
       checkBackoff(p.followerLink.events.slice(p.followerLink.events.findIndex((e) => e.kind === 'closed')));
       await server.restart(); // the same store: the stream and the follower's consumer are still there
       await p.follower.waitFor(last, { timeoutMs: 10_000 });
