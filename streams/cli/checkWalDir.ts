@@ -1,30 +1,48 @@
 /**
  * Checks every segment and checkpoint in a directory as open would, without
- * opening anything for write: each shard's segments in log order (all but
- * the last decoded as sealed, the last as active), every checkpoint, and the
- * placement rules between them (header ids equal to the file name, no seqno
- * gap after the newest checkpoint, unless a later segment covers the
- * segments after the gap: the inputs a merge cut short by a crash left,
- * which open removes). One file is read at a time.
+ * opening anything for write: each shard's segments in log order (segment
+ * id order, whether a segment is a `.wal` file or sits in a segment pack;
+ * all but the last decoded as sealed, the last `.wal` as active, every packed
+ * one as sealed), every checkpoint, and the placement rules between them
+ * (header ids equal to the file name, a segment id held once, no seqno gap
+ * after the newest checkpoint, unless a later segment covers the segments
+ * after the gap: the inputs a merge cut short by a crash left, which open
+ * removes). A torn append on the newest pack is what open cuts off; any
+ * other damage in a pack is corruption (checkPackBytes.ts). One file is read
+ * at a time.
  */
 import * as fs from 'node:fs/promises';
 import { constants as bufferConstants } from 'node:buffer';
-import { type CheckpointCheck, checkCheckpointBytes, checkSegmentBytes, type FileCheck, type SegmentCheck, type SegmentMode } from './checkWalFile.js';
+import { checkPackBytes, type PackCheck, type PackedSegmentCheck, withStatus } from './checkPackBytes.js';
+import { type CheckpointCheck, checkCheckpointBytes, checkSegmentBytes, type FileCheck, type SegmentCheck } from './checkWalFile.js';
 import { CliError, ExitCode } from './cliIo.js';
-import { type CheckpointFile, listWalFiles, type SegmentFile, type WalFile } from './walFiles.js';
+import { type CheckpointFile, listWalFiles, type PackFile, type SegmentFile, type WalFile } from './walFiles.js';
 
 /**
  * Largest file read whole: Node's Buffer limit (4 GiB on 64-bit). A
- * segment is at most `wal.maxSegmentBytes` (≤ 2 GiB) plus one batch.
+ * segment is at most `wal.maxSegmentBytes` (≤ 2 GiB) plus one batch; a
+ * pack takes segments until it holds `wal.maxSegmentBytes`, so at most that
+ * plus one segment.
  */
 export const MAX_FILE_BYTES = bufferConstants.MAX_LENGTH;
+
+/** What the directory check reports for one file: a segment, a pack (with its segments) or a checkpoint. */
+export type DirFileCheck = FileCheck | PackCheck;
 
 export interface DirCheck {
   readonly dir: string;
   /** Every file, in name order. */
-  readonly files: readonly FileCheck[];
+  readonly files: readonly DirFileCheck[];
   /** The files that are CORRUPT, in name order. */
-  readonly problems: readonly FileCheck[];
+  readonly problems: readonly DirFileCheck[];
+}
+
+/** One segment of a shard's log, from a `.wal` file or from a pack. */
+interface LogEntry {
+  readonly id: number;
+  check: SegmentCheck;
+  /** Where a packed segment's check goes back: its pack's index and its index in the pack. */
+  readonly packed: { readonly pack: number; readonly index: number } | null;
 }
 
 /**
@@ -34,28 +52,9 @@ export interface DirCheck {
  */
 export async function checkWalDir(dir: string): Promise<DirCheck> {
   const files = await listWalFiles(dir);
-  const checks = new Map<string, FileCheck>();
+  const checks = new Map<string, DirFileCheck>();
   for (const [shardId, shardFiles] of byShard(files)) {
-    const checkpoints = shardFiles.filter((f): f is CheckpointFile => f.kind === 'checkpoint');
-    const segments = shardFiles.filter((f): f is SegmentFile => f.kind === 'segment');
-    const checkpointChecks: CheckpointCheck[] = [];
-    for (const f of checkpoints) checkpointChecks.push(checkCheckpointBytes(await readWhole(f.path), f.name, shardId, f.seq));
-    const segmentChecks: SegmentCheck[] = [];
-    for (const [i, f] of segments.entries()) {
-      const mode: SegmentMode = i === segments.length - 1 ? 'active' : 'sealed';
-      segmentChecks.push(checkSegmentBytes(await readWhole(f.path), f.name, mode, f).check);
-    }
-    let placement = placementStart(checkpointChecks);
-    for (const [i, check] of segmentChecks.entries()) {
-      if (isCovered(check, placement, segmentChecks.slice(i + 1))) {
-        checks.set(check.file, check); // not needed: open skips and removes it
-        continue;
-      }
-      const placed = checkPlacement(check, placement);
-      checks.set(check.file, placed);
-      placement = placed.lastSeq === null ? null : Math.max(placement ?? 0, placed.lastSeq);
-    }
-    for (const c of checkpointChecks) checks.set(c.file, c);
+    for (const c of await checkShard(shardId, shardFiles)) checks.set(c.file, c);
   }
   const ordered = files.map((f) => checks.get(f.name)!);
   return { dir, files: ordered, problems: ordered.filter((c) => c.status === 'CORRUPT') };
@@ -70,6 +69,59 @@ export async function readWhole(file: string): Promise<Uint8Array> {
   } catch (err) {
     if (err instanceof CliError) throw err;
     throw new CliError(ExitCode.Failure, `cannot read ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+async function checkShard(shardId: number, shardFiles: readonly WalFile[]): Promise<DirFileCheck[]> {
+  const checkpointChecks: CheckpointCheck[] = [];
+  for (const f of shardFiles.filter((f): f is CheckpointFile => f.kind === 'checkpoint')) {
+    checkpointChecks.push(checkCheckpointBytes(await readWhole(f.path), f.name, shardId, f.seq));
+  }
+  // As open: packs by first segment id; the last is the newest, whose torn tail open cuts.
+  const packFiles = shardFiles.filter((f): f is PackFile => f.kind === 'pack').sort((a, b) => a.firstSegmentId - b.firstSegmentId);
+  const packs: { check: PackCheck; tailProblem: string | null }[] = [];
+  for (const [i, f] of packFiles.entries()) packs.push(checkPackBytes(await readWhole(f.path), f.name, f, i === packFiles.length - 1));
+  const segmentFiles = shardFiles.filter((f): f is SegmentFile => f.kind === 'segment');
+  const lastId = Math.max(0, ...segmentFiles.map((f) => f.segmentId), ...packs.flatMap((p) => p.check.segments.map((s) => s.segmentId!)));
+  const log: LogEntry[] = [];
+  for (const f of segmentFiles) {
+    log.push({ id: f.segmentId, check: checkSegmentBytes(await readWhole(f.path), f.name, f.segmentId === lastId ? 'active' : 'sealed', f).check, packed: null });
+  }
+  packs.forEach((p, pack) => p.check.segments.forEach((s, index) => log.push({ id: s.segmentId!, check: s, packed: { pack, index } })));
+  log.sort((a, b) => a.id - b.id || (a.packed === null ? -1 : 0) - (b.packed === null ? -1 : 0));
+  placeLog(withoutDuplicates(log), checkpointChecks);
+  const walChecks = log.filter((e) => e.packed === null).map((e) => e.check);
+  const packChecks = packs.map((p, i) => withStatus({
+    ...p.check, segments: log.filter((e) => e.packed?.pack === i).sort((a, b) => a.packed!.index - b.packed!.index).map((e) => e.check as PackedSegmentCheck),
+  }, p.tailProblem));
+  return [...walChecks, ...packChecks, ...checkpointChecks];
+}
+
+/**
+ * Marks a segment id held a second time (a `.wal` file and a pack, or two
+ * packs) CORRUPT, as open refuses it; returns the log without the second copies.
+ */
+function withoutDuplicates(log: LogEntry[]): LogEntry[] {
+  const kept: LogEntry[] = [];
+  for (const entry of log) {
+    const first = kept.at(-1);
+    if (first === undefined || first.id !== entry.id) {
+      kept.push(entry);
+      continue;
+    }
+    const firstFile = first.packed === null ? first.check.file : first.check.file.replace(/ at byte \d+$/, '');
+    entry.check = { ...entry.check, status: 'CORRUPT', problem: `${entry.check.file}: segment ${entry.id} is also in ${firstFile}` };
+  }
+  return kept;
+}
+
+/** Recovery rule 4 along the log (in place): each segment starts at most one past the highest seqno before it. */
+function placeLog(log: LogEntry[], checkpointChecks: readonly CheckpointCheck[]): void {
+  let placement = placementStart(checkpointChecks);
+  for (const [i, entry] of log.entries()) {
+    if (isCovered(entry.check, placement, log.slice(i + 1).map((e) => e.check))) continue; // not needed: open skips and removes it
+    entry.check = checkPlacement(entry.check, placement);
+    placement = entry.check.lastSeq === null ? null : Math.max(placement ?? 0, entry.check.lastSeq);
   }
 }
 

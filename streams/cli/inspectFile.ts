@@ -1,30 +1,27 @@
 /**
  * `tidaldb inspect FILE`: one segment batch by batch (header, each batch,
- * footer), or one checkpoint. Read-only.
+ * footer), one segment pack segment by segment (inspectPack.ts), or one
+ * checkpoint. Read-only.
  */
 import * as path from 'node:path';
 import { Checksum } from '../../src/index.js';
-import { BATCH_HEADER_BYTES, type DecodedSegment, FOOTER_BYTES, type SegmentHeader } from '../../src/internal.js';
+import { type DecodedSegment, FOOTER_BYTES, type SegmentHeader } from '../../src/internal.js';
+import { checkPackBytes } from './checkPackBytes.js';
 import { readWhole } from './checkWalDir.js';
 import { type CheckpointCheck, checkCheckpointBytes, checkSegmentBytes, type SegmentCheck, type SegmentMode } from './checkWalFile.js';
 import { type CliIo, CliError, ExitCode } from './cliIo.js';
 import { count, formatTable, isoTime, plural, seqRange } from './formatTable.js';
+import { printPack } from './inspectPack.js';
+import { batchRows, describeHeader } from './segmentListing.js';
 import { listWalFiles, walFile } from './walFiles.js';
+
+export type { BatchRow } from './segmentListing.js';
+export { batchRows } from './segmentListing.js';
 
 /** How `tidaldb inspect` reports (the subcommand, inspect.ts, passes them on). */
 export interface InspectOptions {
   /** One JSON document on `out` instead of text. */
   readonly json?: boolean;
-}
-
-/** One batch as listed: where it is and what it holds. */
-export interface BatchRow {
-  readonly offset: number;
-  readonly firstSeq: number;
-  readonly lastSeq: number;
-  readonly events: number;
-  readonly payloadBytes: number;
-  readonly committedAtMs: number;
 }
 
 /** Inspects one file; the kind comes from its name, or from its magic when it was renamed. */
@@ -37,6 +34,10 @@ export async function inspectFile(file: string, options: InspectOptions, io: Cli
     const shardId = named?.shardId ?? (bytes.length >= 12 ? Buffer.from(bytes).readUInt32LE(8) : 0);
     return printCheckpoint(file, checkCheckpointBytes(bytes, name, shardId, named?.kind === 'checkpoint' ? named.seq : null), options, io);
   }
+  if (named?.kind === 'pack') {
+    const newest = !(await listWalFiles(path.dirname(file))).some((f) => f.kind === 'pack' && f.shardId === named.shardId && f.firstSegmentId > named.firstSegmentId);
+    return printPack(file, bytes, checkPackBytes(bytes, name, named, newest), options, io);
+  }
   if (named === null && magic !== 'TDWS') {
     throw new CliError(ExitCode.Usage, `${file}: not a tidaldb segment or checkpoint (starts with ${JSON.stringify(magic)}, expected "TDWS" or "TDCK")`);
   }
@@ -45,20 +46,16 @@ export async function inspectFile(file: string, options: InspectOptions, io: Cli
   return printSegment(file, bytes, { check, decoded, header }, options, io);
 }
 
-/** 'active' when the file is its shard's last segment in its directory (as open reads it), else 'sealed'. */
+/**
+ * 'active' when the file is its shard's last segment in its directory (as
+ * open reads it), else 'sealed'. A pack named after a later segment holds
+ * later ones (a pack's segments follow its first one).
+ */
 async function segmentMode(file: string, shardId: number, segmentId: number): Promise<SegmentMode> {
   const siblings = await listWalFiles(path.dirname(file));
-  return siblings.some((f) => f.kind === 'segment' && f.shardId === shardId && f.segmentId > segmentId) ? 'sealed' : 'active';
-}
-
-/** Each batch with its payload size, read from where the next structure starts. */
-export function batchRows(decoded: DecodedSegment, byteLength: number): BatchRow[] {
-  const end = decoded.footer ? byteLength - FOOTER_BYTES : decoded.validLength;
-  return decoded.batches.map((b, i) => ({
-    offset: b.offset, firstSeq: b.firstSeq, lastSeq: b.lastSeq, events: b.events.length,
-    payloadBytes: (decoded.batches[i + 1]?.offset ?? end) - b.offset - BATCH_HEADER_BYTES,
-    committedAtMs: b.committedAtMs,
-  }));
+  const later = (f: (typeof siblings)[number]): boolean => f.shardId === shardId
+    && ((f.kind === 'segment' && f.segmentId > segmentId) || (f.kind === 'pack' && f.firstSegmentId > segmentId));
+  return siblings.some(later) ? 'sealed' : 'active';
 }
 
 interface SegmentFindings {
@@ -102,12 +99,6 @@ function printSegment(file: string, bytes: Uint8Array, { check, decoded, header 
   }
   say(`BLAKE3 of the whole file (the shipped checksum when sealed): ${wholeFile}`);
   return code;
-}
-
-function describeHeader(h: SegmentHeader): string {
-  const byType = [...h.halfLives.byType].map(([type, ms]) => `, ${type} ${ms} ms`).join('');
-  return `shard ${h.shardId}, segment ${h.segmentId}, region ${JSON.stringify(h.regionId)}, first seqno ${h.firstSeq}, `
-    + `created ${isoTime(h.createdAtMs)}, half-lives default ${h.halfLives.defaultMs} ms${byType}`;
 }
 
 function printCheckpoint(file: string, check: CheckpointCheck, options: InspectOptions, io: CliIo): ExitCode {

@@ -1,13 +1,15 @@
 /**
  * `tidaldb verify DIR`: are this directory's segments and checkpoints intact?
- * Decodes every segment (the last of each shard as active, the others as
- * sealed) and every checkpoint, and checks the seqnos run on without a gap.
- * Opens nothing for write.
+ * Decodes every segment (the last `.wal` of each shard as active, the others
+ * and every segment in a segment pack as sealed) and every checkpoint, and
+ * checks the seqnos run on without a gap, in segment id order across `.wal`
+ * files and packs. A torn append on a shard's newest pack is reported as the
+ * tail open cuts off; any other damage in a pack is corruption naming the
+ * pack and the byte. Opens nothing for write.
  */
 import * as fs from 'node:fs/promises';
 import { Command } from 'commander';
-import { checkWalDir } from './checkWalDir.js';
-import type { FileCheck } from './checkWalFile.js';
+import { checkWalDir, type DirFileCheck } from './checkWalDir.js';
 import { type CliIo, CliError, ExitCode, reportError } from './cliIo.js';
 import { count, plural } from './formatTable.js';
 import type { SubcommandContext } from './subcommandContext.js';
@@ -36,7 +38,7 @@ export async function verifyDir(dir: string, io: CliIo): Promise<ExitCode> {
       return ExitCode.Failure;
     }
     for (const f of files) {
-      if (f.kind === 'segment' && f.torn) {
+      if ((f.kind === 'segment' || f.kind === 'pack') && f.torn) {
         io.out.write(`note: ${f.file} ends in a torn write at offset ${f.torn.offset} (${f.torn.reason}); open cuts off ${count(f.torn.discardedBytes)} bytes\n`);
       }
     }
@@ -64,24 +66,32 @@ async function nothingToVerify(dir: string): Promise<CliError> {
     + 'a database directory holds shard-<n>-seg-<n>.wal files)');
 }
 
-function summary(files: readonly FileCheck[]): string {
-  const segments = files.filter((f) => f.kind === 'segment');
+/** `5 segments (seqnos 1..612), 1 checkpoint (seqno 612)`; with packs, `5 segments (seqnos 1..612; 4 in 2 packs), …`. */
+function summary(files: readonly DirFileCheck[]): string {
+  const packs = files.filter((f) => f.kind === 'pack');
+  const packed = packs.flatMap((p) => p.segments);
+  const segments = [...files.filter((f) => f.kind === 'segment'), ...packed];
   const checkpoints = files.filter((f) => f.kind === 'checkpoint');
   const firsts = segments.map((s) => s.firstSeq).filter((n) => n !== null);
   const lasts = segments.map((s) => s.lastSeq).filter((n) => n !== null);
-  const range = firsts.length > 0 && lasts.length > 0 ? ` (seqnos ${Math.min(...firsts)}..${Math.max(...lasts)})` : '';
+  const inPacks = packs.length > 0 ? `${count(packed.length)} in ${plural(packs.length, 'pack')}` : '';
+  const range = firsts.length > 0 && lasts.length > 0 ? `seqnos ${Math.min(...firsts)}..${Math.max(...lasts)}` : '';
+  const about = [range, inPacks].filter((s) => s !== '').join('; ');
   const seqs = checkpoints.map((c) => c.seq).join(', ');
-  return `${plural(segments.length, 'segment')}${range}, ${plural(checkpoints.length, 'checkpoint')}${seqs ? ` (seqno ${seqs})` : ''}`;
+  return `${plural(segments.length, 'segment')}${about ? ` (${about})` : ''}, ${plural(checkpoints.length, 'checkpoint')}${seqs ? ` (seqno ${seqs})` : ''}`;
 }
 
 /** The commander wiring of `verify`. */
 export function verifyCommand(ctx: SubcommandContext): Command {
   return new Command('verify')
-    .summary('check every segment and checkpoint in a directory; exit 1 on corruption')
+    .summary('check every segment, segment pack and checkpoint in a directory; exit 1 on corruption')
     .description(
       'Check a database directory without opening anything for write: decode every segment '
-      + '(the last one of each shard as the active segment, the others as sealed), verify every BLAKE3 checksum, '
-      + 'decode every checkpoint, and check that the seqnos continue without a gap.\n'
+      + '(the last .wal of each shard as the active segment, the others as sealed), every segment in a '
+      + 'segment pack (.wals, a follower\'s) as sealed, verify every BLAKE3 checksum, '
+      + 'decode every checkpoint, and check that the seqnos continue without a gap, in segment id order.\n'
+      + 'A torn append at the end of the newest pack is reported as open would cut it off; '
+      + 'any other damage in a pack is corruption, named by pack and byte.\n'
       + 'Prints "OK: ..." or the first problem found.\n\n'
       + 'Exit codes: 0 all intact, 1 corruption found (or a file unreadable), 2 bad usage (missing dir, not a dir, '
       + 'a dir with no segment or checkpoint: empty or a mistyped path).',
