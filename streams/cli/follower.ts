@@ -1,6 +1,7 @@
 /**
  * `tidaldb follower`: a standalone, persisted replica. Opens a FollowerDb
- * on a directory, connects to a leader over TCP, replays what it ships, and
+ * on a directory, connects to a leader over TCP (or reads its stream on NATS
+ * JetStream with --nats, followerNats.ts), replays what it ships, and
  * prints one status line per second until SIGINT or SIGTERM: for a person,
  * or with `--status-json` one JSON object a line for a plot or an alert
  * (stdout then holds only those lines; the other notices go to stderr).
@@ -19,6 +20,7 @@ import {
 } from './followerLink.js';
 import { moveReplicaAside, replicaNextStep } from './followerRebuild.js';
 import { type FollowerServeOptions, type FollowerServing, serveFollowers } from './followerServe.js';
+import { type FollowerNatsOptions, natsAddress, type NatsFlags, natsFromFlags, natsOptions, openNatsLink } from './followerNats.js';
 import { followerStatusJson } from './followerStatusJson.js';
 import { followerStatusLine, type FollowerStatusView } from './followerStatusLine.js';
 import { closeInOrder } from './closeInOrder.js';
@@ -29,7 +31,10 @@ import type { SubcommandContext } from './subcommandContext.js';
 
 export interface FollowerRunOptions {
   readonly dir: string;
-  readonly connect: HostPort;
+  /** The leader's replication address, over TCP; or `nats`. */
+  readonly connect?: HostPort;
+  /** Follow over NATS JetStream instead of `connect` (followerNats.ts); the token is then only for `serve`. */
+  readonly nats?: FollowerNatsOptions;
   /** This follower's peer id, as the leader's follower set names it. */
   readonly peer: string;
   /** The shared secret the leader checks. Required. */
@@ -77,20 +82,16 @@ interface Opened {
 export async function runFollower(options: FollowerRunOptions, io: CliIo, context: FollowerRunContext): Promise<ExitCode> {
   const opened: Opened = { db: null, link: null, server: null, serving: null };
   try {
-    const token = options.token;
-    if (!token) throw new CliError(ExitCode.Usage, 'follower: a token is required: pass --token-file, set TIDALDB_TOKEN, or pass --token');
-    if (Buffer.byteLength(token) < MIN_TOKEN_BYTES) {
-      throw new CliError(ExitCode.Usage, `follower: the token is ${Buffer.byteLength(token)} bytes; at least ${MIN_TOKEN_BYTES} are required: `
-        + 'use a random secret (e.g. `openssl rand -hex 16`)');
-    }
+    if (!options.connect === !options.nats) throw new CliError(ExitCode.Usage, 'follower: give --connect HOST:PORT (over TCP) or --nats URL (over JetStream), one of them');
+    const token = options.nats && !options.serve ? '' : checkedToken(options.token);
     await requireReplicaDir(options.dir);
     const connect = await (context.loadConnect ?? loadTcpTransport)();
     const notices = options.statusJson ? io.err : io.out;
     if (options.rebuild) await rebuildFromScratch(options.dir, notices);
     const db = (opened.db = await openReplica(options.dir));
-    const { host, port } = options.connect;
-    const address = `${host}:${port}`;
-    const link = (opened.link = await connect({ host, port, peer: options.peer, token, db, ...(options.tls && { tls: options.tls }) }).catch((err: unknown) => {
+    const address = options.nats ? natsAddress(options.nats) : `${options.connect!.host}:${options.connect!.port}`;
+    const link = (opened.link = await (options.nats ? openNatsLink(options.nats, options.peer, db)
+      : connect({ ...options.connect!, peer: options.peer, token, db, ...(options.tls && { tls: options.tls }) })).catch((err: unknown) => {
       throw connectFailure(address, options.peer, err);
     }));
     if (options.metrics) {
@@ -110,6 +111,14 @@ export async function runFollower(options: FollowerRunOptions, io: CliIo, contex
     return code;
   }
   return (await shutDown(opened, io)) ? ExitCode.Ok : ExitCode.Failure;
+}
+
+/** The token the leader checks: required, and at least MIN_TOKEN_BYTES. */
+function checkedToken(token: string | undefined): string {
+  if (!token) throw new CliError(ExitCode.Usage, 'follower: a token is required: pass --token-file, set TIDALDB_TOKEN, or pass --token');
+  if (Buffer.byteLength(token) >= MIN_TOKEN_BYTES) return token;
+  throw new CliError(ExitCode.Usage, `follower: the token is ${Buffer.byteLength(token)} bytes; at least ${MIN_TOKEN_BYTES} are required: `
+    + 'use a random secret (e.g. `openssl rand -hex 16`)');
 }
 
 /** Replays and prints status until `signal` aborts. */
@@ -189,16 +198,16 @@ function aborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
-interface FollowerFlags {
-  dir: string; connect: HostPort; peer: string; token?: string; tokenFile?: TokenFile; metrics?: HostPort; statusInterval: number;
+interface FollowerFlags extends NatsFlags {
+  dir: string; connect?: HostPort; peer: string; token?: string; tokenFile?: TokenFile; metrics?: HostPort; statusInterval: number;
   statusJson?: boolean; waitForLeader?: boolean; rebuild?: boolean; tlsCa?: string; tlsCert?: string; tlsKey?: string;
   serve?: HostPort; serveFollower?: string[];
 }
 
 /** The commander wiring of `follower`; SIGINT and SIGTERM stop it cleanly (exit 0). */
 export function followerCommand(ctx: SubcommandContext): Command {
-  return new Command('follower')
-    .summary('run a persisted read-only replica that follows a leader over TCP')
+  return natsOptions(new Command('follower')
+    .summary('run a persisted read-only replica that follows a leader over TCP (or NATS JetStream)')
     .description(
       'Run a standalone follower: open (or create) a replica in DIR, connect to the leader at HOST:PORT over TCP, '
       + 'validate and replay every segment it ships, and resume from the replica\'s own high-water mark after a restart. '
@@ -210,7 +219,7 @@ export function followerCommand(ctx: SubcommandContext): Command {
       + 'or closing failed, 2 bad usage (missing flag or token, a token under 16 bytes, --dir not a directory).',
     )
     .requiredOption('--dir <dir>', 'the replica\'s directory (created if missing)')
-    .addOption(new Option('--connect <host:port>', 'the leader\'s replication address').argParser(hostPortIn('--connect')).makeOptionMandatory())
+    .addOption(new Option('--connect <host:port>', 'the leader\'s replication address (or --nats)').argParser(hostPortIn('--connect')))
     .addOption(new Option('--peer <id>', 'this follower\'s peer id, as the leader lists it (--follower)').default(os.hostname(), 'this host\'s name'))
     .addOption(new Option('--token <token>', 'the shared secret (at least 16 bytes; visible to other users in ps: prefer --token-file)').env('TIDALDB_TOKEN'))
     .addOption(new Option('--token-file <file>', 'read the shared secret from FILE (trailing newline ignored)').argParser(tokenFileIn('--token-file')))
@@ -224,7 +233,7 @@ export function followerCommand(ctx: SubcommandContext): Command {
     .option('--wait-for-leader', 'keep retrying when the leader cannot be reached at start, instead of exiting 1')
     .option('--rebuild', 'move DIR aside (to DIR.before-rebuild-<time>, kept) and rebuild the replica from the leader\'s checkpoint')
     .addOption(new Option('--serve <host:port>', 'serve followers of its own here, as a relay: it ships what it stores (port 0 picks one)').argParser(hostPortIn('--serve', { allowPortZero: true })))
-    .addOption(new Option('--serve-follower <id>', 'a peer id this follower serves with --serve (repeat for each)').argParser((id: string, ids: string[] = []) => [...ids, id]))
+    .addOption(new Option('--serve-follower <id>', 'a peer id this follower serves with --serve (repeat for each)').argParser((id: string, ids: string[] = []) => [...ids, id])))
     .action(async (flags: FollowerFlags, command: Command) => {
       const controller = new AbortController();
       const stop = (): void => controller.abort();
@@ -247,10 +256,12 @@ function followerOptions(f: FollowerFlags, tokenOnCommandLine: boolean, io: CliI
   const given = Object.entries({ ca: f.tlsCa, cert: f.tlsCert, key: f.tlsKey }).filter(([, file]) => file !== undefined);
   const tls: LinkTls | undefined = given.length > 0 ? Object.fromEntries(given) : undefined;
   if (f.tokenFile && tokenOnCommandLine) throw new CliError(ExitCode.Usage, 'follower: give --token or --token-file, not both');
+  if (f.nats !== undefined && tls) throw new CliError(ExitCode.Usage, 'follower: --tls-ca, --tls-cert and --tls-key are for --connect, not --nats');
   if (f.serveFollower && !f.serve) throw new CliError(ExitCode.Usage, 'follower: --serve-follower needs --serve HOST:PORT, where this follower serves them');
   if (f.tokenFile?.othersCanRead) io.err.write(`warning: --token-file ${f.tokenFile.path} is readable by other users: chmod 600 it\n`);
+  const nats = natsFromFlags(f);
   return {
-    dir: f.dir, connect: f.connect, peer: f.peer, token: f.tokenFile?.token ?? f.token, metrics: f.metrics, statusIntervalMs: f.statusInterval,
+    dir: f.dir, ...(f.connect && { connect: f.connect }), ...(nats && { nats }), peer: f.peer, token: f.tokenFile?.token ?? f.token, metrics: f.metrics, statusIntervalMs: f.statusInterval,
     statusJson: f.statusJson === true, waitForLeader: f.waitForLeader === true, rebuild: f.rebuild === true, ...(tls && { tls }),
     ...(f.serve && { serve: { address: f.serve, followers: f.serveFollower ?? [] } }),
   };

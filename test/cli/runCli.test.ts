@@ -32,7 +32,7 @@ describe('tidaldb (runCli)', () => {
       [['demo', '--followers', '0'], /^error: option '--followers <n>' argument '0' is invalid\. expected an integer in 1\.\.16\.\n$/],
       [['demo', '--signals', 'many'], /^error: option '--signals <n>' argument 'many' is invalid\. expected an integer in 0\.\.10000000\.\n$/],
       [['verify'], /^error: missing required argument 'dir'\n$/],
-      [['follower', '--dir', '/tmp/x'], /^error: required option '--connect <host:port>' not specified\n$/],
+      [['follower', '--dir', '/tmp/x'], /^error: follower: give --connect HOST:PORT \(over TCP\) or --nats URL \(over JetStream\), one of them\n$/],
       [['follower', '--dir', '/tmp/x', '--connect', 'nohost'], /^error: option '--connect <host:port>' argument 'nohost' is invalid\. expected HOST:PORT with a port in 1\.\.65535\.\n$/],
       [['frobnicate'], /^error: unknown command 'frobnicate'\n$/],
     ];
