@@ -1,6 +1,7 @@
 /**
- * A JetStream follower in a process of its own, for the jetstream bench (the
- * `tidaldb follower` CLI speaks TCP only): a FollowerDb in `dir` (fsync
+ * A JetStream follower in a process of its own, for the jetstream bench and
+ * the leader-SIGKILL test (what `tidaldb follower --nats` runs, without its
+ * status lines and options): a FollowerDb in `dir` (fsync
  * before each ack, as the CLI's), its JetStream end, and startFollower. Its
  * configuration is one JSON object in TIDALDB_BENCH_JETSTREAM:
  *
