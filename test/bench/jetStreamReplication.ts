@@ -31,8 +31,8 @@
  *
  * The TCP and Redis rows are measured here when BENCH_ONLY names the
  * benchmarks to run (`BENCH_ONLY=jetstream`), which triples the bench's
- * time (about 55 s a repeat on a loaded 2-core machine). The full
- * `npm run bench` measures JetStream alone here (about 18 s a repeat) and
+ * time (40 to 70 s a repeat on a shared 2-core machine). The full
+ * `npm run bench` measures JetStream alone here (12 to 23 s a repeat) and
  * says so in a row: its tcp, redis and quorum benchmarks measure the TCP and
  * Redis figures of the same run (tcp e2e to 1 and 4 processes, tcp lag at
  * 100k/s write → ack, Redis-native, Redis lag at 100k/s, the quorum wait
