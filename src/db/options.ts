@@ -65,6 +65,14 @@ export interface WalOptions {
    * turns it off (checkpoints only when asked, or on the pipelines' timer).
    */
   checkpointAfterBytes?: number;
+  /**
+   * With a `dir`: a new segment is appended to the newest segment file while
+   * that holds less than `maxSegmentBytes`, so sealing a small segment costs
+   * no new file and no directory fsync (default `true`). `false` gives every
+   * segment a file of its own, small ones merged in the background (the
+   * layout of tidaldb 0.1, which either setting reads). docs/wal-format.md.
+   */
+  packSegments?: boolean;
 }
 
 /** Options after defaults and validation. */
@@ -81,6 +89,7 @@ export interface ResolvedOptions {
   readonly maxRetainedBytes: number;
   readonly shipCacheBytes: number;
   readonly checkpointAfterBytes: number;
+  readonly packSegments: boolean;
   readonly clock: () => number;
   /** How far ahead of the clock a signal's `at` may be, ms. */
   readonly maxFutureMs: number;
@@ -89,7 +98,7 @@ export interface ResolvedOptions {
 }
 
 const TOP_KEYS = new Set(['dir', 'shardId', 'regionId', 'role', 'halfLifeMs', 'wal', 'clock', 'store', 'maxFutureMs']);
-const WAL_KEYS = new Set(['maxSegmentBytes', 'sync', 'retainSegments', 'maxRetainedBytes', 'shipCacheBytes', 'checkpointAfterBytes']);
+const WAL_KEYS = new Set(['maxSegmentBytes', 'sync', 'retainSegments', 'maxRetainedBytes', 'shipCacheBytes', 'checkpointAfterBytes', 'packSegments']);
 
 export function resolveOptions(opts: TidalDbOptions = {}): ResolvedOptions {
   if (typeof opts !== 'object' || opts === null) throw invalid(`options must be an object, got ${String(opts)}`);
@@ -127,6 +136,7 @@ export function resolveOptions(opts: TidalDbOptions = {}): ResolvedOptions {
     shipCacheBytes: integer('wal.shipCacheBytes', wal.shipCacheBytes ?? DEFAULT_SHIP_CACHE_BYTES, 0, 2 ** 40),
     checkpointAfterBytes: wal.checkpointAfterBytes === undefined ? maxRetainedBytes / 2
       : wal.checkpointAfterBytes === Infinity ? Infinity : integer('wal.checkpointAfterBytes', wal.checkpointAfterBytes, 1, 2 ** 50),
+    packSegments: booleanOption('wal.packSegments', wal.packSegments, true),
     clock: opts.clock ?? Date.now,
     maxFutureMs: integer('maxFutureMs', opts.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS, 0, MAX_ABS_AT_MS),
     store,
@@ -143,3 +153,9 @@ function retainedBytesOption(value: unknown, onDisk: boolean): number {
 const integer = integerOption;
 const rejectUnknown = rejectUnknownOptions;
 const invalid = invalidOption;
+
+function booleanOption(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw invalid(`${name} must be true or false, got ${JSON.stringify(value)}`);
+  return value;
+}

@@ -32,7 +32,7 @@ export interface RecoveredDatabase {
 export async function recoverDatabase(opts: ResolvedOptions, liveState: () => DbState | null): Promise<RecoveredDatabase> {
   const store: SegmentStore = opts.store ?? (opts.dir === null
     ? new MemorySegmentStore()
-    : await FileSegmentStore.open(opts.dir, opts.shardId, opts.durability === 'fsync', opts.maxSegmentBytes));
+    : await FileSegmentStore.open(opts.dir, opts.shardId, opts.durability === 'fsync', { packBytes: opts.maxSegmentBytes, packSegments: opts.packSegments }));
   // What a crashed predecessor left in the page cache is made durable before anything is built on it.
   if (opts.durability === 'fsync') await store.syncAll?.();
   const state = await loadLatestCheckpoint(store, opts.shardId, opts.halfLives);

@@ -3,40 +3,52 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { WalError } from '../errors.js';
 import { DEFAULT_MAX_SEGMENT_BYTES } from '../limits.js';
-import { PackFiles, type PackTornTail } from './packFiles.js';
+import { io } from './fsIo.js';
+import { PackFiles } from './packFiles.js';
+import { WrittenFiles } from './writtenFiles.js';
 import { parsePackFileName } from './segmentPack.js';
 import {
   checkpointFileName, parseCheckpointFileName, parseSegmentFileName, segmentFileName, type ActiveSegment, type SegmentBytes, type SegmentStore,
 } from './segmentStore.js';
 
-const fdatasync = promisify(fs.fdatasync);
 const fsyncFd = promisify(fs.fsync);
 
+/** How a FileSegmentStore lays out segments (wal.packSegments; see writtenFiles.ts and packFiles.ts). */
+export interface FileLayout {
+  /** A file, or a pack, takes segments until it holds this many bytes (normally `wal.maxSegmentBytes`). */
+  readonly packBytes: number;
+  /** Append new segments to the newest file (true) or give each its own (false). */
+  readonly packSegments: boolean;
+}
+
+const DEFAULT_LAYOUT: FileLayout = { packBytes: DEFAULT_MAX_SEGMENT_BYTES, packSegments: true };
+
 /**
- * Segments and checkpoints as files in one directory, for one shard.
- * `sync: 'none'` skips every fsync (the OS flushes when it likes).
+ * Segments and checkpoints as files in one directory, for one shard: the
+ * segments this node writes in `.wal` files (writtenFiles.ts), those it
+ * receives from a leader in `.wals` packs (packFiles.ts), checkpoints each in
+ * a file of its own. `sync: 'none'` skips every fsync (the OS flushes when it
+ * likes).
  */
 export class FileSegmentStore implements SegmentStore {
   readonly kind = 'file' as const;
-
+  private written!: WrittenFiles;
   private packs!: PackFiles;
 
   private constructor(readonly dir: string, readonly shardId: number, private readonly fsyncEnabled: boolean) {}
 
-  /**
-   * @param packBytes a segment pack takes appended segments until it holds this many bytes
-   *   (normally `wal.maxSegmentBytes`; see segmentPack.ts)
-   */
-  static async open(dir: string, shardId: number, fsyncEnabled: boolean, packBytes = DEFAULT_MAX_SEGMENT_BYTES): Promise<FileSegmentStore> {
+  static async open(dir: string, shardId: number, fsyncEnabled: boolean, layout: FileLayout = DEFAULT_LAYOUT): Promise<FileSegmentStore> {
     await io(`creating directory ${dir}`, () => fs.promises.mkdir(dir, { recursive: true }));
     const store = new FileSegmentStore(dir, shardId, fsyncEnabled);
-    store.packs = await PackFiles.open(dir, shardId, packBytes, fsyncEnabled, () => store.syncDir());
+    const syncDir = () => store.syncDir();
+    store.written = await WrittenFiles.open(dir, shardId, { packBytes: layout.packBytes, appendable: layout.packSegments, fsyncEnabled, syncDir });
+    store.packs = await PackFiles.open(dir, shardId, layout.packBytes, fsyncEnabled, syncDir);
     return store;
   }
 
-  /** A torn append cut off the newest segment pack at open, if any. */
-  get packTornTail(): PackTornTail | null {
-    return this.packs.tornTail;
+  /** What open cut off the end of a segment file or pack (a torn append), if anything. */
+  get tornAtOpen(): { file: string; offset: number; discardedBytes: number } | null {
+    return this.written.tornTail ?? this.packs.tornTail;
   }
 
   private file(name: string): string {
@@ -44,27 +56,29 @@ export class FileSegmentStore implements SegmentStore {
   }
 
   async listSegments(): Promise<number[]> {
-    const names = await io(`listing ${this.dir}`, () => fs.promises.readdir(this.dir));
-    const single = names.map(parseSegmentFileName)
-      .filter((p): p is NonNullable<typeof p> => p !== null && p.shardId === this.shardId)
-      .map((p) => p.segmentId);
-    for (const id of single) {
-      if (this.packs.has(id)) throw new WalError('Corruption', `${this.dir}: segment ${id} is both in ${segmentFileName(this.shardId, id)} and in ${this.packs.locate(id)}`);
+    const written = this.written.ids();
+    for (const id of written) {
+      if (this.packs.has(id)) throw new WalError('Corruption', `${this.dir}: segment ${id} is both in ${this.written.locate(id)} and in ${this.packs.locate(id)}`);
     }
-    return [...single, ...this.packs.ids()].sort((a, b) => a - b);
+    return [...written, ...this.packs.ids()].sort((a, b) => a - b);
   }
 
-  /** The file (and, in a pack, the offset) holding a segment, for messages. */
+  /** The file (and, when it shares one, the offset) holding a segment, for messages. */
   locate(segmentId: number): string {
-    return this.packs.locate(segmentId) ?? segmentFileName(this.shardId, segmentId);
+    return this.packs.locate(segmentId) ?? this.written.locate(segmentId) ?? segmentFileName(this.shardId, segmentId);
+  }
+
+  isReceived(segmentId: number): boolean {
+    return this.packs.has(segmentId);
   }
 
   isPacked(segmentId: number): boolean {
-    return this.packs.has(segmentId);
+    return this.packs.has(segmentId) || this.written.isPacked(segmentId);
   }
 
   async readSegment(segmentId: number): Promise<Uint8Array> {
     if (this.packs.has(segmentId)) return this.packs.read(segmentId);
+    if (this.written.has(segmentId)) return this.written.read(segmentId);
     const file = this.file(segmentFileName(this.shardId, segmentId));
     return io(`reading ${file}`, () => fs.promises.readFile(file));
   }
@@ -74,34 +88,17 @@ export class FileSegmentStore implements SegmentStore {
   }
 
   createActive(segmentId: number, header: Uint8Array): ActiveSegment {
-    const file = this.file(segmentFileName(this.shardId, segmentId));
-    const fd = ioSync(`creating ${file}`, () => fs.openSync(file, 'wx'));
-    const segment = new FileActiveSegment(segmentId, file, fd, 0, this.fsyncEnabled, () => this.syncDir());
-    try {
-      segment.append(header);
-    } catch (err) {
-      segment.close(); // the caller never gets the handle: release its descriptor here
-      throw err;
-    }
-    return segment;
+    return this.written.createActive(segmentId, header);
   }
 
-  async reopenActive(segmentId: number, length: number): Promise<ActiveSegment> {
-    const file = this.file(segmentFileName(this.shardId, segmentId));
-    const fd = ioSync(`opening ${file}`, () => fs.openSync(file, 'r+'));
-    const segment = new FileActiveSegment(segmentId, file, fd, length, this.fsyncEnabled, null);
-    try {
-      ioSync(`truncating ${file} to ${length} bytes`, () => fs.ftruncateSync(fd, length));
-      await segment.sync();
-    } catch (err) {
-      segment.close(); // the caller never gets the handle: release its descriptor here
-      throw err;
-    }
-    return segment;
+  reopenActive(segmentId: number, length: number): Promise<ActiveSegment> {
+    return this.written.reopenActive(segmentId, length);
   }
 
+  /** A merge's output: written atomically over the file of its last input (which holds only that segment). */
   async writeSegment(segmentId: number, bytes: Uint8Array): Promise<void> {
     await this.writeAtomically(segmentFileName(this.shardId, segmentId), bytes);
+    this.written.replaced(segmentId, bytes.length);
   }
 
   writeSegmentSync(): false {
@@ -119,6 +116,7 @@ export class FileSegmentStore implements SegmentStore {
 
   async removeSegment(segmentId: number): Promise<void> {
     if (this.packs.has(segmentId)) return this.packs.remove(segmentId);
+    if (this.written.has(segmentId)) return this.written.remove(segmentId);
     const file = this.file(segmentFileName(this.shardId, segmentId));
     await io(`removing ${file}`, () => fs.promises.rm(file, { force: true }));
   }
@@ -146,6 +144,7 @@ export class FileSegmentStore implements SegmentStore {
   }
 
   async close(): Promise<void> {
+    this.written.close();
     this.packs.close();
   }
 
@@ -203,54 +202,5 @@ export class FileSegmentStore implements SegmentStore {
         fs.closeSync(fd);
       }
     });
-  }
-}
-
-async function io<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (cause) {
-    throw new WalError('Io', `${what} failed: ${(cause as Error).message}`, { cause });
-  }
-}
-
-function ioSync<T>(what: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (cause) {
-    throw new WalError('Io', `${what} failed: ${(cause as Error).message}`, { cause });
-  }
-}
-
-/** The file behind an active segment: positional appends, fdatasync, and one directory fsync after its creation. */
-class FileActiveSegment implements ActiveSegment {
-  constructor(
-    readonly segmentId: number,
-    private readonly file: string,
-    private readonly fd: number,
-    private size: number,
-    private readonly fsyncEnabled: boolean,
-    private syncDirOnce: (() => Promise<void>) | null,
-  ) {}
-
-  append(bytes: Uint8Array): void {
-    let written = 0;
-    while (written < bytes.length) {
-      written += ioSync(`appending to ${this.file}`, () =>
-        fs.writeSync(this.fd, bytes, written, bytes.length - written, this.size + written));
-    }
-    this.size += bytes.length;
-  }
-
-  async sync(): Promise<void> {
-    if (!this.fsyncEnabled) return;
-    await io(`fdatasync of ${this.file}`, () => fdatasync(this.fd));
-    const syncDir = this.syncDirOnce;
-    this.syncDirOnce = null;
-    if (syncDir) await syncDir();
-  }
-
-  close(): void {
-    ioSync(`closing ${this.file}`, () => fs.closeSync(this.fd));
   }
 }

@@ -54,7 +54,8 @@ export async function openWal(store: SegmentStore, config: WalConfig, hooks: Ope
   const covered: number[] = [];
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!;
-    const isLast = i === ids.length - 1;
+    // A segment received from a leader was stored whole: it is never the active segment, whatever its place.
+    const isLast = i === ids.length - 1 && !(store.isReceived?.(id) ?? false);
     const file = store.locate?.(id) ?? segmentFileName(config.shardId, id);
     const bytes = await store.readSegment(id);
     if (!isLast && startsAfter(bytes, file, lastSeq + 1)) {
@@ -171,8 +172,8 @@ async function reopen(store: SegmentStore, id: number, bytes: Uint8Array, d: Dec
   };
 }
 
-/** A torn append that opening the store cut off the newest segment pack (file stores only). */
+/** A torn append that opening the store cut off the end of a segment file or pack (file stores only). */
 function packTornTail(store: SegmentStore): TornTail | null {
-  const cut = (store as { packTornTail?: { file: string; offset: number; discardedBytes: number } | null }).packTornTail ?? null;
-  return cut && { ...cut, reason: 'segment pack ends inside a segment (an append cut short)' };
+  const cut = store.tornAtOpen ?? null;
+  return cut && { ...cut, reason: 'the file ends inside a segment appended to it (an append cut short); nothing in it was acknowledged' };
 }

@@ -18,6 +18,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { WalError } from '../errors.js';
+import { fdatasync, io, ioSync, readRange } from './fsIo.js';
 import type { SegmentBytes } from './segmentStore.js';
 import { hasSegmentMagicFrom, packFileName, parsePackFileName, splitPack } from './segmentPack.js';
 
@@ -82,18 +83,7 @@ export class PackFiles {
   async read(segmentId: number): Promise<Uint8Array> {
     const pack = this.byId.get(segmentId)!;
     const [offset, length] = pack.segments.get(segmentId)!;
-    const file = this.file(pack.name);
-    return io(`reading ${length} bytes at ${offset} of ${file}`, async () => {
-      const handle = await fs.promises.open(file, 'r');
-      try {
-        const out = new Uint8Array(length);
-        const { bytesRead } = await handle.read(out, 0, length, offset);
-        if (bytesRead !== length) throw new Error(`read ${bytesRead} bytes, expected ${length}`);
-        return out;
-      } finally {
-        await handle.close();
-      }
-    });
+    return readRange(this.file(pack.name), offset, length);
   }
 
   /**
@@ -213,25 +203,5 @@ export class PackFiles {
 
   private file(name: string): string {
     return path.join(this.dir, name);
-  }
-}
-
-function fdatasync(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
-}
-
-async function io<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (cause) {
-    throw cause instanceof WalError ? cause : new WalError('Io', `${what} failed: ${(cause as Error).message}`, { cause });
-  }
-}
-
-function ioSync<T>(what: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (cause) {
-    throw new WalError('Io', `${what} failed: ${(cause as Error).message}`, { cause });
   }
 }

@@ -71,3 +71,56 @@ function sealedLength(bytes: Uint8Array, v: DataView, start: number): number | n
   }
   return null;
 }
+
+/**
+ * Walks a segment file a leader writes (`.wal`): whole sealed segments, then
+ * at most an unsealed one (the active segment, its torn tail included), which
+ * may be followed by one more segment when its footer never reached the disk
+ * (a crash mid-seal: the footer's slot is left out of both, so recovery sees
+ * the shape dropAfterUnsealed repairs). `end` is where bytes stop making
+ * segments: a torn header, or damage.
+ */
+export function splitWritten(bytes: Uint8Array): PackLayout {
+  const segments: PackedSegment[] = [];
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let offset = 0;
+  while (offset < bytes.length) {
+    const whole = sealedLength(bytes, v, offset);
+    if (whole !== null) {
+      segments.push({ segmentId: Number(v.getBigUint64(offset + 16, true)), offset, length: whole });
+      offset += whole;
+      continue;
+    }
+    if (offset + SEGMENT_HEADER_FIXED_BYTES > bytes.length || !hasMagic(bytes, offset, SEGMENT_MAGIC)) break;
+    const segmentId = Number(v.getBigUint64(offset + 16, true));
+    const batchesEnd = intactBatchesEnd(bytes, v, offset + SEGMENT_HEADER_FIXED_BYTES + v.getUint32(offset + 12, true));
+    const next = batchesEnd + FOOTER_BYTES;
+    if (next + SEGMENT_HEADER_FIXED_BYTES <= bytes.length && hasMagic(bytes, next, SEGMENT_MAGIC)) {
+      segments.push({ segmentId, offset, length: batchesEnd - offset });
+      offset = next;
+      continue;
+    }
+    segments.push({ segmentId, offset, length: bytes.length - offset });
+    offset = bytes.length;
+  }
+  return { segments, end: offset };
+}
+
+/** Where the run of whole batches starting at `at` ends. */
+function intactBatchesEnd(bytes: Uint8Array, v: DataView, at: number): number {
+  while (at + BATCH_HEADER_BYTES <= bytes.length && hasMagic(bytes, at, BATCH_MAGIC)) {
+    const end = at + BATCH_HEADER_BYTES + v.getUint32(at + 40, true);
+    if (end > bytes.length) break;
+    at = end;
+  }
+  return at;
+}
+
+/**
+ * The most segment files (or packs) a shard's directory holds when `fileBytes`
+ * is their total size: every file but the newest took segments until it
+ * held `packBytes`, so each of those is at least that big.
+ */
+export function packedFileBound(fileBytes: number, packBytes: number): number {
+  return Math.floor(fileBytes / packBytes) + 1;
+}

@@ -34,8 +34,12 @@ export interface SegmentStore {
   appendSealedSync(group: readonly SegmentBytes[]): boolean;
   /** Where a segment is kept (a file name, a pack and offset), for messages; optional. */
   locate?(segmentId: number): string;
-  /** True when the segment is in a segment pack (never merged); optional. */
+  /** True when the segment was received from a leader and stored whole (in a segment pack): never read as active; optional. */
+  isReceived?(segmentId: number): boolean;
+  /** True when the segment shares its file, or sits in the one new segments go to (never merged); optional. */
   isPacked?(segmentId: number): boolean;
+  /** What opening the store cut off the end of a file holding several segments (a torn append), if anything; optional. */
+  readonly tornAtOpen?: { readonly file: string; readonly offset: number; readonly discardedBytes: number } | null;
   /** Deletes a sealed segment (retention, or one a merge covers). */
   removeSegment(segmentId: number): Promise<void>;
   /** Checkpoint seqnos present, ascending. */

@@ -24,6 +24,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { WalError } from '../../src/errors.js';
+import { DEFAULT_MAX_SEGMENT_BYTES } from '../../src/limits.js';
 import { FileSegmentStore } from '../../src/wal/fileSegmentStore.js';
 import type { SegmentBytes } from '../../src/wal/segmentStore.js';
 import {
@@ -84,8 +85,9 @@ export class FaultyStore implements SegmentStore {
    * reads the page cache either way (no power is lost here), and the real
    * fsyncs took about half of each sweep case.
    */
-  static async open(dir: string, plan: FaultPlan, name: string, options: { realFsync?: boolean; shardId?: number } = {}): Promise<FaultyStore> {
-    return new FaultyStore(await FileSegmentStore.open(dir, options.shardId ?? 0, options.realFsync ?? true), plan, name);
+  static async open(dir: string, plan: FaultPlan, name: string, options: { realFsync?: boolean; shardId?: number; packSegments?: boolean } = {}): Promise<FaultyStore> {
+    const layout = { packBytes: DEFAULT_MAX_SEGMENT_BYTES, packSegments: options.packSegments ?? true };
+    return new FaultyStore(await FileSegmentStore.open(dir, options.shardId ?? 0, options.realFsync ?? true, layout), plan, name);
   }
 
   private get dir(): string {

@@ -23,7 +23,7 @@ import { tempDir } from '../db/tempDirs.js';
 import { snapshotOf, WORKLOAD_DB_OPTIONS, writeNext } from './fixtures/workload.js';
 import { WorkloadReference } from './fixtures/workloadReference.js';
 
-const wal = { sync: 'fsync', retainSegments: 1_000 } as const;
+const wal = { sync: 'fsync', retainSegments: 1_000, packSegments: false } as const;
 const file = (dir: string, id: number) => path.join(dir, segmentFileName(0, id));
 const segmentIds = (dir: string) => fs.readdirSync(dir).filter((n) => n.endsWith('.wal')).sort().map((n) => Number(n.slice(21, 41)));
 

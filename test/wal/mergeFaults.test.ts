@@ -26,7 +26,7 @@ import { WorkloadReference } from './fixtures/workloadReference.js';
 /** Ship ticks in the workload: 32 past the newest 32, for merges of two levels (about 110 cases). */
 const TICKS = 64;
 /** No ship cache: merges read their inputs back from disk, and so does shipping (each read verified). */
-const wal = { maxSegmentBytes: 8 * 1024, retainSegments: 1_000, shipCacheBytes: 0 } as const;
+const wal = { maxSegmentBytes: 8 * 1024, retainSegments: 1_000, shipCacheBytes: 0, packSegments: false } as const;
 
 interface Outcome {
   readonly ackedSeq: number;
@@ -44,7 +44,7 @@ interface Outcome {
 
 /** TICKS ticks of 3 writes and a seal, each followed by the merges it queues; stops at the first refused write. */
 async function workload(dir: string, plan: FaultPlan): Promise<Outcome> {
-  const db = await TidalDb.open({ ...WORKLOAD_DB_OPTIONS, store: await FaultyStore.open(dir, plan, 'leader', { realFsync: false }), wal });
+  const db = await TidalDb.open({ ...WORKLOAD_DB_OPTIONS, store: await FaultyStore.open(dir, plan, 'leader', { realFsync: false, packSegments: false }), wal });
   let ackedSeq = 0;
   let refused: unknown = null;
   try {

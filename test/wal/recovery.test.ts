@@ -34,7 +34,7 @@ function tempDir(): string {
 
 /** History kept (retainSegments): these tests damage and inspect sealed segments a checkpoint covers. */
 function open(dir: string, wal: WalOptions = {}): Promise<TidalDb> {
-  return TidalDb.open({ dir, clock: () => WORKLOAD_CLOCK_MS, halfLifeMs: WORKLOAD_HALF_LIFE_MS, wal: { sync: 'fsync', retainSegments: 10_000, ...wal } });
+  return TidalDb.open({ dir, clock: () => WORKLOAD_CLOCK_MS, halfLifeMs: WORKLOAD_HALF_LIFE_MS, wal: { sync: 'fsync', retainSegments: 10_000, packSegments: false, ...wal } });
 }
 
 /** Writes `batches` commit groups of `perBatch` events each: one WAL batch per group. */

@@ -19,7 +19,7 @@ import { snapshotOf, WORKLOAD_DB_OPTIONS, writeNext } from './fixtures/workload.
 import { WorkloadReference } from './fixtures/workloadReference.js';
 
 const SEGMENT_BYTES = 16 * 1024;
-const wal = { sync: 'none', maxSegmentBytes: SEGMENT_BYTES, retainSegments: 1_000_000 } as const;
+const wal = { sync: 'none', maxSegmentBytes: SEGMENT_BYTES, retainSegments: 1_000_000, packSegments: false } as const;
 
 /** `seals` ship ticks, each sealing `perSeal` workload events. */
 async function writeAndSeal(db: TidalDb, seals: number, perSeal: number): Promise<void> {

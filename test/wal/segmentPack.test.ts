@@ -129,6 +129,22 @@ describe('segment packs', () => {
     await leader.close();
   });
 
+  it('damage in the last batch of the newest packed segment is Corruption, never a torn tail to cut', async () => {
+    const { leader, segments } = await sealedLeader(3, 3);
+    const dir = tempDir('pack-last');
+    const follower = await FollowerDb.open({ ...WORKLOAD_DB_OPTIONS, dir });
+    for (const s of segments) await follower.applySegment(s);
+    await follower.close();
+    for (const n of fs.readdirSync(dir)) if (n.endsWith('.checkpoint')) fs.rmSync(path.join(dir, n));
+    const pack = path.join(dir, files(dir, '.wals')[0]!);
+    const bytes = fs.readFileSync(pack);
+    const at = bytes.length - 56 - 3; // inside the last batch's payload, before the footer
+    bytes[at] = bytes[at]! ^ 0x01;
+    fs.writeFileSync(pack, bytes);
+    await expect(FollowerDb.open({ ...WORKLOAD_DB_OPTIONS, dir })).rejects.toMatchObject({ code: 'Corruption', message: expect.stringContaining(path.basename(pack)) });
+    await leader.close();
+  });
+
   it('a store that fails after its bytes landed is cut off again: a reopen holds only what was stored', async () => {
     const { leader, segments } = await sealedLeader(4, 3);
     const dir = tempDir('pack-undo');
