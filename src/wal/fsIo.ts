@@ -40,3 +40,14 @@ export async function readRange(file: string, offset: number, length: number): P
     }
   });
 }
+
+/** The files in `dir` that `parse` recognises as the shard's, as `[name, first segment id]`, oldest first. */
+export async function shardFiles(
+  dir: string, shardId: number, parse: (name: string) => { shardId: number; segmentId: number } | null,
+): Promise<Array<readonly [string, number]>> {
+  const names = await io(`listing ${dir}`, () => fs.promises.readdir(dir));
+  return names.flatMap((name): Array<readonly [string, number]> => {
+    const p = parse(name);
+    return p !== null && p.shardId === shardId ? [[name, p.segmentId]] : [];
+  }).sort((a, b) => a[1] - b[1]);
+}

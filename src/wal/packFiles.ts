@@ -18,7 +18,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { WalError } from '../errors.js';
-import { fdatasync, io, ioSync, readRange } from './fsIo.js';
+import { fdatasync, io, ioSync, readRange, shardFiles } from './fsIo.js';
 import type { SegmentBytes } from './segmentStore.js';
 import { hasSegmentMagicFrom, packFileName, parsePackFileName, splitPack } from './segmentPack.js';
 
@@ -56,11 +56,11 @@ export class PackFiles {
   /** Finds the packs in `dir` and cuts a torn tail off the newest one. */
   static async open(dir: string, shardId: number, packBytes: number, fsyncEnabled: boolean, syncDir: () => Promise<void>): Promise<PackFiles> {
     const files = new PackFiles(dir, shardId, packBytes, fsyncEnabled, syncDir);
-    const names = (await io(`listing ${dir}`, () => fs.promises.readdir(dir)))
-      .map((name) => ({ name, parsed: parsePackFileName(name) }))
-      .filter((n) => n.parsed !== null && n.parsed.shardId === shardId)
-      .sort((a, b) => a.parsed!.firstSegmentId - b.parsed!.firstSegmentId);
-    for (let i = 0; i < names.length; i++) await files.load(names[i]!.name, names[i]!.parsed!.firstSegmentId, i === names.length - 1);
+    const found = await shardFiles(dir, shardId, (name) => {
+      const p = parsePackFileName(name);
+      return p && { shardId: p.shardId, segmentId: p.firstSegmentId };
+    });
+    for (const [i, [name, firstId]] of found.entries()) await files.load(name, firstId, i === found.length - 1);
     return files;
   }
 

@@ -17,7 +17,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { WalError } from '../errors.js';
-import { fdatasync, io, ioSync, readRange } from './fsIo.js';
+import { fdatasync, io, ioSync, readRange, shardFiles } from './fsIo.js';
 import { hasIntactBatchFrom } from './decodeSegment.js';
 import { splitWritten } from './segmentPack.js';
 import { type ActiveSegment, parseSegmentFileName, segmentFileName } from './segmentStore.js';
@@ -58,11 +58,8 @@ export class WrittenFiles {
     dir: string, shardId: number, options: { packBytes: number; appendable: boolean; fsyncEnabled: boolean; syncDir: () => Promise<void> },
   ): Promise<WrittenFiles> {
     const files = new WrittenFiles(dir, shardId, options.packBytes, options.appendable, options.fsyncEnabled, options.syncDir);
-    const found = (await io(`listing ${dir}`, () => fs.promises.readdir(dir)))
-      .map((name) => ({ name, parsed: parseSegmentFileName(name) }))
-      .filter((n) => n.parsed !== null && n.parsed.shardId === shardId)
-      .sort((a, b) => a.parsed!.segmentId - b.parsed!.segmentId);
-    for (let i = 0; i < found.length; i++) await files.load(found[i]!.name, found[i]!.parsed!.segmentId, i === found.length - 1);
+    const found = await shardFiles(dir, shardId, parseSegmentFileName);
+    for (const [i, [name, firstId]] of found.entries()) await files.load(name, firstId, i === found.length - 1);
     return files;
   }
 
