@@ -20,18 +20,9 @@ import { WalError } from '../errors.js';
 import { fdatasync, io, ioSync, readRange, shardFiles } from './fsIo.js';
 import { hasIntactBatchFrom } from './decodeSegment.js';
 import { splitWritten } from './segmentPack.js';
+import { AppendedSegment, type SegmentFile } from './appendedSegment.js';
 import { type ActiveSegment, parseSegmentFileName, segmentFileName } from './segmentStore.js';
 
-interface SegmentFile {
-  readonly name: string;
-  size: number;
-  /** Segments held: id -> [offset, length], in file order. */
-  readonly segments: Map<number, [number, number]>;
-  /** Open while segments are appended to it (or it is the newest file). */
-  fd: number | null;
-  /** Active segment handles not yet closed: a seal's fsync may still run on an older file. */
-  users: number;
-}
 
 /** Bytes cut off the newest file at open: a torn header of a segment appended to it. */
 export interface WrittenTornTail {
@@ -265,40 +256,5 @@ export class WrittenFiles {
 
   private file(name: string): string {
     return path.join(this.dir, name);
-  }
-}
-
-/** A segment being appended at the end of its file, from `base`. */
-class AppendedSegment implements ActiveSegment {
-  private length = 0;
-
-  constructor(
-    private readonly files: WrittenFiles,
-    private readonly file: SegmentFile,
-    readonly segmentId: number,
-    private readonly base: number,
-    private syncDirOnce: boolean,
-  ) {}
-
-  /** @internal Counts `bytes` already in the file (a reopen). */
-  grown(bytes: number): void {
-    this.length = bytes;
-  }
-
-  append(bytes: Uint8Array): void {
-    this.files.writeAt(this.file, bytes, this.base + this.length);
-    this.length += bytes.length;
-    this.file.segments.set(this.segmentId, [this.base, this.length]);
-  }
-
-  async sync(): Promise<void> {
-    const withDir = this.syncDirOnce;
-    this.syncDirOnce = false;
-    await this.files.syncFile(this.file, withDir);
-  }
-
-  /** The descriptor is the file's, shared with the next segment: it closes once no segment needs it. */
-  close(): void {
-    this.files.release(this.file);
   }
 }
