@@ -1,7 +1,5 @@
-import { servingNode } from './servingNode.js';
-import type { TcpLeaderTransport } from './transports/tcpLeaderTransport.js';
+import { TcpLeaderTransport } from './transports/tcpLeaderTransport.js';
 import type { TcpListenOptions } from './transports/tcpOptions.js';
-import { TcpTransport } from './transports/tcpTransport.js';
 
 /**
  * Listens for a relay's own followers over TCP: `TcpTransport.listen` on a
@@ -24,7 +22,7 @@ import { TcpTransport } from './transports/tcpTransport.js';
  */
 export function listenRelay(options: TcpListenOptions): Promise<TcpLeaderTransport> {
   try {
-    return TcpTransport.listen({ ...options, db: servingNode(options?.db, 'listenRelay') });
+    return TcpLeaderTransport.listen(options, 'relay');
   } catch (err) {
     return Promise.reject(err);
   }

@@ -15,8 +15,9 @@ const TRANSPORT_FOLLOWER_METHODS = ['receive$', 'status', 'sendFeedback'] as con
 const LEADER_KEYS = new Set(['db', 'transport', 'followers', 'shipIntervalMs', 'retransmitAfterMs', 'checkpointIntervalMs', 'disconnectedAfterMs', 'shipOn', 'scheduler']);
 const FOLLOWER_KEYS = new Set(['db', 'transport', 'peer', 'feedbackIntervalMs', 'checkpointIntervalMs', 'scheduler']);
 
-export function checkLeaderOptions(options: unknown): LeaderOptions {
-  const o = checkCommon(options, 'startLeader', LEADER_KEYS, { name: 'LeaderTransport', methods: TRANSPORT_LEADER_METHODS });
+/** @param serves 'relay': `db` is a follower serving followers of its own (startRelay, docs/cascading.md) */
+export function checkLeaderOptions(options: unknown, serves: 'leader' | 'relay' = 'leader'): LeaderOptions {
+  const o = checkCommon(options, serves === 'relay' ? 'startRelay' : 'startLeader', LEADER_KEYS, { name: 'LeaderTransport', methods: TRANSPORT_LEADER_METHODS });
   const followers = o.followers;
   if (!isObservable(followers) && !(Array.isArray(followers) && followers.every(isPeerId))) {
     throw invalid('startLeader: followers must be an array of non-empty peer id strings, or an Observable of such arrays');
@@ -26,7 +27,10 @@ export function checkLeaderOptions(options: unknown): LeaderOptions {
   if (o.shipOn !== undefined && o.shipOn !== 'tick' && o.shipOn !== 'commit') {
     throw invalid(`startLeader: shipOn must be 'tick' or 'commit', got ${JSON.stringify(o.shipOn)}`);
   }
-  if (o.db instanceof TidalDb && o.db.isFollower()) throw new TidalError('ReadOnly', 'startLeader needs a leader database; this one is a follower');
+  if (serves === 'leader' && o.db instanceof TidalDb && o.db.isFollower()) throw new TidalError('ReadOnly', 'startLeader needs a leader database; this one is a follower');
+  if (serves === 'relay' && !(o.db instanceof TidalDb && o.db.isFollower())) {
+    throw invalid("startRelay serves from a follower database (role 'follower'); a leader ships with startLeader");
+  }
   return o as unknown as LeaderOptions;
 }
 

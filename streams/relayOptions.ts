@@ -1,11 +1,10 @@
 /**
  * The options of startRelay: startLeader's, on a follower database.
  * Checked before anything starts, by startLeader's own check
- * (pipelineOptions.ts) shown the relay's serving view of the database.
+ * (pipelineOptions.ts) in its relay form.
  */
 import { TidalError } from '../src/index.js';
 import { checkLeaderOptions } from './pipelineOptions.js';
-import { servingNode } from './servingNode.js';
 import type { LeaderOptions } from './walShipperOptions.js';
 
 /**
@@ -18,7 +17,5 @@ export type RelayOptions = LeaderOptions;
 /** Checks startRelay's options: InvalidInput naming the bad one (a leader `db` included). */
 export function checkRelayOptions(options: unknown): RelayOptions {
   if (typeof options !== 'object' || options === null) throw new TidalError('InvalidInput', 'startRelay: options must be an object');
-  const o = options as Record<string, unknown>;
-  checkLeaderOptions({ ...o, db: servingNode(o.db, 'startRelay') });
-  return options as RelayOptions;
+  return checkLeaderOptions(options, 'relay');
 }

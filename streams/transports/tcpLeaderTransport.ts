@@ -78,9 +78,12 @@ export class TcpLeaderTransport implements LeaderTransport {
     }));
   }
 
-  /** Binds `host:port` (default 127.0.0.1) and resolves once listening; rejects if it cannot bind. */
-  static async listen(options: TcpListenOptions): Promise<TcpLeaderTransport> {
-    const resolved = await resolveListenOptions(options);
+  /**
+   * Binds `host:port` (default 127.0.0.1) and resolves once listening; rejects if it cannot bind.
+   * `serves` 'relay': `db` is a follower serving followers of its own (listenRelay).
+   */
+  static async listen(options: TcpListenOptions, serves: 'leader' | 'relay' = 'leader'): Promise<TcpLeaderTransport> {
+    const resolved = await resolveListenOptions(options, serves);
     const server = resolved.tls
       ? tls.createServer({ ...resolved.tls, requestCert: resolved.tls.ca !== undefined, rejectUnauthorized: true,
         handshakeTimeout: resolved.deadAfterMs, minVersion: 'TLSv1.2' })

@@ -129,8 +129,9 @@ export interface ResolvedListenOptions extends ResolvedTcpOptions {
   readonly warnings: readonly string[];
 }
 
-export async function resolveListenOptions(o: TcpListenOptions): Promise<ResolvedListenOptions> {
-  const base = await resolveBase(o, LISTEN_KEYS, 0, 'leader');
+/** @param serves 'relay': a follower database listening for followers of its own (listenRelay) */
+export async function resolveListenOptions(o: TcpListenOptions, serves: 'leader' | 'relay' = 'leader'): Promise<ResolvedListenOptions> {
+  const base = await resolveBase(o, LISTEN_KEYS, 0, serves === 'relay' ? 'relay' : 'leader');
   if (base.tls && (!base.tls.cert || !base.tls.key)) throw invalid('tls needs cert and key to listen');
   if (o.insecure !== undefined && typeof o.insecure !== 'boolean') throw invalid(`insecure must be a boolean, got ${String(o.insecure)}`);
   const exposed = !base.tls && !isLoopbackHost(base.host);
@@ -167,7 +168,7 @@ export async function resolveConnectOptions(o: TcpConnectOptions): Promise<Resol
   return { ...base, peer: o.peer, random: o.random ?? Math.random };
 }
 
-async function resolveBase(o: TcpOptionsBase, keys: Set<string>, minPort: number, role: 'leader' | 'follower'): Promise<ResolvedTcpOptions> {
+async function resolveBase(o: TcpOptionsBase, keys: Set<string>, minPort: number, role: 'leader' | 'relay' | 'follower'): Promise<ResolvedTcpOptions> {
   if (typeof o !== 'object' || o === null) throw invalid(`options must be an object, got ${String(o)}`);
   rejectUnknown(o, keys, 'option');
   const host = o.host ?? DEFAULT_TCP_HOST;
@@ -177,8 +178,10 @@ async function resolveBase(o: TcpOptionsBase, keys: Set<string>, minPort: number
     throw invalid(`token must be at least ${MIN_TOKEN_BYTES} bytes, got ${Buffer.byteLength(o.token)}: use a random secret (e.g. \`openssl rand -hex 16\`)`);
   }
   if (typeof o.db?.isFollower !== 'function') throw invalid('db must be a TidalDb');
-  if (o.db.isFollower() !== (role === 'follower')) {
-    throw invalid(role === 'leader' ? 'listen needs the leader database; this one is a follower' : 'connect needs a follower database (role \'follower\')');
+  if (o.db.isFollower() !== (role !== 'leader')) {
+    throw invalid(role === 'leader' ? 'listen needs the leader database; this one is a follower'
+      : role === 'relay' ? "listenRelay serves from a follower database (role 'follower'); a leader listens with TcpTransport.listen"
+        : 'connect needs a follower database (role \'follower\')');
   }
   const heartbeatMs = integer('heartbeatMs', o.heartbeatMs ?? DEFAULT_HEARTBEAT_MS, 1, 2 ** 31);
   return {

@@ -5,7 +5,7 @@
 import { firstValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { FollowerDb, TidalDb } from '../../src/index.js';
-import { InProcessTransport, startFollower, startLeader, startRelay } from '../../streams/index.js';
+import { InProcessTransport, listenRelay, startFollower, startLeader, startRelay } from '../../streams/index.js';
 import { segmentBytes, startEdge, startHead, startMiddle } from './cascadingFixtures.js';
 import { HALF_LIVES, snapshotOf, until, writeSignals } from './harness.js';
 
@@ -85,6 +85,9 @@ describe('Fencing still holds end to end through a relay', () => {
     expect(() => startRelay({ db: leader, transport, followers: ['x'] })).toThrow(expect.objectContaining({ code: 'InvalidInput' }));
     expect(() => startLeader({ db: follower, transport, followers: ['x'] })).toThrow(expect.objectContaining({ code: 'ReadOnly' }));
     expect(() => startRelay({ db: follower, transport, followers: 'x' as never })).toThrow(expect.objectContaining({ code: 'InvalidInput' }));
+    await expect(listenRelay({ port: 0, token: 'a-shared-secret-of-16-bytes', db: leader })).rejects.toMatchObject({ code: 'InvalidInput', message: expect.stringContaining('listenRelay serves from a follower database') });
+    // A follower seen by the relay checks is still a follower everywhere else: no view of it lies about its role.
+    expect(follower.isFollower()).toBe(true);
     await Promise.all([leader.close(), follower.close()]);
   });
 });
