@@ -18,10 +18,11 @@ export type { CheckpointSource, Replication, ReplicationSource, ReplicationTarge
 export type { RecoveryReport } from './db/recoverDatabase.js';
 export type { TornTail } from './wal/dropAfterUnsealed.js';
 export type { ApplyResult } from './db/applySegment.js';
+export type { GroupOutcome, VerifiedPayload } from './db/replicaSide.js';
 export type { LeaderStatus } from './db/freshness.js';
 export type { Wal, Durability } from './wal/wal.js';
 export type { WalSegmentPayload, SealedSegmentInfo } from './wal/walSegmentPayload.js';
-export type { SegmentStore, ActiveSegment } from './wal/segmentStore.js';
+export type { SegmentStore, ActiveSegment, SegmentBytes } from './wal/segmentStore.js';
 export type { WalEvent, SignalEvent, ItemEvent } from './events.js';
 export { Checksum } from './checksum.js';
 export {
