@@ -60,6 +60,10 @@ export const ISSUE9_ROWS: readonly RowSpec[] = [
     label: '  beside it: Redis WAIT-style replica lag p99, same load', unit: 'ms', goal: null, only: 'redis',
     measure: { kind: 'figure', key: 'redis.waitLag' },
   },
+  {
+    label: '  beside it: the platform floor, one write + fdatasync p99 at 500/s (a durable ack costs two in series)', unit: 'ms', goal: null,
+    only: 'tcpLag', measure: { kind: 'figure', key: 'tcpLag.fsyncFloor' },
+  },
 ];
 
 /** The issue's table for this run: one row per ISSUE9_ROWS entry, in order. */

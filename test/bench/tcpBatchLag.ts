@@ -25,6 +25,7 @@ import { TidalDb, type SignalInput } from '../../src/index.js';
 import { LAG_BATCH_SIZE, LAG_BATCHES_PER_SEC, LAG_ITEMS, LAG_WARMUP_MS, lagLoadMs, steadyLag } from './batchLagLoad.js';
 import { repeats } from './benchConfig.js';
 import { MarkLag } from './markLag.js';
+import { fsyncFloor } from './fsyncFloor.js';
 import { pacedWrites } from './pacedWrites.js';
 import { pollUntil } from './pollUntil.js';
 import { type BenchResult, type LatencySummary, medianRun, summarize } from './stats.js';
@@ -58,13 +59,17 @@ interface BatchLagRun {
 export async function tcpBatchLag(): Promise<BenchResult[]> {
   const durationMs = lagLoadMs();
   const runs = new Map<Config, BatchLagRun[]>(CONFIGS.map((c) => [c, []]));
+  const floors: LatencySummary[] = [];
   for (let r = 0; r < repeats(3); r++) {
+    floors.push(await withTempDir((dir) => fsyncFloor(dir)));
+    process.stderr.write(`  tcpLag: platform write+fdatasync at 500/s, run ${r + 1}: p99 ${floors.at(-1)!.p99Ms.toFixed(2)} ms, p50 ${floors.at(-1)!.p50Ms.toFixed(2)} ms\n`);
     for (const config of CONFIGS) {
       const run = await batchLagRun(config, durationMs);
       process.stderr.write(`  tcpLag: ${describe(config)}, run ${r + 1}: p99 ${run.lag.p99Ms.toFixed(2)} ms, p50 ${run.lag.p50Ms.toFixed(2)} ms\n`);
       runs.get(config)!.push(run);
     }
   }
+  const floor = medianRun(floors, (f) => f.p99Ms);
   const [ten, one, commit] = CONFIGS.map((c) => medianRun(runs.get(c)!, (x) => x.lag.p99Ms)) as [BatchLagRun, BatchLagRun, BatchLagRun];
   return [
     ...configRows(ten, runs.get(ten.config)!, durationMs),
@@ -74,6 +79,11 @@ export async function tcpBatchLag(): Promise<BenchResult[]> {
       goal: null, key: 'tcpLag.ship1OverShip10', details: { ship1P99Ms: one.lag.p99Ms, ship10P99Ms: ten.lag.p99Ms },
     },
     ...configRows(commit, runs.get(commit.config)!, durationMs),
+    {
+      benchmark: '  platform floor: one write(2) + fdatasync p99 at 500/s, no tidaldb (a durable ack costs two in series)', measured: floor.p99Ms, unit: 'ms',
+      goal: null, key: 'tcpLag.fsyncFloor', details: { ...floor, runsP99Ms: floors.map((f) => f.p99Ms) },
+    },
+    { benchmark: '    the same, p50', measured: floor.p50Ms, unit: 'ms', goal: null },
   ];
 }
 
