@@ -1,33 +1,33 @@
 /**
  * Checks every segment and checkpoint in a directory as open would, without
- * opening anything for write: each shard's segments in log order (segment
- * id order, whether a segment is a `.wal` file or sits in a segment pack;
- * all but the last decoded as sealed, the last `.wal` as active, every packed
- * one as sealed), every checkpoint, and the placement rules between them
- * (header ids equal to the file name, a segment id held once, no seqno gap
- * after the newest checkpoint, unless a later segment covers the segments
- * after the gap: the inputs a merge cut short by a crash left, which open
- * removes). A torn append on the newest pack is what open cuts off; any
- * other damage in a pack is corruption (checkPackBytes.ts). One file is read
- * at a time.
+ * opening anything for write: each `.wal` file split into its segments as
+ * open splits it (checkWrittenBytes.ts: several back to back with
+ * `wal.packSegments`), then each shard's segments in log order (segment id
+ * order, whether a segment is in a `.wal` file or in a segment pack; all but
+ * the last decoded as sealed, the last `.wal` segment as active, every
+ * packed one as sealed), every checkpoint, and the placement rules between
+ * them (header ids equal to the file name, a segment id held once, no seqno
+ * gap after the newest checkpoint, unless a later segment covers the
+ * segments after the gap: the inputs a merge cut short by a crash left,
+ * which open removes). A last segment written after a seal whose footer was
+ * lost is what open removes (lostSeal.ts). A torn append on the newest pack
+ * or `.wal` file is what open cuts off; any other damage after a file's
+ * last segment is corruption (checkPackBytes.ts, checkWrittenBytes.ts).
+ * One file is read at a time (the newest `.wal` file again, for the log's end).
  */
-import * as fs from 'node:fs/promises';
-import { constants as bufferConstants } from 'node:buffer';
 import { checkPackBytes, type PackCheck, type PackedSegmentCheck, withStatus } from './checkPackBytes.js';
-import { type CheckpointCheck, checkCheckpointBytes, checkSegmentBytes, type FileCheck, type SegmentCheck } from './checkWalFile.js';
-import { CliError, ExitCode } from './cliIo.js';
+import { type CheckpointCheck, checkCheckpointBytes, type FileCheck, type SegmentCheck, type TornWrite } from './checkWalFile.js';
+import type { WrittenFileCheck } from './checkWrittenBytes.js';
+import { type LogEntry, readWrittenFiles, settleLogEnd, writtenBytes, writtenFileCheck } from './readWrittenFiles.js';
+export { MAX_FILE_BYTES, readWhole } from './readWhole.js';
+import { readWhole } from './readWhole.js';
 import { type CheckpointFile, listWalFiles, type PackFile, type SegmentFile, type WalFile } from './walFiles.js';
 
 /**
- * Largest file read whole: Node's Buffer limit (4 GiB on 64-bit). A
- * segment is at most `wal.maxSegmentBytes` (≤ 2 GiB) plus one batch; a
- * pack takes segments until it holds `wal.maxSegmentBytes`, so at most that
- * plus one segment.
+ * What the directory check reports for one file: a segment, a `.wal` file
+ * holding several (with its segments), a pack (with its segments) or a checkpoint.
  */
-export const MAX_FILE_BYTES = bufferConstants.MAX_LENGTH;
-
-/** What the directory check reports for one file: a segment, a pack (with its segments) or a checkpoint. */
-export type DirFileCheck = FileCheck | PackCheck;
+export type DirFileCheck = FileCheck | WrittenFileCheck | PackCheck;
 
 export interface DirCheck {
   readonly dir: string;
@@ -35,14 +35,6 @@ export interface DirCheck {
   readonly files: readonly DirFileCheck[];
   /** The files that are CORRUPT, in name order. */
   readonly problems: readonly DirFileCheck[];
-}
-
-/** One segment of a shard's log, from a `.wal` file or from a pack. */
-interface LogEntry {
-  readonly id: number;
-  check: SegmentCheck;
-  /** Where a packed segment's check goes back: its pack's index and its index in the pack. */
-  readonly packed: { readonly pack: number; readonly index: number } | null;
 }
 
 /**
@@ -60,16 +52,16 @@ export async function checkWalDir(dir: string): Promise<DirCheck> {
   return { dir, files: ordered, problems: ordered.filter((c) => c.status === 'CORRUPT') };
 }
 
-/** Reads a whole file (read-only), refusing one past {@link MAX_FILE_BYTES}. */
-export async function readWhole(file: string): Promise<Uint8Array> {
-  try {
-    const { size } = await fs.stat(file);
-    if (size > MAX_FILE_BYTES) throw new CliError(ExitCode.Failure, `${file}: ${size} bytes, more than the ${MAX_FILE_BYTES} bytes a file can be read in one piece`);
-    return await fs.readFile(file);
-  } catch (err) {
-    if (err instanceof CliError) throw err;
-    throw new CliError(ExitCode.Failure, `cannot read ${file}: ${(err as Error).message}`, { cause: err });
-  }
+/**
+ * The torn writes open cuts off in a file, each with where it is: a
+ * segment's own (a `.wal` file's segments are named `<file> at byte <offset>`),
+ * then the torn append at the end of a `.wal` file or pack.
+ */
+export function tornWrites(f: DirFileCheck): { where: string; torn: TornWrite }[] {
+  if (f.kind === 'checkpoint') return [];
+  const own = f.torn ? [{ where: f.file, torn: f.torn }] : [];
+  if (f.kind !== 'segments') return own;
+  return [...f.segments.flatMap((s) => (s.torn ? [{ where: s.file, torn: s.torn }] : [])), ...own];
 }
 
 async function checkShard(shardId: number, shardFiles: readonly WalFile[]): Promise<DirFileCheck[]> {
@@ -81,16 +73,14 @@ async function checkShard(shardId: number, shardFiles: readonly WalFile[]): Prom
   const packFiles = shardFiles.filter((f): f is PackFile => f.kind === 'pack').sort((a, b) => a.firstSegmentId - b.firstSegmentId);
   const packs: { check: PackCheck; tailProblem: string | null }[] = [];
   for (const [i, f] of packFiles.entries()) packs.push(checkPackBytes(await readWhole(f.path), f.name, f, i === packFiles.length - 1));
-  const segmentFiles = shardFiles.filter((f): f is SegmentFile => f.kind === 'segment');
-  const lastId = Math.max(0, ...segmentFiles.map((f) => f.segmentId), ...packs.flatMap((p) => p.check.segments.map((s) => s.segmentId!)));
-  const log: LogEntry[] = [];
-  for (const f of segmentFiles) {
-    log.push({ id: f.segmentId, check: checkSegmentBytes(await readWhole(f.path), f.name, f.segmentId === lastId ? 'active' : 'sealed', f).check, packed: null });
-  }
-  packs.forEach((p, pack) => p.check.segments.forEach((s, index) => log.push({ id: s.segmentId!, check: s, packed: { pack, index } })));
+  const written = await readWrittenFiles(shardFiles.filter((f): f is SegmentFile => f.kind === 'segment').sort((a, b) => a.segmentId - b.segmentId));
+  const log: LogEntry[] = written.flatMap((w) => w.entries);
+  packs.forEach((p, pack) => p.check.segments.forEach((s, index) => log.push({ id: s.segmentId!, check: s, packed: { pack, index }, written: null, dropped: false })));
   log.sort((a, b) => a.id - b.id || (a.packed === null ? -1 : 0) - (b.packed === null ? -1 : 0));
-  placeLog(withoutDuplicates(log), checkpointChecks);
-  const walChecks = log.filter((e) => e.packed === null).map((e) => e.check);
+  const kept = withoutDuplicates(log);
+  await settleLogEnd(kept, shardId, writtenBytes(written));
+  placeLog(kept.filter((e) => !e.dropped), checkpointChecks);
+  const walChecks = written.map((w, i) => writtenFileCheck(w, i === written.length - 1));
   const packChecks = packs.map((p, i) => withStatus({
     ...p.check, segments: log.filter((e) => e.packed?.pack === i).sort((a, b) => a.packed!.index - b.packed!.index).map((e) => e.check as PackedSegmentCheck),
   }, p.tailProblem));
@@ -109,7 +99,7 @@ function withoutDuplicates(log: LogEntry[]): LogEntry[] {
       kept.push(entry);
       continue;
     }
-    const firstFile = first.packed === null ? first.check.file : first.check.file.replace(/ at byte \d+$/, '');
+    const firstFile = first.check.file.replace(/ at byte \d+$/, '');
     entry.check = { ...entry.check, status: 'CORRUPT', problem: `${entry.check.file}: segment ${entry.id} is also in ${firstFile}` };
   }
   return kept;

@@ -1,18 +1,21 @@
 /**
  * `tidaldb inspect DIR|FILE [--json]`: what is on disk, in the manner of
- * pg_waldump. For a directory, one row per segment, segment pack (and one
- * under it per segment it holds) and checkpoint; for one file, its header,
- * every batch and its footer (for a pack, so for each of its segments).
+ * pg_waldump. For a directory, one row per segment, `.wal` file holding
+ * several segments or segment pack (and one under it per segment it holds)
+ * and checkpoint; for one file, its header, every batch and its footer (for
+ * a pack or a `.wal` file holding several, so for each of its segments).
  * Read-only.
  */
 import * as fs from 'node:fs/promises';
 import { Command } from 'commander';
 import type { PackCheck } from './checkPackBytes.js';
-import { checkWalDir, type DirCheck, type DirFileCheck } from './checkWalDir.js';
+import { checkWalDir, type DirCheck, type DirFileCheck, tornWrites } from './checkWalDir.js';
 import type { SegmentCheck } from './checkWalFile.js';
+import type { WrittenFileCheck } from './checkWrittenBytes.js';
 import { type CliIo, CliError, ExitCode, reportError } from './cliIo.js';
 import { count, formatTable, plural, seqRange } from './formatTable.js';
 import { inspectFile, type InspectOptions } from './inspectFile.js';
+import { segmentPlaces, segmentsOf } from './segmentPlaces.js';
 import type { SubcommandContext } from './subcommandContext.js';
 
 /**
@@ -42,12 +45,10 @@ function printDir(result: DirCheck, options: InspectOptions, io: CliIo): ExitCod
     io.out.write(`${JSON.stringify({ path: result.dir, kind: 'directory', ok, files: result.files }, null, 2)}\n`);
     return ok ? ExitCode.Ok : ExitCode.Failure;
   }
-  const packs = result.files.filter((f) => f.kind === 'pack');
-  const packed = packs.reduce((n, p) => n + p.segments.length, 0);
-  const segments = result.files.filter((f) => f.kind === 'segment').length + packed;
+  const segments = result.files.flatMap(segmentsOf).length;
   const checkpoints = result.files.filter((f) => f.kind === 'checkpoint').length;
-  const inPacks = packs.length > 0 ? ` (${count(packed)} in ${plural(packs.length, 'pack')})` : '';
-  io.out.write(`${result.dir}: ${plural(segments, 'segment')}${inPacks}, ${plural(checkpoints, 'checkpoint')}\n`);
+  const places = segmentPlaces(result.files);
+  io.out.write(`${result.dir}: ${plural(segments, 'segment')}${places.length > 0 ? ` (${places.join('; ')})` : ''}, ${plural(checkpoints, 'checkpoint')}\n`);
   if (result.files.length === 0) {
     io.out.write('no tidaldb files here (shard-*-seg-*.wal, shard-*-seg-*.wals, shard-*-seq-*.checkpoint)\n');
     return ExitCode.Ok;
@@ -61,31 +62,30 @@ function printDir(result: DirCheck, options: InspectOptions, io: CliIo): ExitCod
   return ok ? ExitCode.Ok : ExitCode.Failure;
 }
 
-/** A file's row; a pack's, then one row per segment in it (`  @<byte> segment <id>`). */
+/** A file's row; a pack's or a `.wal` file's holding several segments, then one row per segment in it (`  @<byte> segment <id>`). */
 function rows(f: DirFileCheck): string[][] {
   if (f.kind === 'checkpoint') return [[f.file, f.seq >= 0 ? `..${f.seq}` : '-', count(f.byteLength), '-', 'checkpoint', f.status]];
-  if (f.kind === 'pack') return [packRow(f), ...f.segments.map((s) => segmentRow(s, `  @${s.offset} segment ${s.segmentId}`))];
-  return [segmentRow(f, f.file)];
+  if (f.kind === 'segment') return [segmentRow(f, f.file)];
+  const state = f.kind === 'pack' ? `pack of ${f.segments.length}` : plural(f.segments.length, 'segment');
+  return [filesRow(f, state), ...f.segments.map((s) => segmentRow(s, `  @${s.offset} segment ${s.segmentId}`))];
 }
 
 function segmentRow(f: SegmentCheck, label: string): string[] {
   return [label, seqRange(f.firstSeq, f.lastSeq), count(f.byteLength), f.batchCount === null ? '-' : count(f.batchCount), f.state ?? '-', f.status];
 }
 
-function packRow(p: PackCheck): string[] {
+/** The row of a file holding several segments: the seqnos from its first to its last, all their batches. */
+function filesRow(p: PackCheck | WrittenFileCheck, state: string): string[] {
   const first = p.segments[0]?.firstSeq ?? null;
   const last = p.segments.at(-1)?.lastSeq ?? null;
   const batches = p.segments.every((s) => s.batchCount !== null) ? count(p.segments.reduce((n, s) => n + s.batchCount!, 0)) : '-';
-  return [p.file, p.segments.length === 0 ? '-' : seqRange(first, last), count(p.byteLength), batches, `pack of ${p.segments.length}`, p.status];
+  return [p.file, p.segments.length === 0 ? '-' : seqRange(first, last), count(p.byteLength), batches, state, p.status];
 }
 
 /** The line under the table for a file that is not plainly OK. */
 function note(f: DirFileCheck): string[] {
   if (f.status === 'CORRUPT') return [`CORRUPT ${f.problem ?? f.file}`];
-  if ((f.kind === 'segment' || f.kind === 'pack') && f.torn) {
-    return [`TORN ${f.file}: torn write at offset ${f.torn.offset} (${f.torn.reason}); open cuts off ${count(f.torn.discardedBytes)} bytes`];
-  }
-  return [];
+  return tornWrites(f).map(({ where, torn }) => `TORN ${where}: torn write at offset ${torn.offset} (${torn.reason}); open cuts off ${count(torn.discardedBytes)} bytes`);
 }
 
 /** The commander wiring of `inspect`. */
@@ -96,8 +96,10 @@ export function inspectCommand(ctx: SubcommandContext): Command {
       'Show what is on disk without changing it (like pg_waldump).\n\n'
       + 'For a DIRECTORY: every segment (seqno range, bytes, batch count, sealed or active) and checkpoint, '
       + 'each decoded and checksum-verified: OK, TORN (a torn tail that open cuts off) or CORRUPT with the reason.\n'
-      + 'A segment pack (.wals, where a follower keeps the segments it receives) is one row, then one row per segment in it.\n'
-      + 'For one .wal FILE: the header, then each batch (offset, seqnos, event count, payload bytes, committed at), then the footer.\n'
+      + 'A .wal file holding several segments, and a segment pack (.wals, where a follower keeps the segments it receives), '
+      + 'is one row, then one row per segment in it.\n'
+      + 'For one .wal FILE: the header, then each batch (offset, seqnos, event count, payload bytes, committed at), then the footer; '
+      + 'for a .wal file holding several segments, each segment in it as for a .wals file.\n'
       + 'For one .wals FILE (a segment pack): each segment in it (id, byte offset, seqnos, bytes), then each one as for a .wal file.\n'
       + 'For one .checkpoint FILE: its seqno, item count and signal types.\n\n'
       + 'Exit codes: 0 all OK, 1 something CORRUPT or unreadable, 2 bad usage or path.',

@@ -1,14 +1,15 @@
 /**
  * `tidaldb inspect FILE`: one segment batch by batch (header, each batch,
- * footer), one segment pack segment by segment (inspectPack.ts), or one
- * checkpoint. Read-only.
+ * footer), one segment pack or `.wal` file holding several segments segment
+ * by segment (inspectPack.ts), or one checkpoint. Read-only.
  */
 import * as path from 'node:path';
 import { Checksum } from '../../src/index.js';
 import { type DecodedSegment, FOOTER_BYTES, type SegmentHeader } from '../../src/internal.js';
-import { checkPackBytes } from './checkPackBytes.js';
-import { readWhole } from './checkWalDir.js';
+import { checkPackBytes, type PackedSegmentFindings } from './checkPackBytes.js';
+import { checkWalDir, readWhole } from './checkWalDir.js';
 import { type CheckpointCheck, checkCheckpointBytes, checkSegmentBytes, type SegmentCheck, type SegmentMode } from './checkWalFile.js';
+import { isOneSegment, splitWrittenFile, type WrittenFileCheck, type WrittenLayout } from './checkWrittenBytes.js';
 import { type CliIo, CliError, ExitCode } from './cliIo.js';
 import { count, formatTable, isoTime, plural, seqRange } from './formatTable.js';
 import { printPack } from './inspectPack.js';
@@ -41,6 +42,11 @@ export async function inspectFile(file: string, options: InspectOptions, io: Cli
   if (named === null && magic !== 'TDWS') {
     throw new CliError(ExitCode.Usage, `${file}: not a tidaldb segment or checkpoint (starts with ${JSON.stringify(magic)}, expected "TDWS" or "TDCK")`);
   }
+  if (named?.kind === 'segment') {
+    const newest = !(await listWalFiles(path.dirname(file))).some((f) => f.kind === 'segment' && f.shardId === named.shardId && f.segmentId > named.segmentId);
+    const layout = splitWrittenFile(bytes, name, named.segmentId, newest);
+    if (!isOneSegment(layout)) return printPack(file, bytes, await judgedInDir(file, bytes, layout), options, io);
+  }
   const mode = named?.kind === 'segment' ? await segmentMode(file, named.shardId, named.segmentId) : 'active';
   const { check, decoded, header } = checkSegmentBytes(bytes, name, mode, named?.kind === 'segment' ? named : null);
   return printSegment(file, bytes, { check, decoded, header }, options, io);
@@ -56,6 +62,26 @@ async function segmentMode(file: string, shardId: number, segmentId: number): Pr
   const later = (f: (typeof siblings)[number]): boolean => f.shardId === shardId
     && ((f.kind === 'segment' && f.segmentId > segmentId) || (f.kind === 'pack' && f.firstSegmentId > segmentId));
   return siblings.some(later) ? 'sealed' : 'active';
+}
+
+/**
+ * A `.wal` file holding several segments, judged as `verify` judges it in
+ * its directory (which of its segments is the active one, or one open
+ * removes, depends on the whole log), each segment decoded again for its
+ * batches.
+ */
+async function judgedInDir(
+  file: string, bytes: Uint8Array, layout: WrittenLayout,
+): Promise<{ check: WrittenFileCheck; segments: PackedSegmentFindings[]; tailProblem: string | null }> {
+  const name = path.basename(file);
+  const check = (await checkWalDir(path.dirname(file))).files.find((f): f is WrittenFileCheck => f.kind === 'segments' && f.file === name);
+  if (check === undefined) throw new CliError(ExitCode.Failure, `${file}: changed while it was read (its segments are no longer where they were)`);
+  const segments = check.segments.map((s): PackedSegmentFindings => {
+    const own = bytes.subarray(s.offset, s.offset + s.byteLength);
+    const { decoded, header } = checkSegmentBytes(own, s.file, s.mode, { shardId: check.shardId, segmentId: s.segmentId ?? 0 });
+    return { check: s, decoded, header };
+  });
+  return { check, segments, tailProblem: layout.tailProblem };
 }
 
 interface SegmentFindings {

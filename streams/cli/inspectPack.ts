@@ -3,12 +3,15 @@
  * segment by segment: a table of the segments it holds (id, byte offset,
  * bytes, seqnos, batches), then each one as `inspect` shows a `.wal` file
  * (header, every batch, footer), then what follows the last whole segment:
- * a torn append open cuts off, or corruption. Read-only; the caller reads
- * and checks the pack (checkPackBytes.ts).
+ * a torn append open cuts off, or corruption. A `.wal` file holding several
+ * segments (`wal.packSegments`) is listed the same way; its last segment
+ * may be the active one (no footer, perhaps a torn tail). Read-only; the
+ * caller reads and checks the file (checkPackBytes.ts, checkWalDir.ts).
  */
 import { Checksum } from '../../src/index.js';
 import { FOOTER_BYTES } from '../../src/internal.js';
 import type { PackCheck, PackedSegmentFindings } from './checkPackBytes.js';
+import type { WrittenFileCheck } from './checkWrittenBytes.js';
 import { type CliIo, ExitCode } from './cliIo.js';
 import type { InspectOptions } from './inspectFile.js';
 import { count, formatTable, isoTime, plural, seqRange } from './formatTable.js';
@@ -25,11 +28,14 @@ function listing(bytes: Uint8Array, { check, decoded, header }: PackedSegmentFin
 }
 
 /**
- * Prints the pack; exit 1 when it or a segment in it is CORRUPT, 0 otherwise
- * (a torn append on the newest pack is what open cuts off).
+ * Prints the pack (or the `.wal` file holding several segments); exit 1 when
+ * it or a segment in it is CORRUPT, 0 otherwise (a torn append on the newest
+ * pack or `.wal` file, a torn tail of the active segment, is what open cuts off).
  */
 export function printPack(
-  file: string, bytes: Uint8Array, { check, segments, tailProblem }: { check: PackCheck; segments: readonly PackedSegmentFindings[]; tailProblem: string | null }, options: InspectOptions, io: CliIo,
+  file: string, bytes: Uint8Array,
+  { check, segments, tailProblem }: { check: PackCheck | WrittenFileCheck; segments: readonly PackedSegmentFindings[]; tailProblem: string | null },
+  options: InspectOptions, io: CliIo,
 ): ExitCode {
   const code = check.status === 'CORRUPT' ? ExitCode.Failure : ExitCode.Ok;
   const listed = segments.map((s) => listing(bytes, s));
@@ -38,7 +44,9 @@ export function printPack(
     return code;
   }
   const say = (line = ''): void => void io.out.write(`${line}\n`);
-  say(`pack ${file}: ${count(bytes.length)} bytes, ${plural(segments.length, 'segment')}, ${check.newest ? 'the newest' : 'an older'} pack of shard ${check.shardId}, ${check.status}`);
+  const what = check.kind === 'pack' ? 'pack' : '.wal file';
+  say(`${check.kind === 'pack' ? 'pack' : 'file'} ${file}: ${count(bytes.length)} bytes, ${plural(segments.length, 'segment')}, `
+    + `${check.newest ? 'the newest' : 'an older'} ${what} of shard ${check.shardId}, ${check.status}`);
   if (listed.length > 0) {
     say();
     const rows = [['SEGMENT', 'AT BYTE', 'BYTES', 'SEQNOS', 'BATCHES', 'STATE', 'CHECK'], ...listed.map((s) => [
@@ -48,7 +56,7 @@ export function printPack(
   }
   for (const s of listed) {
     say();
-    say(`segment ${s.segmentId} at byte ${s.offset}: ${count(s.byteLength)} bytes, ${s.state ?? 'unreadable'}, decoded as sealed, ${s.status}`);
+    say(`segment ${s.segmentId} at byte ${s.offset}: ${count(s.byteLength)} bytes, ${s.state ?? 'unreadable'}, decoded as ${s.mode}, ${s.status}`);
     if (s.header) say(`header: ${describeHeader(s.header)}`);
     if (s.problem) say(`CORRUPT ${s.problem}`);
     if (s.batches.length > 0) {
@@ -56,10 +64,13 @@ export function printPack(
         ...s.batches.map((b) => [String(b.offset), seqRange(b.firstSeq, b.lastSeq), count(b.events), count(b.payloadBytes), isoTime(b.committedAtMs)])];
       for (const line of formatTable(rows, [0, 2, 3])) say(`  ${line}`);
     }
+    if (s.torn) say(`torn write at offset ${s.torn.offset} (${s.torn.reason}): open cuts off ${count(s.torn.discardedBytes)} bytes`);
     if (s.footer) {
       say(`footer at offset ${s.footer.offset}: ${plural(s.footer.eventCount, 'event')}, last seqno ${s.footer.lastSeq}, sealed at ${isoTime(s.footer.sealedAtMs)}, segment checksum OK`);
+    } else if (s.state === 'active') {
+      say(`no footer: active segment, ${plural(s.eventCount ?? 0, 'event')} up to seqno ${s.lastSeq}`);
     }
-    say(`BLAKE3 of the segment (the shipped checksum): ${s.blake3}`);
+    say(`BLAKE3 of the segment${s.footer ? ' (the shipped checksum)' : ''}: ${s.blake3}`);
   }
   if (check.torn || tailProblem) say();
   if (check.torn) say(`torn append at byte ${check.torn.offset} (${check.torn.reason}): open cuts off ${count(check.torn.discardedBytes)} bytes`);

@@ -1,17 +1,20 @@
 /**
  * `tidaldb verify DIR`: are this directory's segments and checkpoints intact?
- * Decodes every segment (the last `.wal` of each shard as active, the others
- * and every segment in a segment pack as sealed) and every checkpoint, and
- * checks the seqnos run on without a gap, in segment id order across `.wal`
- * files and packs. A torn append on a shard's newest pack is reported as the
- * tail open cuts off; any other damage in a pack is corruption naming the
- * pack and the byte. Opens nothing for write.
+ * Decodes every segment (each `.wal` file split into its segments as open
+ * splits it; the last segment of each shard as active, the others and every
+ * segment in a segment pack as sealed) and every checkpoint, and checks the
+ * seqnos run on without a gap, in segment id order across `.wal` files and
+ * packs. What open cuts off or removes (a torn tail, a torn appended header
+ * on the newest `.wal` file or pack, a segment written after a seal whose
+ * footer was lost) is a note; any other damage is corruption naming the
+ * file and, inside a shared file, the segment's byte. Opens nothing for write.
  */
 import * as fs from 'node:fs/promises';
 import { Command } from 'commander';
-import { checkWalDir, type DirFileCheck } from './checkWalDir.js';
+import { checkWalDir, type DirFileCheck, tornWrites } from './checkWalDir.js';
 import { type CliIo, CliError, ExitCode, reportError } from './cliIo.js';
 import { count, plural } from './formatTable.js';
+import { segmentPlaces, segmentsOf } from './segmentPlaces.js';
 import type { SubcommandContext } from './subcommandContext.js';
 
 /**
@@ -37,10 +40,8 @@ export async function verifyDir(dir: string, io: CliIo): Promise<ExitCode> {
       io.err.write(`${corruptionNextStep(dir)}\n`); // stdout stays the one result line
       return ExitCode.Failure;
     }
-    for (const f of files) {
-      if ((f.kind === 'segment' || f.kind === 'pack') && f.torn) {
-        io.out.write(`note: ${f.file} ends in a torn write at offset ${f.torn.offset} (${f.torn.reason}); open cuts off ${count(f.torn.discardedBytes)} bytes\n`);
-      }
+    for (const { where, torn } of files.flatMap(tornWrites)) {
+      io.out.write(`note: ${where} ends in a torn write at offset ${torn.offset} (${torn.reason}); open cuts off ${count(torn.discardedBytes)} bytes\n`);
     }
     io.out.write(`OK: ${dir}: ${summary(files)}\n`);
     return ExitCode.Ok;
@@ -66,17 +67,19 @@ async function nothingToVerify(dir: string): Promise<CliError> {
     + 'a database directory holds shard-<n>-seg-<n>.wal files)');
 }
 
-/** `5 segments (seqnos 1..612), 1 checkpoint (seqno 612)`; with packs, `5 segments (seqnos 1..612; 4 in 2 packs), …`. */
+/**
+ * `5 segments (seqnos 1..612), 1 checkpoint (seqno 612)`; with `.wal` files
+ * holding several segments, `8 segments (seqnos 1..612; 8 in 4 .wal files), …`;
+ * with packs, `5 segments (seqnos 1..612; 4 in 2 packs), …`.
+ */
 function summary(files: readonly DirFileCheck[]): string {
-  const packs = files.filter((f) => f.kind === 'pack');
-  const packed = packs.flatMap((p) => p.segments);
-  const segments = [...files.filter((f) => f.kind === 'segment'), ...packed];
+  const segments = files.flatMap(segmentsOf);
   const checkpoints = files.filter((f) => f.kind === 'checkpoint');
-  const firsts = segments.map((s) => s.firstSeq).filter((n) => n !== null);
-  const lasts = segments.map((s) => s.lastSeq).filter((n) => n !== null);
-  const inPacks = packs.length > 0 ? `${count(packed.length)} in ${plural(packs.length, 'pack')}` : '';
+  const kept = segments.filter((s) => !(s.torn && s.torn.offset === 0 && s.torn.discardedBytes === s.byteLength)); // not those open removes
+  const firsts = kept.map((s) => s.firstSeq).filter((n) => n !== null);
+  const lasts = kept.map((s) => s.lastSeq).filter((n) => n !== null);
   const range = firsts.length > 0 && lasts.length > 0 ? `seqnos ${Math.min(...firsts)}..${Math.max(...lasts)}` : '';
-  const about = [range, inPacks].filter((s) => s !== '').join('; ');
+  const about = [range, ...segmentPlaces(files)].filter((s) => s !== '').join('; ');
   const seqs = checkpoints.map((c) => c.seq).join(', ');
   return `${plural(segments.length, 'segment')}${about ? ` (${about})` : ''}, ${plural(checkpoints.length, 'checkpoint')}${seqs ? ` (seqno ${seqs})` : ''}`;
 }
@@ -87,11 +90,12 @@ export function verifyCommand(ctx: SubcommandContext): Command {
     .summary('check every segment, segment pack and checkpoint in a directory; exit 1 on corruption')
     .description(
       'Check a database directory without opening anything for write: decode every segment '
-      + '(the last .wal of each shard as the active segment, the others as sealed), every segment in a '
-      + 'segment pack (.wals, a follower\'s) as sealed, verify every BLAKE3 checksum, '
+      + '(a .wal file may hold several, back to back: each is checked; the last segment of each shard as the active segment, '
+      + 'the others as sealed), every segment in a segment pack (.wals, a follower\'s) as sealed, verify every BLAKE3 checksum, '
       + 'decode every checkpoint, and check that the seqnos continue without a gap, in segment id order.\n'
-      + 'A torn append at the end of the newest pack is reported as open would cut it off; '
-      + 'any other damage in a pack is corruption, named by pack and byte.\n'
+      + 'What open cuts off or removes (a torn tail, a torn append at the end of the newest .wal file or pack, '
+      + 'a segment written after a seal whose footer was lost) is reported as a note; '
+      + 'any other damage is corruption, named by file and byte.\n'
       + 'Prints "OK: ..." or the first problem found.\n\n'
       + 'Exit codes: 0 all intact, 1 corruption found (or a file unreadable), 2 bad usage (missing dir, not a dir, '
       + 'a dir with no segment or checkpoint: empty or a mistyped path).',

@@ -7,9 +7,12 @@ import { tempDir } from '../db/tempDirs.js';
 import { captureIo } from './captureIo.js';
 import { dirFingerprint, flipByte, walDir } from './walDir.js';
 
-describe('tidaldb inspect DIR', () => {
+/** One segment to a `.wal` file, as before `wal.packSegments`: reported exactly as before (verifyWalFiles.test.ts and inspectWalFiles.test.ts have the packed layout). */
+const ONE_PER_FILE = { packSegments: false };
+
+describe('tidaldb inspect DIR (one segment per .wal file)', () => {
   it('lists every segment and the checkpoint with seqnos, bytes, batches, state and check, and changes nothing', async () => {
-    const w = await walDir();
+    const w = await walDir(60, ONE_PER_FILE);
     const before = dirFingerprint(w.dir);
     const io = captureIo();
     expect(await inspectPath(w.dir, {}, io)).toBe(0);
@@ -26,7 +29,7 @@ describe('tidaldb inspect DIR', () => {
   });
 
   it('--json: one document whose seqno ranges tile the log', async () => {
-    const w = await walDir();
+    const w = await walDir(60, ONE_PER_FILE);
     const io = captureIo();
     expect(await inspectPath(w.dir, { json: true }, io)).toBe(0);
     const doc = JSON.parse(io.stdout()) as { ok: boolean; files: Array<Record<string, unknown>> };
@@ -47,7 +50,7 @@ describe('tidaldb inspect DIR', () => {
   });
 
   it('marks a damaged sealed segment CORRUPT with the decoder\'s message and exits 1', async () => {
-    const w = await walDir();
+    const w = await walDir(60, ONE_PER_FILE);
     const firstSeq = decodeSegmentHeader(fs.readFileSync(path.join(w.dir, w.segments[1]!)), w.segments[1]!).header.firstSeq;
     flipByte(w.dir, w.segments[1]!, 150); // inside the first batch's payload
     const io = captureIo();
@@ -58,7 +61,7 @@ describe('tidaldb inspect DIR', () => {
   });
 
   it('reports a torn tail of the active segment as TORN, which open cuts off: exit 0', async () => {
-    const w = await walDir();
+    const w = await walDir(60, ONE_PER_FILE);
     const last = path.join(w.dir, w.segments.at(-1)!);
     fs.truncateSync(last, fs.statSync(last).size - 5);
     const io = captureIo();
@@ -82,9 +85,9 @@ describe('tidaldb inspect DIR', () => {
   });
 });
 
-describe('tidaldb inspect FILE', () => {
+describe('tidaldb inspect FILE (one segment per .wal file)', () => {
   it('a sealed segment: header, each batch (offset, seqnos, events, payload bytes, committed at), then the footer', async () => {
-    const w = await walDir();
+    const w = await walDir(60, ONE_PER_FILE);
     const io = captureIo();
     const file = path.join(w.dir, w.segments[0]!);
     expect(await inspectPath(file, {}, io)).toBe(0);
@@ -98,7 +101,7 @@ describe('tidaldb inspect FILE', () => {
   });
 
   it('--json: batches tile the file between header and footer', async () => {
-    const w = await walDir();
+    const w = await walDir(60, ONE_PER_FILE);
     const io = captureIo();
     const file = path.join(w.dir, w.segments[0]!);
     expect(await inspectPath(file, { json: true }, io)).toBe(0);
@@ -120,7 +123,7 @@ describe('tidaldb inspect FILE', () => {
   });
 
   it('the active segment (no footer) and a checkpoint', async () => {
-    const w = await walDir();
+    const w = await walDir(60, ONE_PER_FILE);
     const io = captureIo();
     expect(await inspectPath(path.join(w.dir, w.segments.at(-1)!), {}, io)).toBe(0);
     expect(io.stdout()).toMatch(/, active, decoded as active, OK$/m);
@@ -131,7 +134,7 @@ describe('tidaldb inspect FILE', () => {
   });
 
   it('a damaged segment: its header and the problem, exit 1', async () => {
-    const w = await walDir();
+    const w = await walDir(60, ONE_PER_FILE);
     flipByte(w.dir, w.segments[0]!, 150);
     const io = captureIo();
     expect(await inspectPath(path.join(w.dir, w.segments[0]!), {}, io)).toBe(1);

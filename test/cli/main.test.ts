@@ -66,9 +66,11 @@ describe('the tidaldb executable', () => {
     const w = await walDir();
     const inspect = await tidaldb(['inspect', w.dir]);
     expect(inspect.code).toBe(0);
-    expect(inspect.stdout).toMatch(new RegExp(`^${w.segments[0]} +1\\.\\.\\d+ +[\\d,]+ +\\d+ +sealed +OK$`, 'm'));
+    // Two segments to a .wal file (wal.packSegments): the file's row, then one row per segment.
+    expect(inspect.stdout).toMatch(new RegExp(`^${w.segments[0]} +1\\.\\.\\d+ +[\\d,]+ +\\d+ +2 segments +OK$`, 'm'));
+    expect(inspect.stdout).toMatch(/^  @0 segment 1 +1\.\.\d+ +[\d,]+ +\d+ +sealed +OK$/m);
     const batches = await tidaldb(['inspect', '--json', path.join(w.dir, w.segments[0]!)]);
-    expect(JSON.parse(batches.stdout).batches.length).toBeGreaterThan(0);
+    expect(JSON.parse(batches.stdout).segments[0].batches.length).toBeGreaterThan(0);
     const ok = await tidaldb(['verify', w.dir]);
     expect(ok).toEqual({ code: 0, stdout: expect.stringMatching(/^OK: /), stderr: '' });
 

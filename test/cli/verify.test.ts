@@ -6,9 +6,12 @@ import { tempDir } from '../db/tempDirs.js';
 import { captureIo } from './captureIo.js';
 import { dirFingerprint, flipByte, walDir } from './walDir.js';
 
-describe('tidaldb verify DIR', () => {
+/** One segment to a `.wal` file, as before `wal.packSegments`: reported exactly as before (verifyWalFiles.test.ts and inspectWalFiles.test.ts have the packed layout). */
+const ONE_PER_FILE = { packSegments: false };
+
+describe('tidaldb verify DIR (one segment per .wal file)', () => {
   it('prints OK with what it checked, exits 0, and changes nothing', async () => {
-    const w = await walDir();
+    const w = await walDir(60, ONE_PER_FILE);
     const before = dirFingerprint(w.dir);
     const io = captureIo();
     expect(await verifyDir(w.dir, io)).toBe(0);
@@ -18,7 +21,7 @@ describe('tidaldb verify DIR', () => {
   });
 
   it('a flipped byte in a sealed segment: the first problem, naming directory, file and offset, and the next step; exit 1', async () => {
-    const w = await walDir();
+    const w = await walDir(60, ONE_PER_FILE);
     flipByte(w.dir, w.segments[2]!, 150);
     const io = captureIo();
     expect(await verifyDir(w.dir, io)).toBe(1);
@@ -28,7 +31,7 @@ describe('tidaldb verify DIR', () => {
   });
 
   it('a flipped footer checksum and a damaged checkpoint: the first one, and how many more', async () => {
-    const w = await walDir();
+    const w = await walDir(60, ONE_PER_FILE);
     const first = path.join(w.dir, w.segments[0]!);
     flipByte(w.dir, w.segments[0]!, fs.statSync(first).size - 1);
     flipByte(w.dir, w.checkpoints[0]!, 60);
@@ -39,7 +42,7 @@ describe('tidaldb verify DIR', () => {
   });
 
   it('a missing middle segment is a gap: exit 1', async () => {
-    const w = await walDir();
+    const w = await walDir(60, ONE_PER_FILE);
     fs.rmSync(path.join(w.dir, w.checkpoints[0]!)); // without a checkpoint every segment is needed
     fs.rmSync(path.join(w.dir, w.segments[1]!));
     const io = captureIo();
@@ -48,7 +51,7 @@ describe('tidaldb verify DIR', () => {
   });
 
   it('a torn tail on the active segment is what a crash leaves: a note, exit 0', async () => {
-    const w = await walDir();
+    const w = await walDir(60, ONE_PER_FILE);
     const last = path.join(w.dir, w.segments.at(-1)!);
     fs.truncateSync(last, fs.statSync(last).size - 3);
     const io = captureIo();
@@ -58,7 +61,7 @@ describe('tidaldb verify DIR', () => {
   });
 
   it('the same damage in a sealed segment is corruption', async () => {
-    const w = await walDir();
+    const w = await walDir(60, ONE_PER_FILE);
     const sealed = path.join(w.dir, w.segments[0]!);
     fs.truncateSync(sealed, fs.statSync(sealed).size - 3);
     expect(await verifyDir(w.dir, captureIo())).toBe(1);
@@ -87,7 +90,7 @@ describe('tidaldb verify DIR', () => {
   });
 
   it('verify on a mistyped directory exits non-zero: a missing one, and one that holds other things (exit 2)', async () => {
-    const w = await walDir();
+    const w = await walDir(60, ONE_PER_FILE);
     const typo = captureIo();
     expect(await verifyDir(`${w.dir}-typo`, typo)).toBe(2);
     expect(typo.stderr()).toBe(`error: ${w.dir}-typo: no such directory\n`);

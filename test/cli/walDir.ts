@@ -1,6 +1,9 @@
 /**
  * A small database directory for the CLI tests: several sealed segments
  * (1 KiB each), an active one, and a checkpoint, written by TidalDb itself.
+ * By default two segments share each `.wal` file (`wal.packSegments`);
+ * `{ packSegments: false }` gives every segment a file of its own, the
+ * layout before packing.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -9,16 +12,17 @@ import { tempDir } from '../db/tempDirs.js';
 
 export interface WalDir {
   readonly dir: string;
-  /** Segment file names, in log order. */
+  /** `.wal` file names, in log order (one per segment with `packSegments: false`). */
   readonly segments: string[];
   readonly checkpoints: string[];
   readonly lastSeq: number;
 }
 
 /** Writes `signals` signals and one item with 1 KiB segments, then closes (which checkpoints). */
-export async function walDir(signals = 60): Promise<WalDir> {
+export async function walDir(signals = 60, layout: { packSegments?: boolean } = {}): Promise<WalDir> {
   const dir = tempDir('cli');
-  const db = await TidalDb.open({ dir, wal: { maxSegmentBytes: 1024, retainSegments: 1_000 }, halfLifeMs: { view: 3_600_000 } }); // history kept: the CLI inspects it
+  const wal = { maxSegmentBytes: 1024, retainSegments: 1_000, ...layout }; // history kept: the CLI inspects it
+  const db = await TidalDb.open({ dir, wal, halfLifeMs: { view: 3_600_000 } });
   for (let i = 0; i < signals; i++) await db.signal({ itemId: `song-${i % 7}`, type: 'view' });
   const lastSeq = await db.writeItem({ id: 'song-1', text: 'Quiet River' });
   await db.close();
