@@ -40,12 +40,12 @@ export async function dropAfterUnsealed(store: SegmentStore, shardId: number, al
     if (hasFooterMagicAtEnd(last)) break;
     const before = await store.readSegment(beforeId);
     if (hasFooterMagicAtEnd(before)) break;
-    const file = segmentFileName(shardId, lastId);
+    const file = store.locate?.(lastId) ?? segmentFileName(shardId, lastId);
     // Nothing intact in it (its creation was cut short too): it held nothing at all.
     const empty = !hasIntactBatchFrom(last, 0);
     if (!empty) {
       // Batches written back, but only right after the unsealed one's last seqno: the shape of a lost footer write.
-      const unsealedEnd = cleanUnsealedEnd(before, segmentFileName(shardId, beforeId));
+      const unsealedEnd = cleanUnsealedEnd(before, store.locate?.(beforeId) ?? segmentFileName(shardId, beforeId));
       if (unsealedEnd === null || !startsAt(last, file, unsealedEnd + 1)) break;
     }
     await store.removeSegment(lastId);
