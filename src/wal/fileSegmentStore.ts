@@ -35,11 +35,11 @@ export class FileSegmentStore implements SegmentStore {
   private written!: WrittenFiles;
   private packs!: PackFiles;
 
-  private constructor(readonly dir: string, readonly shardId: number, private readonly fsyncEnabled: boolean) {}
+  private constructor(readonly dir: string, readonly shardId: number, private readonly fsyncEnabled: boolean, readonly appendsSegments: boolean) {}
 
   static async open(dir: string, shardId: number, fsyncEnabled: boolean, layout: FileLayout = DEFAULT_LAYOUT): Promise<FileSegmentStore> {
     await io(`creating directory ${dir}`, () => fs.promises.mkdir(dir, { recursive: true }));
-    const store = new FileSegmentStore(dir, shardId, fsyncEnabled);
+    const store = new FileSegmentStore(dir, shardId, fsyncEnabled, layout.packSegments);
     const syncDir = () => store.syncDir();
     store.written = await WrittenFiles.open(dir, shardId, { packBytes: layout.packBytes, appendable: layout.packSegments, fsyncEnabled, syncDir });
     store.packs = await PackFiles.open(dir, shardId, layout.packBytes, fsyncEnabled, syncDir);

@@ -34,6 +34,8 @@ export interface SegmentStore {
   appendSealedSync(group: readonly SegmentBytes[]): boolean;
   /** Where a segment is kept (a file name, a pack and offset), for messages; optional. */
   locate?(segmentId: number): string;
+  /** True when new segments are appended to a file that holds others (wal.packSegments): no merging needed; optional. */
+  readonly appendsSegments?: boolean;
   /** True when the segment was received from a leader and stored whole (in a segment pack): never read as active; optional. */
   isReceived?(segmentId: number): boolean;
   /** True when the segment shares its file, or sits in the one new segments go to (never merged); optional. */

@@ -94,6 +94,26 @@ export class FaultyStore implements SegmentStore {
     return this.inner.dir;
   }
 
+  get appendsSegments(): boolean {
+    return this.inner.appendsSegments;
+  }
+
+  get tornAtOpen(): FileSegmentStore['tornAtOpen'] {
+    return this.inner.tornAtOpen;
+  }
+
+  isPacked(segmentId: number): boolean {
+    return this.inner.isPacked(segmentId);
+  }
+
+  isReceived(segmentId: number): boolean {
+    return this.inner.isReceived(segmentId);
+  }
+
+  locate(segmentId: number): string {
+    return this.inner.locate(segmentId);
+  }
+
   /** Runs `effect` unless the plan fails this op; `mode` decides how much of it runs first. */
   private async op<T>(what: string, effect: () => Promise<T>, torn?: () => Promise<void>): Promise<T> {
     if (!this.plan.next(`${this.name} ${what}`)) return effect();
