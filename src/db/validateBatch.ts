@@ -11,8 +11,17 @@ import { type ItemInput, type SignalClock, type SignalInput, validateItem, valid
 /** The events for `inputs`, seqnos from `firstSeq`. */
 export function validateSignalBatch(inputs: unknown, firstSeq: number, clock: SignalClock): SignalEvent[] {
   const list = checkList(inputs, 'signals');
+  // One clock reading for the batch (a call is one moment): a signal without `at` is stamped with it and
+  // the future bound is checked against it. Reading Date.now() per signal was 3% of signalBatch (profiled).
+  const now = clock.clock();
+  const batchClock: SignalClock = { clock: () => now, maxFutureMs: clock.maxFutureMs };
   const events = new Array<SignalEvent>(list.length);
-  for (let i = 0; i < list.length; i++) events[i] = atIndex('signals', i, () => validateSignal(list[i] as SignalInput, firstSeq + i, clock));
+  let i = 0;
+  try {
+    for (; i < list.length; i++) events[i] = validateSignal(list[i] as SignalInput, firstSeq + i, batchClock);
+  } catch (err) {
+    throw indexed('signals', i, err);
+  }
   return events;
 }
 
@@ -36,7 +45,11 @@ function atIndex<T>(what: string, i: number, validate: () => T): T {
   try {
     return validate();
   } catch (err) {
-    if (err instanceof TidalError) throw new TidalError('InvalidInput', `${what}[${i}]: ${err.message}`, { cause: err });
-    throw err;
+    throw indexed(what, i, err);
   }
+}
+
+/** `err` from element `i`, named by its index (InvalidInput); anything else as it is. */
+function indexed(what: string, i: number, err: unknown): unknown {
+  return err instanceof TidalError ? new TidalError('InvalidInput', `${what}[${i}]: ${err.message}`, { cause: err }) : err;
 }

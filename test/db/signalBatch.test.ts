@@ -43,6 +43,16 @@ describe('signalBatch and writeItemBatch resolve with the last seqno', () => {
     });
   }
 
+  it('one call is one moment: signals without `at` take one clock reading, and the future bound is checked against it', async () => {
+    let now = 1_000_000;
+    const db = await TidalDb.open({ clock: () => now++, maxFutureMs: 10 });
+    await db.signalBatch([{ itemId: 'a', type: 'view' }, { itemId: 'b', type: 'view' }, { itemId: 'c', type: 'view', at: 1_000_010 }]);
+    expect(db.readDecayScore('a', 'view', 1_000_000)).toBe(db.readDecayScore('b', 'view', 1_000_000));
+    now = 1_000_000;
+    await expect(db.signalBatch([{ itemId: 'a', type: 'view' }, { itemId: 'd', type: 'view', at: 1_000_011 }])).rejects.toMatchObject({ code: 'InvalidInput', message: expect.stringContaining('signals[1]') });
+    await db.close();
+  });
+
   it('an empty batch writes nothing and resolves with lastSeq', async () => {
     const db = await TidalDb.open({ clock: () => T0 });
     await db.signal({ itemId: 'a', type: 'view' });
