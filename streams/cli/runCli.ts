@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { type CliIo, ExitCode, oneLine, reportError } from './cliIo.js';
 import { demoCommand } from './demo.js';
-import { followerCommand } from './follower.js';
+import { followerCommand } from './followerCommand.js';
 import { inspectCommand } from './inspect.js';
 import { leaderCommand } from './leaderCommand.js';
 import type { SubcommandContext } from './subcommandContext.js';
