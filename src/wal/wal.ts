@@ -14,6 +14,7 @@ import { type MergeStats, SegmentMerger } from './segmentMerger.js';
 import type { SegmentStore } from './segmentStore.js';
 import { SegmentWriter } from './segmentWriter.js';
 import { sealedSegmentsSince } from './sealedSegmentsSince.js';
+import { appendSealedOrUndo } from './appendSealedOrUndo.js';
 import { SealedSegmentIndex, toInfo } from './sealedSegmentIndex.js';
 import type { WalConfig } from './walConfig.js';
 import type { SealedSegmentInfo, WalSegmentPayload } from './walSegmentPayload.js';
@@ -192,7 +193,7 @@ export class Wal {
       // Their ids are taken even if the store fails: a pack may hold them.
       for (const p of payloads) this.writer.noteStored(p.segmentId, null);
       if (this.store.appendSealedSync(payloads)) return of(undefined);
-      return from(this.appendOrUndo(payloads));
+      return from(appendSealedOrUndo(this.store, payloads, (err) => this.writer.fail(err)));
     }).pipe(map(() => {
       for (const payload of payloads) {
         const info = toInfo(payload);
@@ -203,16 +204,6 @@ export class Wal {
         this.afterNewSegment(info.byteLength);
       }
     }));
-  }
-
-  private async appendOrUndo(payloads: readonly WalSegmentPayload[]): Promise<void> {
-    const fail = (err: unknown): void => this.writer.fail(err);
-    try {
-      await this.store.appendSealed(payloads, fail);
-    } catch (err) {
-      for (const p of [...payloads].reverse()) await this.store.removeSegment(p.segmentId).catch(fail);
-      throw err;
-    }
   }
 
   /**
