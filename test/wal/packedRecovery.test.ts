@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TidalDb, type WalOptions } from '../../src/index.js';
+import { FollowerDb, TidalDb, type WalOptions } from '../../src/index.js';
 import { FOOTER_BYTES } from '../../src/wal/segmentFooter.js';
 import { tempDir } from '../db/tempDirs.js';
 import { snapshotOf, WORKLOAD_DB_OPTIONS, writeNext } from './fixtures/workload.js';
@@ -151,6 +151,55 @@ describe('several segments to a file', () => {
     bytes[at] = bytes[at]! ^ 0x10;
     fs.writeFileSync(file, bytes);
     await expect(open(dir)).rejects.toMatchObject({ code: 'Corruption', message: expect.stringContaining(`${path.basename(file)} at byte ${ends[1]}`) });
+  });
+
+  it('a follower holding packs, promoted, writes its own segments to .wal files; a reopen as leader reads both in order', async () => {
+    const leader = await TidalDb.open({ ...WORKLOAD_DB_OPTIONS, wal: { retainSegments: 10_000 } });
+    const dir = tempDir('packed-promote');
+    const follower = await FollowerDb.open({ ...WORKLOAD_DB_OPTIONS, dir, wal });
+    for (let s = 0; s < 5; s++) {
+      for (let i = 0; i < 3; i++) await writeNext(leader);
+      await follower.applySegment((await leader.wal.seal())!);
+    }
+    expect(follower.lastSeq).toBe(15);
+    expect(await follower.promote()).toBe(1);
+    for (let s = 0; s < 3; s++) {
+      for (let i = 0; i < 4; i++) await writeNext(follower, 1);
+      await follower.wal.seal();
+    }
+    for (let i = 0; i < 2; i++) await writeNext(follower, 1);
+    expect(fs.readdirSync(dir).filter((n) => n.endsWith('.wals'))).toHaveLength(1);
+    expect(walFiles(dir)).toHaveLength(1);
+    const snapshot = snapshotOf(follower);
+    await follower.close();
+    withoutCheckpoints(dir);
+    const reopened = await open(dir);
+    expect(reopened.lastSeq).toBe(29);
+    expect(reopened.epoch).toBe(1);
+    expect(snapshotOf(reopened)).toEqual(snapshot);
+    await reopened.close();
+    await leader.close();
+  });
+
+  it('either layout reads the other: written packed, reopened with packSegments false and back, every event kept', async () => {
+    const dir = tempDir('packed-interop');
+    const { db } = await written(dir, 6, 3, 2);
+    await db.close();
+    const flat = await TidalDb.open({ ...WORKLOAD_DB_OPTIONS, dir, wal: { retainSegments: 10_000, packSegments: false } });
+    expect(flat.lastSeq).toBe(20);
+    for (let s = 0; s < 4; s++) {
+      for (let i = 0; i < 3; i++) await writeNext(flat);
+      await flat.wal.seal();
+    }
+    await flat.close();
+    expect(walFiles(dir).length).toBeGreaterThan(1); // one file per new segment
+    withoutCheckpoints(dir);
+    const again = await open(dir);
+    const ref = await reference(32);
+    expect(again.lastSeq).toBe(32);
+    expect(snapshotOf(again)).toEqual(snapshotOf(ref));
+    await again.close();
+    await ref.close();
   });
 
   it('wal.packSegments must be a boolean', async () => {
