@@ -147,7 +147,7 @@ async function sealBehindCheckpoint(
     return null;
   }
   const sealedAtMs = config.clock();
-  const eventCount = d.batches.reduce((n, b) => n + b.events.length, 0);
+  const eventCount = d.batches.reduce((n, b) => n + b.eventCount, 0);
   const footer = encodeSegmentFooter({ eventCount, lastSeq: d.lastSeq, sealedAtMs }, createHasher().update(valid));
   const handle = await store.reopenActive(id, valid.length);
   try {
@@ -168,7 +168,7 @@ async function reopen(store: SegmentStore, id: number, bytes: Uint8Array, d: Dec
   const copy = Uint8Array.from(bytes);
   return {
     handle, firstSeq: d.header.firstSeq, chunks: [copy], prefix: createHasher().update(copy),
-    length: copy.length, eventCount: d.batches.reduce((n, b) => n + b.events.length, 0), lastSeq: d.lastSeq,
+    length: copy.length, eventCount: d.batches.reduce((n, b) => n + b.eventCount, 0), lastSeq: d.lastSeq,
   };
 }
 
