@@ -37,4 +37,4 @@ export { BATCH_HEADER_BYTES } from './wal/batch.js';
 export { FOOTER_BYTES } from './wal/segmentFooter.js';
 export { hasIntactBatchFrom } from './wal/decodeSegment.js';
 export { decodeSegmentHeader, type SegmentHeader } from './wal/segmentHeader.js';
-export { hasSegmentMagicFrom, packFileName, parsePackFileName, splitPack, splitWritten } from './wal/segmentPack.js';
+export { hasWholeSegmentFrom, packFileName, parsePackFileName, splitPack, splitWritten } from './wal/segmentPack.js';

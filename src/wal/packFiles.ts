@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import { WalError } from '../errors.js';
 import { fdatasync, io, ioSync, readRange, shardFiles } from './fsIo.js';
 import type { SegmentBytes } from './segmentStore.js';
-import { hasSegmentMagicFrom, packFileName, parsePackFileName, splitPack } from './segmentPack.js';
+import { hasWholeSegmentFrom, packFileName, parsePackFileName, splitPack } from './segmentPack.js';
 
 interface Pack {
   readonly name: string;
@@ -165,7 +165,7 @@ export class PackFiles {
     const file = this.file(name);
     const bytes = await io(`reading ${file}`, () => fs.promises.readFile(file));
     const layout = splitPack(bytes);
-    if (layout.end < bytes.length && (!newest || hasSegmentMagicFrom(bytes, layout.end + 1))) {
+    if (layout.end < bytes.length && (!newest || hasWholeSegmentFrom(bytes, layout.end + 1))) {
       throw new WalError('Corruption', `${file}: no whole sealed segment at byte ${layout.end} of ${bytes.length}`);
     }
     if (layout.end < bytes.length) {

@@ -8,7 +8,8 @@
  *   pack : [H1 b b F1][H2 b F2][H3 b b b F3] ... (only sealed segments)
  */
 import { BATCH_HEADER_BYTES, BATCH_MAGIC } from './batch.js';
-import { FOOTER_BYTES, FOOTER_MAGIC } from './segmentFooter.js';
+import { blake3Digest, bytesEqual } from '../checksum.js';
+import { FOOTER_BYTES, FOOTER_HASHED_BYTES, FOOTER_MAGIC } from './segmentFooter.js';
 import { hasMagic, SEGMENT_HEADER_FIXED_BYTES, SEGMENT_MAGIC } from './segmentHeader.js';
 
 /** Where one sealed segment sits in its pack. */
@@ -52,12 +53,25 @@ export function splitPack(bytes: Uint8Array): PackLayout {
   return { segments, end: offset };
 }
 
-/** True when a segment header's magic appears at or after `from`: bytes past a tear that are more than a torn append. */
-export function hasSegmentMagicFrom(bytes: Uint8Array, from: number): boolean {
+/**
+ * True when a whole sealed segment, its footer checksum verified, starts at
+ * or after `from`: what tells damage (data acknowledged after it) from a
+ * torn append (nothing whole after the tear). A segment header's magic alone
+ * would not do: a torn segment's own bytes may hold it (an item id "TDWS").
+ */
+export function hasWholeSegmentFrom(bytes: Uint8Array, from: number): boolean {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let i = Math.max(0, from); i + 4 <= bytes.length; i++) {
-    if (hasMagic(bytes, i, SEGMENT_MAGIC)) return true;
+    if (!hasMagic(bytes, i, SEGMENT_MAGIC)) continue;
+    const length = sealedLength(bytes, v, i);
+    if (length !== null && footerVerifies(bytes.subarray(i, i + length))) return true;
   }
   return false;
+}
+
+function footerVerifies(segment: Uint8Array): boolean {
+  const footer = segment.length - FOOTER_BYTES;
+  return bytesEqual(blake3Digest(segment.subarray(0, footer + FOOTER_HASHED_BYTES)), segment.subarray(footer + FOOTER_HASHED_BYTES));
 }
 
 /** The length of the sealed segment starting at `start`, or null when none is whole there. */

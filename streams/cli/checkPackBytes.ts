@@ -11,7 +11,7 @@
  * Pure: bytes in, a verdict out; reading the file is the caller's job.
  */
 import type { DecodedSegment, SegmentHeader } from '../../src/internal.js';
-import { hasSegmentMagicFrom, splitPack } from '../../src/internal.js';
+import { hasWholeSegmentFrom, splitPack } from '../../src/internal.js';
 import { checkSegmentBytes, type FileStatus, type SegmentCheck, type TornWrite } from './checkWalFile.js';
 
 /** One segment of a pack: its check (its `file` is `<pack> at byte <offset>`, as open names it) and where it sits. */
@@ -86,9 +86,9 @@ export function withStatus(check: PackCheck, ownProblem: string | null): PackChe
 
 function tailVerdict(bytes: Uint8Array, file: string, end: number, newest: boolean): { problem: string | null; torn: TornWrite | null } {
   if (end === bytes.length) return { problem: null, torn: null };
-  // As packFiles.ts: a segment header after the tear means more than one torn append.
-  if (!newest || hasSegmentMagicFrom(bytes, end + 1)) {
-    const why = newest ? 'a segment header follows it' : 'not the newest pack of its shard, so not a torn append';
+  // As packFiles.ts: a whole, verified segment after the tear means more than a torn append.
+  if (!newest || hasWholeSegmentFrom(bytes, end + 1)) {
+    const why = newest ? 'a whole segment follows it' : 'not the newest pack of its shard, so not a torn append';
     return { problem: `${file}: no whole sealed segment at byte ${end} of ${bytes.length} (${why})`, torn: null };
   }
   return { problem: null, torn: { offset: end, discardedBytes: bytes.length - end, reason: TORN_APPEND_REASON } };

@@ -68,7 +68,7 @@ describe('tidaldb verify DIR with segment packs', () => {
     await expect(openFollower(p.dir)).rejects.toMatchObject({ code: 'Corruption', message: expect.stringContaining(`${p.packs[0]}: no whole sealed segment at byte ${at}`) });
   });
 
-  it('a torn tail on an older pack, or a segment header after the tear in the newest, is corruption, not a torn append', async () => {
+  it('a torn tail on an older pack, or a whole segment after the tear in the newest, is corruption, not a torn append', async () => {
     const older = await followerPackDir(SEVERAL_PACKS);
     fs.truncateSync(path.join(older.dir, older.packs[0]!), fs.statSync(path.join(older.dir, older.packs[0]!)).size - 3);
     const io = captureIo();
@@ -79,10 +79,10 @@ describe('tidaldb verify DIR with segment packs', () => {
     const newest = await followerPackDir({ seals: 6, perSeal: 3 });
     const file = path.join(newest.dir, newest.packs[0]!);
     const at = newest.segments[0]!.bytes.length;
-    flipByte(newest.dir, newest.packs[0]!, at + 12); // the second segment's meta length: the tear; later headers follow it
+    flipByte(newest.dir, newest.packs[0]!, at + 12); // the second segment's meta length: the tear; whole segments follow it
     const io2 = captureIo();
     expect(await verifyDir(newest.dir, io2)).toBe(1);
-    expect(io2.stdout()).toMatch(new RegExp(`^CORRUPT: ${newest.packs[0]}: no whole sealed segment at byte ${at} of ${fs.statSync(file).size} \\(a segment header follows it\\)`));
+    expect(io2.stdout()).toMatch(new RegExp(`^CORRUPT: ${newest.packs[0]}: no whole sealed segment at byte ${at} of ${fs.statSync(file).size} \\(a whole segment follows it\\)`));
     await expect(openFollower(newest.dir)).rejects.toMatchObject({ code: 'Corruption' });
   });
 

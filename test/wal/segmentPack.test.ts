@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { firstValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { FollowerDb, TidalDb } from '../../src/index.js';
-import { hasSegmentMagicFrom, packFileName, parsePackFileName, splitPack } from '../../src/wal/segmentPack.js';
+import { hasWholeSegmentFrom, packFileName, parsePackFileName, splitPack } from '../../src/wal/segmentPack.js';
 import type { WalSegmentPayload } from '../../src/wal/walSegmentPayload.js';
 import { tempDir } from '../db/tempDirs.js';
 import { FaultPlan, FaultyStore } from '../reliability/faultyStore.js';
@@ -48,8 +48,8 @@ describe('segment packs', () => {
       expect(layout.segments).toHaveLength(expected);
       expect(layout.end).toBe(expected === 0 ? 0 : ends[expected - 1]);
     }
-    expect(hasSegmentMagicFrom(pack, ends[0]!)).toBe(true);
-    expect(hasSegmentMagicFrom(pack, ends[2]! + 1)).toBe(false);
+    expect(hasWholeSegmentFrom(pack, ends[0]!)).toBe(true);
+    expect(hasWholeSegmentFrom(pack, ends[2]! + 1)).toBe(false);
     expect(parsePackFileName(packFileName(3, 42))).toEqual({ shardId: 3, firstSegmentId: 42 });
     expect(parsePackFileName('shard-0000000003-seg-00000000000000000042.wal')).toBeNull();
     await leader.close();
@@ -108,6 +108,29 @@ describe('segment packs', () => {
     expect(fs.statSync(pack).size).toBe(sizeBefore);
     await reopened.applySegment(segments[5]!);
     expect(snapshotOf(reopened)).toEqual(snapshotOf(leader));
+    await reopened.close();
+    await leader.close();
+  });
+
+  it('a torn append whose own bytes hold "TDWS" (an item id) is still a torn tail to cut, not Corruption', async () => {
+    const leader = await TidalDb.open({ ...WORKLOAD_DB_OPTIONS, wal: { retainSegments: 1_000_000 } });
+    const segments: WalSegmentPayload[] = [];
+    for (let s = 0; s < 3; s++) {
+      await leader.signalBatch(Array.from({ length: 20 }, (_, i) => ({ itemId: `TDWS-item-${s}-${i}`, type: 'view' })));
+      segments.push((await leader.wal.seal())!);
+    }
+    const dir = tempDir('pack-torn-magic');
+    const follower = await FollowerDb.open({ ...WORKLOAD_DB_OPTIONS, dir });
+    for (const s of segments.slice(0, 2)) await follower.applySegment(s);
+    await follower.close();
+    const pack = path.join(dir, files(dir, '.wals')[0]!);
+    const size = fs.statSync(pack).size;
+    fs.appendFileSync(pack, segments[2]!.bytes.subarray(0, segments[2]!.bytes.length - 30)); // all but the end of its footer
+    const reopened = await FollowerDb.open({ ...WORKLOAD_DB_OPTIONS, dir });
+    expect(reopened.lastSeq).toBe(40);
+    expect(fs.statSync(pack).size).toBe(size);
+    await reopened.applySegment(segments[2]!);
+    expect(reopened.lastSeq).toBe(60);
     await reopened.close();
     await leader.close();
   });
