@@ -24,6 +24,7 @@ import { decodeSegment, type DecodedSegment } from '../../src/wal/decodeSegment.
 import { parseCheckpointFileName, parseSegmentFileName, segmentFileName } from '../../src/wal/segmentStore.js';
 import { encodeBatch } from '../../src/wal/batch.js';
 import { encodeSegmentHeader } from '../../src/wal/segmentHeader.js';
+import { splitWritten } from '../../src/wal/segmentPack.js';
 import { WORKLOAD_CLOCK_MS, workloadEvent } from '../wal/fixtures/workload.js';
 
 export type TornTailKind = 'truncate' | 'garbage' | 'partial batch' | 'torn creation';
@@ -66,7 +67,13 @@ export function injectTornTail(dir: string, durableSeq: number, random: () => nu
   const lastId = ids[ids.length - 1];
   if (lastId === undefined) return null;
   const file = path.join(dir, segmentFileName(shardId, lastId));
-  const bytes = fs.readFileSync(file);
+  // The newest file may hold several segments (wal.packSegments): the damage goes to its last one.
+  const whole = fs.readFileSync(file);
+  const layout = splitWritten(whole);
+  const last = layout.segments.at(-1);
+  if (!last || layout.end < whole.length || last.offset + last.length !== whole.length) return null; // recovery's own case
+  const base = last.offset;
+  const bytes = whole.subarray(base);
   let decoded: DecodedSegment;
   try {
     decoded = decodeSegment(bytes, file, 'active');
@@ -74,21 +81,22 @@ export function injectTornTail(dir: string, durableSeq: number, random: () => nu
     return null; // the kill left a header cut short: recovery's own case, nothing to add
   }
   if (decoded.torn) return null;
-  if (decoded.footer) return tornCreation(dir, shardId, lastId + 1, decoded, random);
+  const nextId = Math.max(lastId, decoded.header.segmentId) + 1;
+  if (decoded.footer) return tornCreation(dir, shardId, nextId, decoded, random);
 
   const durableEnd = endOfDurableBatches(decoded, durableSeq);
   const kinds: TornTailKind[] = ['garbage', 'partial batch', 'torn creation'];
   if (durableEnd < bytes.length) kinds.push('truncate');
   const kind = kinds[Math.floor(random() * kinds.length)]!;
-  if (kind === 'torn creation') return tornCreation(dir, shardId, lastId + 1, decoded, random);
+  if (kind === 'torn creation') return tornCreation(dir, shardId, nextId, decoded, random);
   if (kind === 'truncate') {
     const offset = durableEnd + Math.floor(random() * (bytes.length - durableEnd));
-    fs.truncateSync(file, offset);
-    return { kind, file, offset, bytes: bytes.length - offset };
+    fs.truncateSync(file, base + offset);
+    return { kind, file, offset: base + offset, bytes: bytes.length - offset };
   }
   const tail = kind === 'garbage' ? randomBytes(1 + Math.floor(random() * MAX_GARBAGE_BYTES), random) : tornBatch(shardId, decoded.lastSeq + 1, random);
   fs.appendFileSync(file, tail);
-  return { kind, file, offset: bytes.length, bytes: tail.length };
+  return { kind, file, offset: whole.length, bytes: tail.length };
 }
 
 /**
