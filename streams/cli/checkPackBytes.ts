@@ -20,23 +20,27 @@ export interface PackedSegmentCheck extends SegmentCheck {
   readonly offset: number;
 }
 
-export interface PackCheck {
-  readonly kind: 'pack';
+/** A file holding several segments, checked: a pack (`.wals`), or a `.wal` file a node wrote several segments to. */
+export interface MultiSegmentFileCheck {
   readonly file: string;
   readonly byteLength: number;
   readonly shardId: number;
-  /** The first segment id in the file name. */
+  /** The first segment id, from the file name. */
   readonly firstSegmentId: number;
-  /** True when it is its shard's newest pack (the only one whose torn tail open cuts off). */
+  /** True when it is its shard's newest file of its kind (the only one whose torn tail open cuts off). */
   readonly newest: boolean;
-  /** The whole segments, in pack order. */
+  /** The segments, in file order; each one's `file` is `<file> at byte <offset>`, as open names it. */
   readonly segments: readonly PackedSegmentCheck[];
-  /** CORRUPT when the pack or any of its segments is; TORN when open cuts a torn append off it. */
+  /** CORRUPT when the file or any of its segments is; TORN when open cuts anything off it. */
   readonly status: FileStatus;
   /** The first problem found (CORRUPT), or null. */
   readonly problem: string | null;
-  /** The torn append open cuts off (the whole file when it holds no whole segment: open removes it). */
+  /** What open cuts off the end of the file, or null (for a pack holding no whole segment: the whole file, which open removes). */
   readonly torn: TornWrite | null;
+}
+
+export interface PackCheck extends MultiSegmentFileCheck {
+  readonly kind: 'pack';
 }
 
 /** A packed segment's findings, for a per-batch listing. */

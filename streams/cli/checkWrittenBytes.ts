@@ -13,8 +13,8 @@
  * caller's job (checkWalDir.ts), since its mode depends on the whole log.
  */
 import { hasIntactBatchFrom, splitWritten } from '../../src/internal.js';
-import type { PackedSegmentCheck } from './checkPackBytes.js';
-import type { FileStatus, TornWrite } from './checkWalFile.js';
+import type { MultiSegmentFileCheck } from './checkPackBytes.js';
+import type { TornWrite } from './checkWalFile.js';
 
 /** Where one segment of a `.wal` file sits, and the id open gives it. */
 export interface WrittenSegment {
@@ -32,24 +32,9 @@ export interface WrittenLayout {
   readonly torn: TornWrite | null;
 }
 
-/** A `.wal` file shown segment by segment: it holds several, or bytes after its last one. */
-export interface WrittenFileCheck {
+/** A `.wal` file shown segment by segment: it holds several, or bytes after its last one (the first segment's `file` is just `<file>`). */
+export interface WrittenFileCheck extends MultiSegmentFileCheck {
   readonly kind: 'segments';
-  readonly file: string;
-  readonly byteLength: number;
-  readonly shardId: number;
-  /** The first segment id, from the file name. */
-  readonly firstSegmentId: number;
-  /** True when it is its shard's newest `.wal` file (the only one whose torn appended header open cuts off). */
-  readonly newest: boolean;
-  /** Each segment, in file order; its `file` is `<file> at byte <offset>` (the first one's just `<file>`), as open names it. */
-  readonly segments: readonly PackedSegmentCheck[];
-  /** CORRUPT when the file or any segment in it is; TORN when open cuts anything off it. */
-  readonly status: FileStatus;
-  /** The first problem found (CORRUPT), or null. */
-  readonly problem: string | null;
-  /** The torn appended header open cuts off the end of the file, or null. */
-  readonly torn: TornWrite | null;
 }
 
 /** Why open cuts the tail of the newest `.wal` file (src/wal/openWal.ts reports the same). */
