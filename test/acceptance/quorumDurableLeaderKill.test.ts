@@ -90,6 +90,18 @@ async function awaitOutput(p: Launched, pattern: RegExp, what: string): Promise<
  * follower after it, and checks the follower's reopened directory holds
  * every acked seqno. Returns the last acked seqno.
  */
+/** One round: the follower `startFollower` launches once the leader is up, then killLeaderAfterAck; both processes are SIGKILLed whatever happens. */
+async function killRound(leader: Launched, dir: string, afterAcks: number, startFollower: () => Promise<Launched>): Promise<number> {
+  let follower: Launched | null = null;
+  try {
+    follower = await startFollower();
+    return await killLeaderAfterAck(leader, follower, dir, afterAcks);
+  } finally {
+    follower?.child.kill('SIGKILL');
+    leader.child.kill('SIGKILL');
+  }
+}
+
 async function killLeaderAfterAck(leader: Launched, follower: Launched, dir: string, afterAcks: number): Promise<number> {
   const acks = new RegExp(`(?:acked (\\d+)\\n[^]*?){${afterAcks}}`);
   await awaitOutput(leader, acks, `${afterAcks} acks at level durable`).catch((err: unknown) => {
@@ -118,17 +130,11 @@ describe('Nothing acknowledged at level durable is lost when the leader is SIGKI
     for (const afterAcks of KILL_AFTER_ACKS) {
       const dir = tempDir('quorum-leader-kill-tcp');
       const leader = launch([leaderJs], { TIDALDB_TEST_QUORUM_LEADER: JSON.stringify({ transport: 'tcp', token: TOKEN }) });
-      try {
+      const acked = await killRound(leader, dir, afterAcks, async () => {
         const port = (await awaitOutput(leader, /listening (\d+)\n/, 'the leader listening'))[1]!;
-        const follower = launch([cliJs, 'follower', '--dir', dir, '--connect', `127.0.0.1:${port}`, '--peer', 'f1'], { TIDALDB_TOKEN: TOKEN });
-        try {
-          expect(await killLeaderAfterAck(leader, follower, dir, afterAcks)).toBeGreaterThanOrEqual(afterAcks * 50);
-        } finally {
-          follower.child.kill('SIGKILL');
-        }
-      } finally {
-        leader.child.kill('SIGKILL');
-      }
+        return launch([cliJs, 'follower', '--dir', dir, '--connect', `127.0.0.1:${port}`, '--peer', 'f1'], { TIDALDB_TOKEN: TOKEN });
+      });
+      expect(acked).toBeGreaterThanOrEqual(afterAcks * 50);
     }
   }, 180_000);
 
@@ -142,17 +148,11 @@ describe('Nothing acknowledged at level durable is lost when the leader is SIGKI
           const dir = tempDir('quorum-leader-kill-jetstream');
           const names = uniqueNames(); // a fresh stream: the follower starts empty
           const leader = launch([leaderJs], { TIDALDB_TEST_QUORUM_LEADER: JSON.stringify({ transport: 'jetstream', servers: nats.url, ...names }) });
-          try {
+          const acked = await killRound(leader, dir, afterAcks, async () => {
             await awaitOutput(leader, /leading\n/, 'the leader leading');
-            const follower = launch([jetStreamFollowerJs], { TIDALDB_BENCH_JETSTREAM: JSON.stringify({ servers: nats.url, dir, peer: 'f1', ...names }) });
-            try {
-              expect(await killLeaderAfterAck(leader, follower, dir, afterAcks)).toBeGreaterThanOrEqual(afterAcks * 50);
-            } finally {
-              follower.child.kill('SIGKILL');
-            }
-          } finally {
-            leader.child.kill('SIGKILL');
-          }
+            return launch([jetStreamFollowerJs], { TIDALDB_BENCH_JETSTREAM: JSON.stringify({ servers: nats.url, dir, peer: 'f1', ...names }) });
+          });
+          expect(acked).toBeGreaterThanOrEqual(afterAcks * 50);
         }
       } finally {
         await nats.close();
