@@ -18,7 +18,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { WalError } from '../errors.js';
-import { fdatasync, io, ioSync, readRange, shardFiles } from './fsIo.js';
+import { fdatasync, io, ioSync, LastFileBytes, shardFiles } from './fsIo.js';
 import type { SegmentBytes } from './segmentStore.js';
 import { hasWholeSegmentFrom, packFileName, parsePackFileName, splitPack } from './segmentPack.js';
 
@@ -44,6 +44,7 @@ export class PackFiles {
   /** The newest pack's descriptor while open for appends. */
   private tailFd: number | null = null;
   tornTail: PackTornTail | null = null;
+  private readonly lastRead = new LastFileBytes();
 
   private constructor(
     private readonly dir: string,
@@ -83,7 +84,7 @@ export class PackFiles {
   async read(segmentId: number): Promise<Uint8Array> {
     const pack = this.byId.get(segmentId)!;
     const [offset, length] = pack.segments.get(segmentId)!;
-    return readRange(this.file(pack.name), offset, length);
+    return this.lastRead.read(this.file(pack.name), offset, length);
   }
 
   /**
@@ -99,6 +100,7 @@ export class PackFiles {
     const pack = this.packs.at(-1)!;
     const fd = this.tailFd!;
     const before = pack.size;
+    this.lastRead.forget();
     try {
       let at = before;
       for (const { bytes } of group) {
@@ -131,6 +133,7 @@ export class PackFiles {
     const pack = this.byId.get(segmentId);
     if (!pack) return;
     const [offset, length] = pack.segments.get(segmentId)!;
+    this.lastRead.forget();
     pack.segments.delete(segmentId);
     this.byId.delete(segmentId);
     if (pack.segments.size > 0) {

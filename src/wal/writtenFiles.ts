@@ -17,7 +17,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { WalError } from '../errors.js';
-import { fdatasync, io, ioSync, readRange, shardFiles } from './fsIo.js';
+import { fdatasync, io, ioSync, LastFileBytes, shardFiles } from './fsIo.js';
 import { hasIntactBatchFrom } from './decodeSegment.js';
 import { splitWritten } from './segmentPack.js';
 import { AppendedSegment, type SegmentFile } from './appendedSegment.js';
@@ -35,6 +35,7 @@ export class WrittenFiles {
   private readonly files: SegmentFile[] = [];
   private readonly byId = new Map<number, SegmentFile>();
   tornTail: WrittenTornTail | null = null;
+  private readonly lastRead = new LastFileBytes();
 
   private constructor(
     private readonly dir: string,
@@ -78,7 +79,7 @@ export class WrittenFiles {
   async read(segmentId: number): Promise<Uint8Array> {
     const file = this.byId.get(segmentId)!;
     const [offset, length] = file.segments.get(segmentId)!;
-    return readRange(this.file(file.name), offset, length);
+    return this.lastRead.read(this.file(file.name), offset, length);
   }
 
   /** Starts segment `segmentId` with `header`: at the end of the newest file when it has room, else in a file of its own. */
@@ -108,6 +109,7 @@ export class WrittenFiles {
     if (!file || file !== this.files.at(-1)) throw new WalError('Io', `segment ${segmentId} is not the last segment of the newest file: it cannot be continued`);
     const [offset] = file.segments.get(segmentId)!;
     const fd = this.fdOf(file);
+    this.lastRead.forget();
     ioSync(`truncating ${file.name} to ${offset + length} bytes`, () => fs.ftruncateSync(fd, offset + length));
     file.size = offset + length;
     file.segments.set(segmentId, [offset, length]);
@@ -127,6 +129,7 @@ export class WrittenFiles {
     const file = this.byId.get(segmentId);
     if (!file) return;
     const [offset, length] = file.segments.get(segmentId)!;
+    this.lastRead.forget();
     this.byId.delete(segmentId);
     file.segments.delete(segmentId);
     if (file.segments.size === 0) {
@@ -147,6 +150,7 @@ export class WrittenFiles {
 
   /** After a merge wrote `<segmentId>.wal` (temp file and rename): that file now holds exactly this segment. */
   replaced(segmentId: number, length: number): void {
+    this.lastRead.forget();
     const name = segmentFileName(this.shardId, segmentId);
     const file = this.files.find((f) => f.name === name);
     if (!file) return;
@@ -173,6 +177,7 @@ export class WrittenFiles {
 
   /** @internal AppendedSegment's write at a file offset. */
   writeAt(file: SegmentFile, bytes: Uint8Array, position: number): void {
+    this.lastRead.forget();
     const fd = this.fdOf(file);
     let written = 0;
     while (written < bytes.length) {
@@ -214,6 +219,7 @@ export class WrittenFiles {
   }
 
   private cutOff(file: SegmentFile, segmentId: number): void {
+    this.lastRead.forget();
     const [offset] = file.segments.get(segmentId)!;
     file.segments.delete(segmentId);
     this.byId.delete(segmentId);

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { firstValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { FollowerDb, TidalDb } from '../../src/index.js';
+import { FileSegmentStore } from '../../src/wal/fileSegmentStore.js';
 import { hasWholeSegmentFrom, packFileName, parsePackFileName, splitPack } from '../../src/wal/segmentPack.js';
 import type { WalSegmentPayload } from '../../src/wal/walSegmentPayload.js';
 import { tempDir } from '../db/tempDirs.js';
@@ -186,6 +187,26 @@ describe('segment packs', () => {
     expect(reopened.lastSeq).toBe(storedSeq);
     expect(storedSeq).toBe(segments[2]!.lastSeq);
     await reopened.close();
+    await leader.close();
+  });
+
+  it('a read after the pack\'s tail was cut and appended again returns the new bytes, never the file as read before', async () => {
+    const leader = await TidalDb.open({ ...WORKLOAD_DB_OPTIONS, wal: { retainSegments: 1_000_000 } });
+    const sealOf = async (events: number) => {
+      for (let i = 0; i < events; i++) await writeNext(leader);
+      return (await leader.wal.seal())!;
+    };
+    const [s1, s2, s3] = [await sealOf(4), await sealOf(6), await sealOf(2)];
+    expect(s3.bytes.length).toBeLessThan(s2.bytes.length);
+    const store = await FileSegmentStore.open(tempDir('pack-reread'), 0, false);
+    const fail = (err: unknown) => { throw err; };
+    await store.appendSealed([s1, s2], fail);
+    expect(Buffer.from(await store.readSegment(s2.segmentId)).equals(s2.bytes)).toBe(true); // the file is read (and kept) whole
+    await store.removeSegment(s2.segmentId); // the pack's tail is cut
+    await store.appendSealed([s3], fail); // and s3 lands where s2 was
+    expect(Buffer.from(await store.readSegment(s3.segmentId)).equals(s3.bytes)).toBe(true);
+    expect(Buffer.from(await store.readSegment(s1.segmentId)).equals(s1.bytes)).toBe(true);
+    await store.close();
     await leader.close();
   });
 
