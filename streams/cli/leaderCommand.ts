@@ -4,6 +4,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_SHIP_INTERVAL_MS } from '../walShipper.js';
+import { CliError, type CliIo, ExitCode, reportError } from './cliIo.js';
 import { DEFAULT_LEADER_STATUS_INTERVAL_MS, runLeader } from './leader.js';
 import type { LeaderRunOptions, LeaderTls } from './leaderOptions.js';
 import { hostPortIn, integerIn, tokenFileIn, type TokenFile } from './optionParsers.js';
@@ -44,13 +45,16 @@ export function leaderCommand(ctx: SubcommandContext): Command {
     .option('--strict', 'with --ingest: a bad line stops the run (exit 1) instead of being skipped')
     .option('--exit-when-synced', 'once --ingest is done and every follower has acked the leader\'s last seqno, stop and exit 0')
     .addOption(new Option('--half-life <type=ms>', 'half-life of a signal type for a new directory (* for the default; repeatable)').argParser(halfLifeEntry))
-    .action(async (flags: LeaderFlags) => {
+    .action(async (flags: LeaderFlags, command: Command) => {
       const controller = new AbortController();
       const stop = (): void => controller.abort();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       try {
-        ctx.exit(await runLeader(leaderOptions(flags), ctx.io, { signal: controller.signal }));
+        const options = leaderOptions(flags, command.getOptionValueSource('token') === 'cli', ctx.io);
+        ctx.exit(await runLeader(options, ctx.io, { signal: controller.signal }));
+      } catch (err) {
+        ctx.exit(reportError(ctx.io, err));
       } finally {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
@@ -71,7 +75,10 @@ function halfLifeEntry(text: string, previous: Array<readonly [string, number]> 
   return [...(previous ?? []), [text.slice(0, at), ms] as const];
 }
 
-function leaderOptions(f: LeaderFlags): LeaderRunOptions {
+/** Flags to options; `--token-file` wins over TIDALDB_TOKEN, and is a usage error beside `--token` (as for the follower). */
+function leaderOptions(f: LeaderFlags, tokenOnCommandLine: boolean, io: CliIo): LeaderRunOptions {
+  if (f.tokenFile && tokenOnCommandLine) throw new CliError(ExitCode.Usage, 'leader: give --token or --token-file, not both');
+  if (f.tokenFile?.othersCanRead) io.err.write(`warning: --token-file ${f.tokenFile.path} is readable by other users: chmod 600 it\n`);
   const given = Object.entries({ ca: f.tlsCa, cert: f.tlsCert, key: f.tlsKey }).filter(([, file]) => file !== undefined);
   const tls: LeaderTls | undefined = given.length > 0 ? Object.fromEntries(given) : undefined;
   return {

@@ -56,3 +56,50 @@ describe('tidaldb follower --token-file, through the command line', () => {
     expect(short.err).toMatch(/^warning: --token-file .* is readable by other users: chmod 600 it\nerror: follower: the token is 5 bytes; at least 16 are required/);
   });
 });
+
+describe('tidaldb leader: --token-file and --insecure, through the command line (issue 12)', () => {
+  async function cli(...args: string[]) {
+    const { runCli } = await import('../../streams/cli/runCli.js');
+    const { captureIo } = await import('./captureIo.js');
+    const io = captureIo();
+    const code = await runCli(args, io);
+    return { code, out: io.stdout(), err: io.stderr() };
+  }
+
+  it('--token with --token-file is a usage error, as for the follower (the leader took the file and ignored --token)', async () => {
+    const dir = tempDir('cli');
+    const file = path.join(dir, 'token');
+    fs.writeFileSync(file, 'short\n', { mode: 0o600 });
+    fs.chmodSync(file, 0o600);
+    const both = await cli('leader', '--dir', path.join(dir, 'leader'), '--listen', '127.0.0.1:0', '--follower', 'f1', '--token-file', file, '--token', 'a-random-token-0123456789');
+    expect(both).toMatchObject({ code: 2, err: 'error: leader: give --token or --token-file, not both\n' });
+    expect(fs.existsSync(path.join(dir, 'leader'))).toBe(false); // refused before anything was opened
+  });
+
+  it('a --token-file other users can read warns, as for the follower (docs/security.md: the CLI warns)', async () => {
+    const dir = tempDir('cli');
+    const file = path.join(dir, 'token');
+    fs.writeFileSync(file, 'short\n');
+    fs.chmodSync(file, 0o644);
+    const short = await cli('leader', '--dir', path.join(dir, 'leader'), '--listen', '127.0.0.1:0', '--follower', 'f1', '--token-file', file);
+    expect(short.code).toBe(2);
+    expect(short.err).toMatch(/^warning: --token-file .* is readable by other users: chmod 600 it\nerror: leader: the token is 5 bytes; at least 16 are required/);
+  });
+
+  it('--listen off loopback without TLS exits 1 naming --insecure; with --insecure the leader warns at start', async () => {
+    const dir = tempDir('cli');
+    const exposed = await cli('leader', '--dir', path.join(dir, 'leader'), '--listen', '0.0.0.0:0', '--follower', 'f1', '--token', 'a-random-token-0123456789');
+    expect(exposed.code).toBe(1);
+    expect(exposed.err).toMatch(/^error: leader: cannot listen on 0\.0\.0\.0:0: listening on 0\.0\.0\.0 without TLS would let anyone .* or insecure: true \(--insecure\)/);
+    const { runLeader } = await import('../../streams/cli/leader.js');
+    const { captureIo } = await import('./captureIo.js');
+    const io = captureIo();
+    const stopped = new AbortController();
+    stopped.abort(); // starts, prints what it prints at start, and stops
+    const code = await runLeader({ dir: path.join(dir, 'insecure'), listen: { host: '0.0.0.0', port: 0 }, followers: ['f1'], token: 'a-random-token-0123456789', insecure: true, shipIntervalMs: 20 },
+      io, { signal: stopped.signal });
+    expect(code).toBe(0);
+    expect(io.stderr()).toMatch(/^warning: listening on 0\.0\.0\.0 without TLS \(insecure\): frames are authenticated but the data travels in clear/);
+    expect(io.stdout()).toMatch(/listening on 0\.0\.0\.0:\d+ for "f1"/);
+  });
+});
