@@ -94,7 +94,7 @@ export async function runFollower(options: FollowerRunOptions, io: CliIo, contex
       opened.server = await serveMetrics({ ...options.metrics, registry: prometheusRegistry(db) });
       notices.write(`serving metrics at http://${options.metrics.host}:${opened.server.port}/metrics\n`);
     }
-    if (options.serve) opened.serving = await serveFollowers(db, options.serve, token, notices);
+    if (options.serve) opened.serving = await serveFollowers(db, options.serve, token, notices, io.err);
     notices.write(`follower ${JSON.stringify(options.peer)} of ${address}, replica ${options.dir} at seqno ${db.lastSeq}\n`);
     if (!options.waitForLeader) {
       const connected = await firstConnection(link, address, context.signal);

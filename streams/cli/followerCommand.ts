@@ -7,6 +7,7 @@ import { Command, Option } from 'commander';
 import { CliError, type CliIo, ExitCode, reportError } from './cliIo.js';
 import { DEFAULT_STATUS_INTERVAL_MS, type FollowerRunOptions, runFollower } from './follower.js';
 import type { LinkTls } from './followerLink.js';
+import type { LeaderTls } from './leaderOptions.js';
 import { type NatsFlags, natsFromFlags, natsOptions } from './followerNats.js';
 import { hostPortIn, integerIn, tokenFileIn, type TokenFile } from './optionParsers.js';
 import type { HostPort } from './parseHostPort.js';
@@ -15,7 +16,7 @@ import type { SubcommandContext } from './subcommandContext.js';
 interface FollowerFlags extends NatsFlags {
   dir: string; connect?: HostPort; peer: string; token?: string; tokenFile?: TokenFile; metrics?: HostPort; statusInterval: number;
   statusJson?: boolean; waitForLeader?: boolean; rebuild?: boolean; tlsCa?: string; tlsCert?: string; tlsKey?: string;
-  serve?: HostPort; serveFollower?: string[];
+  serve?: HostPort; serveFollower?: string[]; serveInsecure?: boolean; serveTlsCert?: string; serveTlsKey?: string; serveTlsCa?: string;
 }
 
 /** The commander wiring of `follower`; SIGINT and SIGTERM stop it cleanly (exit 0). */
@@ -47,7 +48,11 @@ export function followerCommand(ctx: SubcommandContext): Command {
     .option('--wait-for-leader', 'keep retrying when the leader cannot be reached at start, instead of exiting 1')
     .option('--rebuild', 'move DIR aside (to DIR.before-rebuild-<time>, kept) and rebuild the replica from the leader\'s checkpoint')
     .addOption(new Option('--serve <host:port>', 'serve followers of its own here, as a relay: it ships what it stores (port 0 picks one)').argParser(hostPortIn('--serve', { allowPortZero: true })))
-    .addOption(new Option('--serve-follower <id>', 'a peer id this follower serves with --serve (repeat for each)').argParser((id: string, ids: string[] = []) => [...ids, id])))
+    .addOption(new Option('--serve-follower <id>', 'a peer id this follower serves with --serve (repeat for each)').argParser((id: string, ids: string[] = []) => [...ids, id]))
+    .option('--serve-insecure', 'allow --serve off loopback without TLS (frames are authenticated, not encrypted)')
+    .addOption(new Option('--serve-tls-cert <file>', 'the relay\'s certificate for --serve (enables TLS, with --serve-tls-key)'))
+    .addOption(new Option('--serve-tls-key <file>', 'the private key of --serve-tls-cert'))
+    .addOption(new Option('--serve-tls-ca <file>', 'PEM bundle that must have signed each of its followers\' certificates (mutual TLS)')))
     .action(async (flags: FollowerFlags, command: Command) => {
       const controller = new AbortController();
       const stop = (): void => controller.abort();
@@ -72,11 +77,23 @@ function followerOptions(f: FollowerFlags, tokenOnCommandLine: boolean, io: CliI
   if (f.tokenFile && tokenOnCommandLine) throw new CliError(ExitCode.Usage, 'follower: give --token or --token-file, not both');
   if (f.nats !== undefined && tls) throw new CliError(ExitCode.Usage, 'follower: --tls-ca, --tls-cert and --tls-key are for --connect, not --nats');
   if (f.serveFollower && !f.serve) throw new CliError(ExitCode.Usage, 'follower: --serve-follower needs --serve HOST:PORT, where this follower serves them');
+  const serveTls = serveTlsOf(f);
   if (f.tokenFile?.othersCanRead) io.err.write(`warning: --token-file ${f.tokenFile.path} is readable by other users: chmod 600 it\n`);
   const nats = natsFromFlags(f);
   return {
     dir: f.dir, ...(f.connect && { connect: f.connect }), ...(nats && { nats }), peer: f.peer, token: f.tokenFile?.token ?? f.token, metrics: f.metrics, statusIntervalMs: f.statusInterval,
     statusJson: f.statusJson === true, waitForLeader: f.waitForLeader === true, rebuild: f.rebuild === true, ...(tls && { tls }),
-    ...(f.serve && { serve: { address: f.serve, followers: f.serveFollower ?? [] } }),
+    ...(f.serve && { serve: { address: f.serve, followers: f.serveFollower ?? [], ...(f.serveInsecure && { insecure: true }), ...(serveTls && { tls: serveTls }) } }),
   };
+}
+
+/** The relay listener's TLS files, checked as `tidaldb leader` checks its own: a usage error (exit 2) when they do not fit. */
+function serveTlsOf(f: FollowerFlags): LeaderTls | undefined {
+  const given = Object.entries({ cert: f.serveTlsCert, key: f.serveTlsKey, ca: f.serveTlsCa }).filter(([, file]) => file !== undefined);
+  if ((given.length > 0 || f.serveInsecure) && !f.serve) throw new CliError(ExitCode.Usage, 'follower: --serve-insecure and --serve-tls-* are for --serve HOST:PORT');
+  if (given.length === 0) return undefined;
+  const tls: LeaderTls = Object.fromEntries(given);
+  if ((tls.cert === undefined) !== (tls.key === undefined)) throw new CliError(ExitCode.Usage, 'follower: --serve-tls-cert and --serve-tls-key go together');
+  if (tls.ca !== undefined && tls.cert === undefined) throw new CliError(ExitCode.Usage, 'follower: --serve-tls-ca (require client certificates) needs --serve-tls-cert and --serve-tls-key');
+  return tls;
 }

@@ -135,16 +135,18 @@ export async function resolveListenOptions(o: TcpListenOptions, serves: 'leader'
   if (base.tls && (!base.tls.cert || !base.tls.key)) throw invalid('tls needs cert and key to listen');
   if (o.insecure !== undefined && typeof o.insecure !== 'boolean') throw invalid(`insecure must be a boolean, got ${String(o.insecure)}`);
   const exposed = !base.tls && !isLoopbackHost(base.host);
+  // The CLI flags that set each, so a refusal says what to type: a relay is `tidaldb follower --serve`.
+  const flags = serves === 'relay' ? { tls: 'tidaldb follower --serve-tls-cert/--serve-tls-key', insecure: '--serve-insecure' } : { tls: 'tidaldb leader --tls-cert/--tls-key', insecure: '--insecure' };
   if (exposed && o.insecure !== true) {
     throw invalid(`listening on ${base.host} without TLS would let anyone on the network path read the replicated data: `
-      + 'pass tls: { cert, key } (tidaldb leader --tls-cert/--tls-key), or insecure: true (--insecure) on a network you trust');
+      + `pass tls: { cert, key } (${flags.tls}), or insecure: true (${flags.insecure}) on a network you trust`);
   }
   return {
     ...base,
     maxConnections: integer('maxConnections', o.maxConnections ?? DEFAULT_MAX_CONNECTIONS, 1, 65_535),
     followers: o.followers === undefined ? null : followerSet(o.followers),
     warnings: exposed ? [`listening on ${base.host} without TLS (insecure): frames are authenticated but the data travels in clear, `
-      + 'readable by anyone on the network path; use TLS (--tls-cert, --tls-key) off a trusted network'] : [],
+      + `readable by anyone on the network path; use TLS (${flags.tls}) off a trusted network`] : [],
   };
 }
 
