@@ -10,7 +10,9 @@
  * Beside it, `<dir>/LOCK.owner` records who holds it (pid, host, since), to
  * name the holder in the error and to take over at once, without waiting
  * for staleness, a lock whose holder is a dead process on this host (a
- * SIGKILLed writer must not need manual cleanup).
+ * SIGKILLed writer must not need manual cleanup). Processes racing to take
+ * over one dead holder's lock go one at a time (`LOCK.takeover`), so only
+ * one of them gets it.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -22,6 +24,8 @@ import { TidalError } from '../errors.js';
 export const LOCK_NAME = 'LOCK';
 /** Who holds it: JSON { pid, host, sinceMs }. */
 export const LOCK_OWNER_NAME = 'LOCK.owner';
+/** Present only while a process takes over a dead holder's lock: its pid. */
+export const LOCK_TAKEOVER_NAME = 'LOCK.takeover';
 /**
  * 10 s: a lock whose mtime is older is stale (its holder stopped refreshing
  * it, every `LOCK_UPDATE_MS`); for a holder on another host, that is the
@@ -58,18 +62,11 @@ export async function lockDirectory(dir: string): Promise<DirectoryLock> {
   let release: () => Promise<void>;
   try {
     release = await lockfile.lock(dir, options);
+    writeOwner(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
-    const owner = readOwner(dir);
-    const copied = owner !== null && owner.dir !== fs.realpathSync(dir);
-    if (!copied && (owner === null || owner.host !== os.hostname() || isAlive(owner.pid))) throw locked(dir, owner);
-    // Its holder died on this host without releasing it, or it was copied here with the files: take it over now.
-    await fs.promises.rm(options.lockfilePath, { recursive: true, force: true });
-    release = await lockfile.lock(dir, options).catch((again: unknown) => {
-      throw (again as NodeJS.ErrnoException).code === 'ELOCKED' ? locked(dir, readOwner(dir)) : again;
-    });
+    release = await takeOver(dir, () => lockfile.lock(dir, options));
   }
-  writeOwner(dir, { pid: process.pid, host: os.hostname(), sinceMs: Date.now(), dir: fs.realpathSync(dir) });
   return {
     get compromised() {
       return compromised;
@@ -79,6 +76,68 @@ export async function lockDirectory(dir: string): Promise<DirectoryLock> {
       if (compromised === null) await release();
     },
   };
+}
+
+/**
+ * Takes over the lock on `dir` when its holder died on this host without
+ * releasing it, or it was copied here with the files; else rejects with
+ * `Locked`. One process at a time: each must first create `LOCK.takeover`
+ * (exclusively) and judges the owner again while it holds that claim, and
+ * the winner records itself as owner before letting go of it. Without the
+ * claim, two processes that both saw the dead holder both removed the lock
+ * and took it, and both wrote to the directory.
+ */
+async function takeOver(dir: string, lock: () => Promise<() => Promise<void>>): Promise<() => Promise<void>> {
+  if (!canTakeOver(dir, readOwner(dir)) || !claimTakeover(dir)) throw locked(dir, readOwner(dir));
+  try {
+    const owner = readOwner(dir);
+    if (!canTakeOver(dir, owner)) throw locked(dir, owner);
+    await fs.promises.rm(path.join(dir, LOCK_NAME), { recursive: true, force: true });
+    const release = await lock().catch((again: unknown) => {
+      throw (again as NodeJS.ErrnoException).code === 'ELOCKED' ? locked(dir, readOwner(dir)) : again;
+    });
+    writeOwner(dir);
+    return release;
+  } finally {
+    fs.rmSync(path.join(dir, LOCK_TAKEOVER_NAME), { force: true });
+  }
+}
+
+/** The holder died on this host, or the lock was copied here from another directory. */
+function canTakeOver(dir: string, owner: LockOwner | null): boolean {
+  if (owner === null) return false;
+  return owner.dir !== fs.realpathSync(dir) || (owner.host === os.hostname() && !isAlive(owner.pid));
+}
+
+/**
+ * Creates `LOCK.takeover` holding this pid; false if another live process
+ * holds it. A claim left by a taker that died (its pid gone, or an empty
+ * claim older than `LOCK_STALE_MS`) is removed and claimed again.
+ */
+function claimTakeover(dir: string): boolean {
+  const claim = path.join(dir, LOCK_TAKEOVER_NAME);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(claim, String(process.pid), { flag: 'wx' });
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const claimer = Number(readOr(claim, ''));
+    const ageMs = Date.now() - (fs.statSync(claim, { throwIfNoEntry: false })?.mtimeMs ?? 0);
+    const dead = claimer > 0 ? !isAlive(claimer) : ageMs > LOCK_STALE_MS;
+    if (!dead) return false;
+    fs.rmSync(claim, { force: true });
+  }
+  return false;
+}
+
+function readOr(file: string, fallback: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return fallback;
+  }
 }
 
 function locked(dir: string, owner: LockOwner | null): TidalError {
@@ -98,7 +157,9 @@ function readOwner(dir: string): LockOwner | null {
   return null;
 }
 
-function writeOwner(dir: string, owner: LockOwner): void {
+/** Records this process as the holder (called while it holds the lock). */
+function writeOwner(dir: string): void {
+  const owner: LockOwner = { pid: process.pid, host: os.hostname(), sinceMs: Date.now(), dir: fs.realpathSync(dir) };
   const file = path.join(dir, LOCK_OWNER_NAME);
   fs.writeFileSync(`${file}.tmp`, JSON.stringify(owner));
   fs.renameSync(`${file}.tmp`, file);

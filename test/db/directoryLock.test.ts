@@ -47,6 +47,21 @@ async function holder(dir: string): Promise<ChildProcess> {
   return child;
 }
 
+/** A holder that opens `dir` at `startAt`: resolves with its first line, `held <seq>` or `refused <code>: <message>`. */
+async function racer(dir: string, startAt: number): Promise<string> {
+  const child = spawn(process.execPath, [holderJs, dir, String(startAt)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let output = '';
+  return new Promise<string>((resolve) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      output += d.toString();
+      if (output.includes('\n')) resolve(output.split('\n')[0]!);
+    });
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('exit', (code) => resolve(`exited ${code}: ${output}`));
+  });
+}
+
 function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
@@ -105,6 +120,23 @@ describe('TidalDb.open({ dir }) holds an exclusive lock on the directory until c
     expect(db.lastSeq).toBe(1);
     expect(db.readDecayScore('held', 'view')).toBeGreaterThan(0);
     await db.close();
+  });
+
+  it('a dead holder is taken over by one process only: racing openers after a SIGKILL get one owner, the others Locked', async () => {
+    // Before the fix, each racer judged the dead holder's lock, removed it and took it: both owned the
+    // directory (one lost it, "compromised", two seconds later), or one took it and the other failed with ENOENT (4 rounds in 12).
+    for (let round = 0; round < 8; round++) {
+      const dir = tempDir('lock-race');
+      const child = await holder(dir);
+      child.kill('SIGKILL');
+      await exited(child);
+      const startAt = Date.now() + 1_500;
+      const outcomes = await Promise.all([0, 1].map(() => racer(dir, startAt)));
+      const held = outcomes.filter((o) => o.startsWith('held'));
+      expect(held, `round ${round}: ${outcomes.join(' / ')}`).toHaveLength(1);
+      for (const o of outcomes.filter((x) => !x.startsWith('held'))) expect(o).toMatch(/^refused Locked: .* is locked by pid \d+ on host /);
+      for (const c of children) c.kill('SIGKILL');
+    }
   });
 
   it('a copy of a locked directory (a backup, a crash copy) opens: the lock holds the directory it was taken on, not its files', async () => {
