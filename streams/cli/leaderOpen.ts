@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { TidalDb, TidalError } from '../../src/index.js';
+import { TidalDb, TidalError, WalError } from '../../src/index.js';
 import { TcpTransport, type TcpLeaderTransport } from '../transports/tcpTransport.js';
 import { CliError, errorMessage, ExitCode, oneLine } from './cliIo.js';
 import type { LeaderRunOptions } from './leaderOptions.js';
@@ -33,15 +33,25 @@ export async function requireDbDir(dir: string): Promise<void> {
   }
 }
 
-/** Opens the leader database; a directory held by another process (`Locked`) or refused on open is a failure naming it. */
+/**
+ * Opens the leader database; a directory held by another process (`Locked`)
+ * or refused on open is a failure naming it, with the next step when its
+ * files are damaged.
+ */
 export async function openLeaderDb(options: LeaderRunOptions): Promise<TidalDb> {
   try {
     return await TidalDb.open({ dir: options.dir, ...(options.halfLifeMs && { halfLifeMs: options.halfLifeMs }) });
   } catch (err) {
     const inUse = err instanceof TidalError && err.code === 'Locked';
     const what = inUse ? 'is in use' : 'cannot be opened';
-    throw new CliError(ExitCode.Failure, `leader: --dir ${options.dir} ${what}: ${oneLine(errorMessage(err))}`, { cause: err });
+    const next = err instanceof WalError && (err.code === 'Corruption' || err.code === 'Gap') ? `; ${leaderNextStep(options.dir)}` : '';
+    throw new CliError(ExitCode.Failure, `leader: --dir ${options.dir} ${what}: ${oneLine(errorMessage(err))}${next}`, { cause: err });
   }
+}
+
+/** What to do about a leader's damaged directory: see every damaged file, then restore it or hand over to a follower. */
+function leaderNextStep(dir: string): string {
+  return `next step: \`tidaldb verify ${dir}\` lists every damaged file; restore ${dir} from a backup, or promote a healthy follower (docs/runbook-promotion.md)`;
 }
 
 /** Binds `--listen` (TLS with `--tls-cert`/`--tls-key`); a bind or TLS-file failure names the address. */
