@@ -64,6 +64,10 @@ export const ISSUE9_ROWS: readonly RowSpec[] = [
     label: '  beside it: the platform floor, one write + fdatasync p99 at 500/s (a durable ack costs two in series)', unit: 'ms', goal: null,
     only: 'tcpLag', measure: { kind: 'figure', key: 'tcpLag.fsyncFloor' },
   },
+  {
+    label: '  beside it: the platform floor for a durable replicated ack p99 (fdatasync, loopback, fdatasync in a 2nd process, ack; no tidaldb)', unit: 'ms', goal: null,
+    only: 'tcpLag', measure: { kind: 'figure', key: 'tcpLag.replicatedAckFloor' },
+  },
 ];
 
 /** The issue's table for this run: one row per ISSUE9_ROWS entry, in order. */

@@ -26,6 +26,7 @@ import { LAG_BATCH_SIZE, LAG_BATCHES_PER_SEC, LAG_ITEMS, LAG_WARMUP_MS, lagLoadM
 import { repeats } from './benchConfig.js';
 import { MarkLag } from './markLag.js';
 import { fsyncFloor } from './fsyncFloor.js';
+import { replicatedAckFloor } from './replicatedAckFloor.js';
 import { pacedWrites } from './pacedWrites.js';
 import { pollUntil } from './pollUntil.js';
 import { type BenchResult, type LatencySummary, medianRun, summarize } from './stats.js';
@@ -60,9 +61,13 @@ export async function tcpBatchLag(): Promise<BenchResult[]> {
   const durationMs = lagLoadMs();
   const runs = new Map<Config, BatchLagRun[]>(CONFIGS.map((c) => [c, []]));
   const floors: LatencySummary[] = [];
+  const replicatedFloors: LatencySummary[] = [];
   for (let r = 0; r < repeats(3); r++) {
     floors.push(await withTempDir((dir) => fsyncFloor(dir)));
     process.stderr.write(`  tcpLag: platform write+fdatasync at 500/s, run ${r + 1}: p99 ${floors.at(-1)!.p99Ms.toFixed(2)} ms, p50 ${floors.at(-1)!.p50Ms.toFixed(2)} ms\n`);
+    replicatedFloors.push(await withTempDir((dir) => replicatedAckFloor(dir)));
+    process.stderr.write(`  tcpLag: platform durable ack (fdatasync, loopback, fdatasync in a 2nd process, ack), run ${r + 1}: `
+      + `p99 ${replicatedFloors.at(-1)!.p99Ms.toFixed(2)} ms, p50 ${replicatedFloors.at(-1)!.p50Ms.toFixed(2)} ms\n`);
     for (const config of CONFIGS) {
       const run = await batchLagRun(config, durationMs);
       process.stderr.write(`  tcpLag: ${describe(config)}, run ${r + 1}: p99 ${run.lag.p99Ms.toFixed(2)} ms, p50 ${run.lag.p50Ms.toFixed(2)} ms\n`);
@@ -70,6 +75,7 @@ export async function tcpBatchLag(): Promise<BenchResult[]> {
     }
   }
   const floor = medianRun(floors, (f) => f.p99Ms);
+  const replicatedFloor = medianRun(replicatedFloors, (f) => f.p99Ms);
   const [ten, one, commit] = CONFIGS.map((c) => medianRun(runs.get(c)!, (x) => x.lag.p99Ms)) as [BatchLagRun, BatchLagRun, BatchLagRun];
   return [
     ...configRows(ten, runs.get(ten.config)!, durationMs),
@@ -84,6 +90,11 @@ export async function tcpBatchLag(): Promise<BenchResult[]> {
       goal: null, key: 'tcpLag.fsyncFloor', details: { ...floor, runsP99Ms: floors.map((f) => f.p99Ms) },
     },
     { benchmark: '    the same, p50', measured: floor.p50Ms, unit: 'ms', goal: null },
+    {
+      benchmark: '  platform floor: a durable replicated ack, no tidaldb (write+fdatasync, loopback TCP, write+fdatasync in a 2nd process, ack; group commit on both) p99',
+      measured: replicatedFloor.p99Ms, unit: 'ms', goal: null, key: 'tcpLag.replicatedAckFloor', details: { ...replicatedFloor, runsP99Ms: replicatedFloors.map((f) => f.p99Ms) },
+    },
+    { benchmark: '    the same, p50', measured: replicatedFloor.p50Ms, unit: 'ms', goal: null },
   ];
 }
 
