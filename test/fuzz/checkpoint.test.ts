@@ -18,8 +18,8 @@ import { buildRealLog, type RealLog } from './realLog.js';
 import { copyRange } from './segmentParts.js';
 import { asyncOutcomeOf, outcomeOf } from './typedErrors.js';
 
-const DECODE_RUNS = 3000;
-const INSTALL_RUNS = 1500;
+const DECODE_RUNS = 6000;
+const INSTALL_RUNS = 2500;
 
 let log: RealLog;
 /** The leader's checkpoint (the current version) and a version 2 one. */

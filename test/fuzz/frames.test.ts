@@ -16,7 +16,7 @@ import { fuzzParameters, runs } from './fuzzParameters.js';
 import { buildRealLog } from './realLog.js';
 import { realMessages } from './realMessages.js';
 
-const MUTATED_STREAM_RUNS = 4000;
+const MUTATED_STREAM_RUNS = 8000;
 const RANDOM_STREAM_RUNS = 2000;
 
 let messages: TcpMessage[];
