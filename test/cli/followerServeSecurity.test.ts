@@ -10,12 +10,12 @@ import { connect as tlsConnect } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FollowerDb, TidalDb } from '../../src/index.js';
 import { runFollower } from '../../streams/cli/follower.js';
-import { runCli } from '../../streams/cli/runCli.js';
 import { startFollower, startLeader, TcpTransport } from '../../streams/index.js';
 import { tempDir } from '../db/tempDirs.js';
 import { tlsFiles } from '../streams/transports/tlsCertificates.js';
 import { until } from '../support/until.js';
 import { captureIo } from './captureIo.js';
+import { cli } from './cliRun.js';
 
 const TOKEN = 'relay-serve-token-0123';
 const cleanups: Array<() => unknown> = [];
@@ -35,12 +35,6 @@ async function leaderFor(signals: number): Promise<{ leader: TidalDb; port: numb
   const handle = startLeader({ db: leader, transport: listener, followers: ['mid'], shipIntervalMs: 50 });
   cleanups.push(() => handle.stop());
   return { leader, port: listener.port };
-}
-
-async function cli(...args: string[]) {
-  const io = captureIo();
-  const code = await runCli(args, io);
-  return { code, out: io.stdout(), err: io.stderr() };
 }
 
 describe('tidaldb follower --serve off loopback', () => {

@@ -1,14 +1,7 @@
 /** The commander wiring, in-process: help, one-line usage errors and their exit codes. */
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../streams/cli/runCli.js';
-import { captureIo } from './captureIo.js';
+import { cli } from './cliRun.js';
 import { walDir } from './walDir.js';
-
-async function cli(...args: string[]) {
-  const io = captureIo();
-  const code = await runCli(args, io);
-  return { code, out: io.stdout(), err: io.stderr() };
-}
 
 describe('tidaldb (runCli)', () => {
   it('--help for the program and for each subcommand: exit 0, on stdout', async () => {

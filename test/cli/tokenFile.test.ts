@@ -5,6 +5,7 @@ import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { tokenFileIn } from '../../streams/cli/optionParsers.js';
 import { tempDir } from '../db/tempDirs.js';
+import { cli } from './cliRun.js';
 
 describe('tokenFileIn (--token-file FILE)', () => {
   const parse = tokenFileIn('--token-file');
@@ -35,14 +36,6 @@ describe('tokenFileIn (--token-file FILE)', () => {
 });
 
 describe('tidaldb follower --token-file, through the command line', () => {
-  async function cli(...args: string[]) {
-    const { runCli } = await import('../../streams/cli/runCli.js');
-    const { captureIo } = await import('./captureIo.js');
-    const io = captureIo();
-    const code = await runCli(args, io);
-    return { code, out: io.stdout(), err: io.stderr() };
-  }
-
   it('--token with --token-file is a usage error; a short token from the file is refused (exit 2); a readable-by-others file warns', async () => {
     const dir = tempDir('cli');
     const file = path.join(dir, 'token');
@@ -58,14 +51,6 @@ describe('tidaldb follower --token-file, through the command line', () => {
 });
 
 describe('tidaldb leader: --token-file and --insecure, through the command line (issue 12)', () => {
-  async function cli(...args: string[]) {
-    const { runCli } = await import('../../streams/cli/runCli.js');
-    const { captureIo } = await import('./captureIo.js');
-    const io = captureIo();
-    const code = await runCli(args, io);
-    return { code, out: io.stdout(), err: io.stderr() };
-  }
-
   it('--token with --token-file is a usage error, as for the follower (the leader took the file and ignored --token)', async () => {
     const dir = tempDir('cli');
     const file = path.join(dir, 'token');
