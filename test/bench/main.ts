@@ -57,6 +57,19 @@ interface Failure {
   readonly error: string;
 }
 
+/**
+ * SIGINT or SIGTERM ends the bench through process.exit, so the 'exit'
+ * handlers of the children it started (follower processes, redis-server,
+ * nats-server) kill them: Node's default for these signals exits without
+ * running 'exit' handlers, which left a nats-server behind.
+ */
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`bench: ${signal}, stopping the servers and processes it started\n`);
+    process.exit(130);
+  });
+}
+
 async function main(): Promise<void> {
   if (BENCH_ONLY) {
     const unknown = [...BENCH_ONLY].filter((n) => !BENCHMARKS.some(([name]) => name === n));
