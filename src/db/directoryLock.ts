@@ -61,8 +61,7 @@ export async function lockDirectory(dir: string): Promise<DirectoryLock> {
   };
   let release: () => Promise<void>;
   try {
-    release = await lockfile.lock(dir, options);
-    writeOwner(dir);
+    release = await ownedBy(dir, await lockfile.lock(dir, options));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
     release = await takeOver(dir, () => lockfile.lock(dir, options));
@@ -93,11 +92,9 @@ async function takeOver(dir: string, lock: () => Promise<() => Promise<void>>): 
     const owner = readOwner(dir);
     if (!canTakeOver(dir, owner)) throw locked(dir, owner);
     await fs.promises.rm(path.join(dir, LOCK_NAME), { recursive: true, force: true });
-    const release = await lock().catch((again: unknown) => {
+    return await ownedBy(dir, await lock().catch((again: unknown) => {
       throw (again as NodeJS.ErrnoException).code === 'ELOCKED' ? locked(dir, readOwner(dir)) : again;
-    });
-    writeOwner(dir);
-    return release;
+    }));
   } finally {
     fs.rmSync(path.join(dir, LOCK_TAKEOVER_NAME), { force: true });
   }
@@ -155,6 +152,23 @@ function readOwner(dir: string): LockOwner | null {
     // missing or unreadable: no owner known
   }
   return null;
+}
+
+/**
+ * Records this process as the holder of the lock just taken, and returns its
+ * release; if the record cannot be written (a full or failing disk), lets go
+ * of the lock again before rethrowing, so a failed open leaves no lock held.
+ */
+async function ownedBy(dir: string, release: () => Promise<void>): Promise<() => Promise<void>> {
+  try {
+    writeOwner(dir);
+    return release;
+  } catch (err) {
+    await release().catch((releaseErr: unknown) => {
+      throw new AggregateError([err, releaseErr], `recording the owner of ${dir}'s lock failed, and so did releasing it`);
+    });
+    throw err;
+  }
 }
 
 /** Records this process as the holder (called while it holds the lock). */

@@ -161,4 +161,14 @@ describe('TidalDb.open({ dir }) holds an exclusive lock on the directory until c
     const again = await TidalDb.open({ dir });
     await again.close();
   });
+
+  it('an open that cannot record the lock\'s owner fails and releases the lock it took (it stayed held until the process exited)', async () => {
+    const dir = tempDir('lock');
+    fs.mkdirSync(path.join(dir, 'LOCK.owner.tmp')); // writing the owner record fails (EISDIR)
+    await expect(TidalDb.open({ dir })).rejects.toMatchObject({ code: 'EISDIR' });
+    expect(fs.existsSync(path.join(dir, 'LOCK'))).toBe(false);
+    fs.rmdirSync(path.join(dir, 'LOCK.owner.tmp'));
+    const db = await TidalDb.open({ dir });
+    await db.close();
+  });
 });
