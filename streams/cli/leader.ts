@@ -9,14 +9,14 @@ import {
   defer, EMPTY, filter, firstValueFrom, fromEvent, interval, map, merge, type Observable, of, type Subscription, take,
 } from 'rxjs';
 import { prometheusRegistry, type TidalDb } from '../../src/index.js';
-import type { TcpLeaderTransport, TcpTransportEvent } from '../transports/tcpTransport.js';
 import { type LeaderHandle, startLeader } from '../startLeader.js';
 import { type CliIo, CliError, errorMessage, ExitCode, oneLine, reportError } from './cliIo.js';
 import { count, plural } from './formatTable.js';
 import { MAX_REPORTED_BAD_LINES } from './ingestLimits.js';
 import { ingestNdjson, type IngestSummary } from './ingestNdjson.js';
 import { closeInOrder } from './closeInOrder.js';
-import { listenForFollowers, openIngest, openLeaderDb, requireDbDir } from './leaderOpen.js';
+import { type LeaderEnd, openLeaderEnd } from './leaderEnd.js';
+import { openIngest, openLeaderDb, requireDbDir } from './leaderOpen.js';
 import { checkLeaderOptions, type LeaderRunOptions } from './leaderOptions.js';
 import { type FollowerStatusView, leaderStatusLine } from './leaderStatusLine.js';
 import { type MetricsServer, serveMetrics } from './serveMetrics.js';
@@ -37,7 +37,7 @@ export interface LeaderRunContext {
 interface Opened {
   input: Readable | null;
   db: TidalDb | null;
-  listener: TcpLeaderTransport | null;
+  end: LeaderEnd | null;
   server: MetricsServer | null;
   handle: LeaderHandle | null;
 }
@@ -46,7 +46,7 @@ interface Opened {
 interface Serving {
   readonly db: TidalDb;
   readonly handle: LeaderHandle;
-  readonly listener: TcpLeaderTransport;
+  readonly end: LeaderEnd;
   readonly input: Readable | null;
 }
 
@@ -62,23 +62,23 @@ interface Serving {
  * for bad usage (a missing token or follower, a missing `--ingest` file).
  */
 export async function runLeader(options: LeaderRunOptions, io: CliIo, context: LeaderRunContext): Promise<ExitCode> {
-  const opened: Opened = { input: null, db: null, listener: null, server: null, handle: null };
+  const opened: Opened = { input: null, db: null, end: null, server: null, handle: null };
   let code: ExitCode;
   try {
     const token = checkLeaderOptions(options);
     await requireDbDir(options.dir);
     opened.input = await openIngest(options.ingest, context.stdin ?? process.stdin);
     const db = (opened.db = await openLeaderDb(options));
-    const listener = (opened.listener = await listenForFollowers(options, token, db));
-    for (const warning of listener.warnings) io.err.write(`warning: ${warning}\n`);
+    const end = (opened.end = await openLeaderEnd(options, token, db));
+    for (const warning of end.warnings) io.err.write(`warning: ${warning}\n`);
     if (options.metrics) {
       opened.server = await serveMetrics({ ...options.metrics, registry: prometheusRegistry(db) });
       io.out.write(`serving metrics at http://${options.metrics.host}:${opened.server.port}/metrics\n`);
     }
     const followers = options.followers.map((f) => JSON.stringify(f)).join(', ');
-    io.out.write(`leader of ${options.dir} at seqno ${db.lastSeq}, listening on ${listener.host}:${listener.port} for ${followers}\n`);
-    const handle = (opened.handle = startLeader({ db, transport: listener, followers: options.followers, shipIntervalMs: options.shipIntervalMs, shipOn: options.shipOn }));
-    code = await serve({ db, handle, listener, input: opened.input }, options, io, context.signal);
+    io.out.write(`leader of ${options.dir} at seqno ${db.lastSeq}, ${end.where} for ${followers}\n`);
+    const handle = (opened.handle = startLeader({ db, transport: end.transport, followers: options.followers, shipIntervalMs: options.shipIntervalMs, shipOn: options.shipOn }));
+    code = await serve({ db, handle, end, input: opened.input }, options, io, context.signal);
   } catch (err) {
     code = reportError(io, err);
   }
@@ -88,7 +88,7 @@ export async function runLeader(options: LeaderRunOptions, io: CliIo, context: L
 
 /** Reports, ingests and waits; the exit code of the run (1 when a strict ingest stopped at a bad line or the pipeline failed). */
 async function serve(serving: Serving, options: LeaderRunOptions, io: CliIo, signal: AbortSignal): Promise<ExitCode> {
-  const { db, handle, listener, input } = serving;
+  const { db, handle, end, input } = serving;
   const latest: { lag: Readonly<Record<string, FollowerStatusView>> } = { lag: {} };
   const statusEvery = options.statusIntervalMs ?? DEFAULT_LEADER_STATUS_INTERVAL_MS;
   const subscriptions: Subscription[] = [
@@ -96,7 +96,7 @@ async function serve(serving: Serving, options: LeaderRunOptions, io: CliIo, sig
     interval(statusEvery).subscribe(() => {
       io.out.write(`${leaderStatusLine({ nowMs: Date.now(), leaderSeq: db.lastSeq, followers: options.followers, lag: latest.lag })}\n`);
     }),
-    listener.events$.subscribe((e) => reportConnection(e, options.followers, io)),
+    end.report(io, options.followers),
     handle.rejected$.subscribe((r) => {
       const what = r.peer === '*' ? 'the leader pipeline' : `shipping to ${JSON.stringify(r.peer)}`;
       io.err.write(`warning: ${what} failed: ${oneLine(errorMessage(r.error))}\n`);
@@ -170,26 +170,13 @@ async function ingest(db: TidalDb, input: Readable, options: LeaderRunOptions, i
   return summary;
 }
 
-/** A follower connecting on stdout; losses and refusals on stderr, and a connection from a peer not in the set. */
-function reportConnection(e: TcpTransportEvent, followers: readonly string[], io: CliIo): void {
-  if (e.kind === 'connected') {
-    io.out.write(`follower ${JSON.stringify(e.peer)} connected from ${e.remote}\n`);
-    if (!followers.includes(e.peer)) {
-      io.err.write(`warning: follower ${JSON.stringify(e.peer)} is not in the follower set (--follower), so it is shipped nothing: add --follower ${e.peer} or fix its --peer\n`);
-    }
-  } else if (e.kind === 'closed') {
-    const who = e.peer === null ? `connection from ${e.remote}` : `follower ${JSON.stringify(e.peer)} (${e.remote})`;
-    io.err.write(`warning: ${who} closed: ${oneLine(e.error ? errorMessage(e.error) : e.reason)}\n`);
-  }
-}
-
 /** Closes what was opened, last first; reports each failure on its own line. True when all closed cleanly. */
 async function shutDown(opened: Opened, io: CliIo): Promise<boolean> {
-  const { handle, server, listener, db, input } = opened;
+  const { handle, server, end, db, input } = opened;
   const clean = await closeInOrder('leader', [
     ['leader pipeline', handle ? () => handle.stop() : null],
     ['metrics server', server ? () => server.close() : null],
-    ['listener', listener ? () => listener.close() : null],
+    ['listener', end ? () => end.close() : null],
     ['database', db ? () => db.close() : null],
   ], io);
   if (input && !input.destroyed) input.destroy();

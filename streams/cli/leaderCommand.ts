@@ -5,6 +5,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_SHIP_INTERVAL_MS } from '../walShipper.js';
 import { CliError, type CliIo, ExitCode, reportError } from './cliIo.js';
+import { natsFromFlags } from './followerNats.js';
 import { DEFAULT_LEADER_STATUS_INTERVAL_MS, runLeader } from './leader.js';
 import type { LeaderRunOptions, LeaderTls } from './leaderOptions.js';
 import { hostPortIn, integerIn, tokenFileIn, type TokenFile } from './optionParsers.js';
@@ -12,24 +13,29 @@ import type { HostPort } from './parseHostPort.js';
 import type { SubcommandContext } from './subcommandContext.js';
 
 interface LeaderFlags {
-  dir: string; listen: HostPort; follower?: string[]; token?: string; tokenFile?: TokenFile; insecure?: boolean; metrics?: HostPort; shipIntervalMs: number; shipOn: 'tick' | 'commit'; statusInterval: number;
+  dir: string; listen?: HostPort; nats?: string; natsStream?: string; natsSubjectPrefix?: string; follower?: string[]; token?: string; tokenFile?: TokenFile; insecure?: boolean; metrics?: HostPort; shipIntervalMs: number; shipOn: 'tick' | 'commit'; statusInterval: number;
   ingest?: string; strict?: boolean; exitWhenSynced?: boolean; halfLife?: Array<readonly [string, number]>;
   tlsCa?: string; tlsCert?: string; tlsKey?: string;
 }
 
 export function leaderCommand(ctx: SubcommandContext): Command {
   return new Command('leader')
-    .summary('run a leader database that ships its WAL to followers over TCP, optionally ingesting NDJSON')
+    .summary('run a leader database that ships its WAL to followers over TCP (or NATS JetStream), optionally ingesting NDJSON')
     .description(
-      'Run a leader: open (and lock) the database in DIR, listen for followers at HOST:PORT, and ship its WAL to the follower set. '
+      'Run a leader: open (and lock) the database in DIR, listen for followers at HOST:PORT (or publish to a NATS JetStream stream with --nats), '
+      + 'and ship its WAL to the follower set. '
       + 'With --ingest, write NDJSON signals and items from FILE or stdin (-), one per line: {"signal":{...}} or {"item":{...}}; '
       + 'a bad line is reported with its line number and skipped (or, with --strict, stops the run). '
       + 'Prints one status line per second (each follower\'s state and lag); SIGINT or SIGTERM stops it cleanly.\n\n'
-      + 'Exit codes: 0 stopped cleanly, 1 the directory could not be opened (locked by another process), the port could not be bound, '
+      + 'Exit codes: 0 stopped cleanly, 1 the directory could not be opened (locked by another process), the port could not be bound or NATS reached, '
       + 'a --strict ingest met a bad line, a write failed, or closing failed, 2 bad usage (missing flag, token or --ingest file).',
     )
     .requiredOption('--dir <dir>', 'the leader\'s database directory (created if missing)')
-    .addOption(new Option('--listen <host:port>', 'where followers connect (port 0 picks one)').argParser(hostPortIn('--listen', { allowPortZero: true })).makeOptionMandatory())
+    .addOption(new Option('--listen <host:port>', 'where followers connect (port 0 picks one); or --nats').argParser(hostPortIn('--listen', { allowPortZero: true })))
+    .addOption(new Option('--nats <urls>', 'ship through NATS JetStream at these server URLs (comma-separated) instead of --listen; '
+      + 'no token: the NATS server authorizes who reads the stream').conflicts('listen'))
+    .addOption(new Option('--nats-stream <name>', 'the shard\'s JetStream stream (default tidaldb-shard-<shard>)'))
+    .addOption(new Option('--nats-subject-prefix <prefix>', 'the subjects\' prefix (default tidaldb)'))
     .addOption(new Option('--follower <id>', 'a follower\'s peer id (repeat for each follower)').argParser(collect))
     .addOption(new Option('--token-file <file>', 'read the shared secret (at least 16 bytes) from FILE').argParser(tokenFileIn('--token-file')))
     .addOption(new Option('--token <token>', 'the shared secret (at least 16 bytes; visible to other users in ps: prefer --token-file)').env('TIDALDB_TOKEN'))
@@ -81,8 +87,9 @@ function leaderOptions(f: LeaderFlags, tokenOnCommandLine: boolean, io: CliIo): 
   if (f.tokenFile?.othersCanRead) io.err.write(`warning: --token-file ${f.tokenFile.path} is readable by other users: chmod 600 it\n`);
   const given = Object.entries({ ca: f.tlsCa, cert: f.tlsCert, key: f.tlsKey }).filter(([, file]) => file !== undefined);
   const tls: LeaderTls | undefined = given.length > 0 ? Object.fromEntries(given) : undefined;
+  const nats = natsFromFlags(f);
   return {
-    dir: f.dir, listen: f.listen, followers: f.follower ?? [], token: f.tokenFile?.token ?? f.token, insecure: f.insecure === true,
+    dir: f.dir, ...(f.listen && { listen: f.listen }), ...(nats && { nats }), followers: f.follower ?? [], token: f.tokenFile?.token ?? f.token, insecure: f.insecure === true,
     metrics: f.metrics, shipIntervalMs: f.shipIntervalMs, shipOn: f.shipOn,
     statusIntervalMs: f.statusInterval, ingest: f.ingest, strict: f.strict === true, exitWhenSynced: f.exitWhenSynced === true,
     ...(tls && { tls }), ...(f.halfLife && { halfLifeMs: Object.fromEntries(f.halfLife) }),

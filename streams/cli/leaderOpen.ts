@@ -11,6 +11,7 @@ import { TidalDb, TidalError, WalError } from '../../src/index.js';
 import { TcpTransport, type TcpLeaderTransport } from '../transports/tcpTransport.js';
 import { CliError, errorMessage, ExitCode, oneLine } from './cliIo.js';
 import type { LeaderRunOptions } from './leaderOptions.js';
+import type { HostPort } from './parseHostPort.js';
 
 /** The `--ingest` input: stdin for `-`, else the file, which must exist (checked before anything is opened). */
 export async function openIngest(ingest: string | undefined, stdin: Readable): Promise<Readable | null> {
@@ -55,7 +56,7 @@ function leaderNextStep(dir: string): string {
 }
 
 /** Binds `--listen` (TLS with `--tls-cert`/`--tls-key`); a bind or TLS-file failure names the address. */
-export async function listenForFollowers(options: LeaderRunOptions, token: string, db: TidalDb): Promise<TcpLeaderTransport> {
+export async function listenForFollowers(options: LeaderRunOptions & { readonly listen: HostPort }, token: string, db: TidalDb): Promise<TcpLeaderTransport> {
   const { host, port } = options.listen;
   try {
     return await TcpTransport.listen({

@@ -2,7 +2,7 @@
  * `tidaldb follower --nats URL`: the follower reads its leader's segments
  * from NATS JetStream (a real nats-server on a free loopback port, started
  * here) instead of the leader's TCP port. The leader is the library's
- * `JetStreamTransport.leader` (the `tidaldb leader` CLI speaks TCP only).
+ * `JetStreamTransport.leader` (`tidaldb leader --nats` is tested in leaderNats.test.ts).
  * Skips, saying how to install it, without nats-server; the usage checks
  * run everywhere.
  */

@@ -188,7 +188,7 @@ describe('tidaldb leader (in-process)', () => {
 
   it('through runCli: bad flag values are one line each (exit 2), and --help describes the command', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [['leader', '--dir', '/tmp/x'], /^error: required option '--listen <host:port>' not specified\n$/],
+      [['leader', '--dir', '/tmp/x'], /^error: leader: give --listen HOST:PORT \(over TCP\) or --nats URL \(over JetStream\), one of them\n$/],
       [['leader', '--dir', '/tmp/x', '--listen', 'nohost'], /^error: option '--listen <host:port>' argument 'nohost' is invalid\. expected HOST:PORT with a port in 0\.\.65535\.\n$/],
       [['leader', '--dir', '/tmp/x', '--listen', '127.0.0.1:0', '--half-life', 'view'], /^error: option '--half-life <type=ms>' argument 'view' is invalid\. expected TYPE=MS/],
       [['leader', '--dir', '/tmp/x', '--listen', '127.0.0.1:0', '--half-life', 'view=fast'], /^error: option '--half-life <type=ms>' argument 'view=fast' is invalid\. expected TYPE=MS/],
