@@ -79,7 +79,7 @@ function followerOptions(f: FollowerFlags, tokenOnCommandLine: boolean, io: CliI
   if (f.serveFollower && !f.serve) throw new CliError(ExitCode.Usage, 'follower: --serve-follower needs --serve HOST:PORT, where this follower serves them');
   const serveTls = serveTlsOf(f);
   if (f.tokenFile?.othersCanRead) io.err.write(`warning: --token-file ${f.tokenFile.path} is readable by other users: chmod 600 it\n`);
-  const nats = natsFromFlags(f);
+  const nats = natsFromFlags(f, 'follower');
   return {
     dir: f.dir, ...(f.connect && { connect: f.connect }), ...(nats && { nats }), peer: f.peer, token: f.tokenFile?.token ?? f.token, metrics: f.metrics, statusIntervalMs: f.statusInterval,
     statusJson: f.statusJson === true, waitForLeader: f.waitForLeader === true, rebuild: f.rebuild === true, ...(tls && { tls }),

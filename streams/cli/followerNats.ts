@@ -11,6 +11,8 @@ import { filter, map, type Observable, take } from 'rxjs';
 import type { TidalDb } from '../../src/index.js';
 import type { JetStreamTransportEvent } from '../transports/jetStreamOptions.js';
 import { JetStreamTransport } from '../transports/jetStreamTransport.js';
+import { checkStreamName, checkSubjectPrefix } from '../transports/jetStreamSubjects.js';
+import { CliError, errorMessage, ExitCode } from './cliIo.js';
 import type { FollowerLink, LinkEvent } from './followerLink.js';
 
 /** Where the leader's shard is on NATS. */
@@ -39,11 +41,44 @@ export function natsOptions(command: Command): Command {
     .addOption(new Option('--nats-subject-prefix <prefix>', 'the subjects\' prefix, as the leader names it (default tidaldb)'));
 }
 
-/** The options from the flags; undefined without --nats. */
-export function natsFromFlags(f: NatsFlags): FollowerNatsOptions | undefined {
+/**
+ * The options from the flags; undefined without --nats. A server that is not
+ * a NATS URL, or a stream or prefix NATS would refuse, is a usage error
+ * (exit 2) naming the flag: no retry can fix it, and a leader would retry it
+ * for ever.
+ */
+export function natsFromFlags(f: NatsFlags, command: 'leader' | 'follower'): FollowerNatsOptions | undefined {
   if (f.nats === undefined) return undefined;
   const servers = f.nats.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const usage = (what: string): CliError => new CliError(ExitCode.Usage, `${command}: ${what}`);
+  for (const server of servers) {
+    const problem = natsServerProblem(server);
+    if (problem !== null) throw usage(`--nats ${JSON.stringify(server)}: ${problem}`);
+  }
+  const checked = (flag: string, value: string | undefined, check: (v: string) => string): void => {
+    if (value === undefined) return;
+    try {
+      check(value);
+    } catch (err) {
+      throw usage(`${flag}: ${errorMessage(err)}`);
+    }
+  };
+  checked('--nats-stream', f.natsStream, checkStreamName);
+  checked('--nats-subject-prefix', f.natsSubjectPrefix, checkSubjectPrefix);
   return { servers, ...(f.natsStream !== undefined && { stream: f.natsStream }), ...(f.natsSubjectPrefix !== undefined && { subjectPrefix: f.natsSubjectPrefix }) };
+}
+
+/** Why `server` is not a NATS server address (`nats://HOST:PORT`, `tls://HOST:PORT`, or `HOST[:PORT]`), or null. */
+export function natsServerProblem(server: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(server.includes('://') ? server : `nats://${server}`);
+  } catch {
+    return 'not a server address: give nats://HOST:PORT';
+  }
+  if (url.protocol !== 'nats:' && url.protocol !== 'tls:') return `the scheme ${url.protocol}// is not nats:// or tls://`;
+  if (url.hostname === '') return 'no host: give nats://HOST:PORT';
+  return null;
 }
 
 /** The servers as one string, for notices and errors. */

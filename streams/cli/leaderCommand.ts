@@ -87,7 +87,7 @@ function leaderOptions(f: LeaderFlags, tokenOnCommandLine: boolean, io: CliIo): 
   if (f.tokenFile?.othersCanRead) io.err.write(`warning: --token-file ${f.tokenFile.path} is readable by other users: chmod 600 it\n`);
   const given = Object.entries({ ca: f.tlsCa, cert: f.tlsCert, key: f.tlsKey }).filter(([, file]) => file !== undefined);
   const tls: LeaderTls | undefined = given.length > 0 ? Object.fromEntries(given) : undefined;
-  const nats = natsFromFlags(f);
+  const nats = natsFromFlags(f, 'leader');
   return {
     dir: f.dir, ...(f.listen && { listen: f.listen }), ...(nats && { nats }), followers: f.follower ?? [], token: f.tokenFile?.token ?? f.token, insecure: f.insecure === true,
     metrics: f.metrics, shipIntervalMs: f.shipIntervalMs, shipOn: f.shipOn,

@@ -34,6 +34,9 @@ describe('tidaldb follower --nats: usage', () => {
     const tls = captureIo();
     expect(await runCli(['follower', '--dir', tempDir('cli-nats'), '--nats', 'nats://127.0.0.1:4222', '--tls-ca', '/tmp/ca.pem'], tls)).toBe(2);
     expect(tls.stderr()).toMatch(/--tls-ca, --tls-cert and --tls-key are for --connect, not --nats/);
+    const url = captureIo();
+    expect(await runCli(['follower', '--dir', tempDir('cli-nats'), '--nats', 'nats://127.0.0.1:4222,bogus://x'], url)).toBe(2);
+    expect(url.stderr()).toBe('error: follower: --nats "bogus://x": the scheme bogus:// is not nats:// or tls://\n');
     const help = captureIo();
     expect(await runCli(['help', 'follower'], help)).toBe(0);
     expect(help.stdout()).toMatch(/--nats <urls>[^]*--nats-stream <name>[^]*--nats-subject-prefix <prefix>/);

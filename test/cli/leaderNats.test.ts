@@ -36,6 +36,17 @@ describe('tidaldb leader --nats: usage', () => {
     const insecure = await cli('leader', '--dir', dir, '--follower', 'f1', '--nats', 'nats://127.0.0.1:4222', '--insecure');
     expect(insecure.code).toBe(2);
     expect(fs.existsSync(dir)).toBe(false);
+    // Values no retry can fix are usage errors: a leader would otherwise retry them for ever.
+    for (const [flags, message] of [
+      [['--nats', 'not a url'], '--nats "not a url": not a server address: give nats://HOST:PORT'],
+      [['--nats', 'http://127.0.0.1:4222'], '--nats "http://127.0.0.1:4222": the scheme http:// is not nats:// or tls://'],
+      [['--nats', 'nats://127.0.0.1:4222', '--nats-stream', 'a.b'], '--nats-stream: stream must be 1..200 letters, digits, \'_\' or \'-\', got "a.b"'],
+      [['--nats', 'nats://127.0.0.1:4222', '--nats-subject-prefix', 'a b'], '--nats-subject-prefix: subjectPrefix must be dot-separated tokens'],
+    ] as const) {
+      const bad = await cli('leader', '--dir', dir, '--follower', 'f1', ...flags);
+      expect(bad.code, flags.join(' ')).toBe(2);
+      expect(bad.err).toContain(`error: leader: ${message}`);
+    }
     const help = await cli('help', 'leader');
     expect(help.out).toMatch(/--nats <urls>[^]*--nats-stream <name>[^]*--nats-subject-prefix <prefix>/);
   });
