@@ -1,6 +1,7 @@
 /**
- * `tidaldb leader`: a leader database served to followers over TCP. Opens
- * (and locks) a directory, listens, ships its WAL to the follower set,
+ * `tidaldb leader`: a leader database served to followers over TCP (or
+ * through NATS JetStream with --nats: leaderEnd.ts). Opens (and locks) a
+ * directory, listens (or opens its stream), ships its WAL to the follower set,
  * optionally ingests NDJSON from a file or stdin, and prints one status
  * line per second until SIGINT or SIGTERM.
  */
