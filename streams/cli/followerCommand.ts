@@ -4,7 +4,7 @@
  */
 import * as os from 'node:os';
 import { Command, Option } from 'commander';
-import { CliError, type CliIo, ExitCode, reportError } from './cliIo.js';
+import { CliError, type CliIo, ExitCode } from './cliIo.js';
 import { DEFAULT_STATUS_INTERVAL_MS, type FollowerRunOptions, runFollower } from './follower.js';
 import type { LinkTls } from './followerLink.js';
 import type { LeaderTls } from './leaderOptions.js';
@@ -12,6 +12,7 @@ import { type NatsFlags, natsFromFlags, natsOptions } from './followerNats.js';
 import { hostPortIn, integerIn, tokenFileIn, type TokenFile } from './optionParsers.js';
 import type { HostPort } from './parseHostPort.js';
 import type { SubcommandContext } from './subcommandContext.js';
+import { untilSignalled } from './untilSignalled.js';
 
 interface FollowerFlags extends NatsFlags {
   dir: string; connect?: HostPort; peer: string; token?: string; tokenFile?: TokenFile; metrics?: HostPort; statusInterval: number;
@@ -53,21 +54,10 @@ export function followerCommand(ctx: SubcommandContext): Command {
     .addOption(new Option('--serve-tls-cert <file>', 'the relay\'s certificate for --serve (enables TLS, with --serve-tls-key)'))
     .addOption(new Option('--serve-tls-key <file>', 'the private key of --serve-tls-cert'))
     .addOption(new Option('--serve-tls-ca <file>', 'PEM bundle that must have signed each of its followers\' certificates (mutual TLS)')))
-    .action(async (flags: FollowerFlags, command: Command) => {
-      const controller = new AbortController();
-      const stop = (): void => controller.abort();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      try {
-        const options = followerOptions(flags, command.getOptionValueSource('token') === 'cli', ctx.io);
-        ctx.exit(await runFollower(options, ctx.io, { signal: controller.signal }));
-      } catch (err) {
-        ctx.exit(reportError(ctx.io, err));
-      } finally {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-      }
-    });
+    .action((flags: FollowerFlags, command: Command) => untilSignalled(ctx, async (signal) => {
+      const options = followerOptions(flags, command.getOptionValueSource('token') === 'cli', ctx.io);
+      return runFollower(options, ctx.io, { signal });
+    }));
 }
 
 /** Flags to options; `--token-file` wins over TIDALDB_TOKEN, and is a usage error beside `--token`. */

@@ -4,13 +4,14 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_SHIP_INTERVAL_MS } from '../walShipper.js';
-import { CliError, type CliIo, ExitCode, reportError } from './cliIo.js';
+import { CliError, type CliIo, ExitCode } from './cliIo.js';
 import { natsFromFlags } from './followerNats.js';
 import { DEFAULT_LEADER_STATUS_INTERVAL_MS, runLeader } from './leader.js';
 import type { LeaderRunOptions, LeaderTls } from './leaderOptions.js';
 import { hostPortIn, integerIn, tokenFileIn, type TokenFile } from './optionParsers.js';
 import type { HostPort } from './parseHostPort.js';
 import type { SubcommandContext } from './subcommandContext.js';
+import { untilSignalled } from './untilSignalled.js';
 
 interface LeaderFlags {
   dir: string; listen?: HostPort; nats?: string; natsStream?: string; natsSubjectPrefix?: string; follower?: string[]; token?: string; tokenFile?: TokenFile; insecure?: boolean; metrics?: HostPort; shipIntervalMs: number; shipOn: 'tick' | 'commit'; statusInterval: number;
@@ -51,21 +52,10 @@ export function leaderCommand(ctx: SubcommandContext): Command {
     .option('--strict', 'with --ingest: a bad line stops the run (exit 1) instead of being skipped')
     .option('--exit-when-synced', 'once --ingest is done and every follower has acked the leader\'s last seqno, stop and exit 0')
     .addOption(new Option('--half-life <type=ms>', 'half-life of a signal type for a new directory (* for the default; repeatable)').argParser(halfLifeEntry))
-    .action(async (flags: LeaderFlags, command: Command) => {
-      const controller = new AbortController();
-      const stop = (): void => controller.abort();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      try {
-        const options = leaderOptions(flags, command.getOptionValueSource('token') === 'cli', ctx.io);
-        ctx.exit(await runLeader(options, ctx.io, { signal: controller.signal }));
-      } catch (err) {
-        ctx.exit(reportError(ctx.io, err));
-      } finally {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-      }
-    });
+    .action((flags: LeaderFlags, command: Command) => untilSignalled(ctx, async (signal) => {
+      const options = leaderOptions(flags, command.getOptionValueSource('token') === 'cli', ctx.io);
+      return runLeader(options, ctx.io, { signal });
+    }));
 }
 
 /** Repeated `--follower`: each adds one (commander passes undefined the first time). */
