@@ -1,6 +1,6 @@
 /**
  * The follower's apply of one decoded segment, over the one apply path
- * (`applySignalFields` for signals, read from the batch's columns with no
+ * (`applySignalAt` for signals, read from the batch's columns with no
  * object per signal; `applyWalEvent` for item events): idempotent by
  * event, refusing gaps.
  */
@@ -8,7 +8,7 @@ import { TidalError, WalError } from '../errors.js';
 import { type BatchColumns, KIND_SIGNAL } from '../wal/batchColumns.js';
 import type { DecodedBatch, DecodedSegment } from '../wal/decodeSegment.js';
 import type { WalSegmentPayload } from '../wal/walSegmentPayload.js';
-import { applySignalFields, applyWalEvent, type DbState } from './dbState.js';
+import { applySignalAt, applyWalEvent, type DbState } from './dbState.js';
 
 /** What applying one shipped segment did. */
 export interface ApplyResult {
@@ -93,11 +93,12 @@ export function applyBatchColumns(state: DbState, batch: DecodedBatch, afterSeq:
 
 /** Applies the events of one batch after the high-water mark, from its columns; returns how many. */
 function applyColumns(state: DbState, firstSeq: number, c: BatchColumns, afterSeq = 0): number {
-  const { kinds, itemIndex, typeIndex, weights, atMs, itemIds, types, itemEvents } = c;
+  const { kinds, itemIndex, typeIndex, weights, atMs, itemEvents } = c;
+  const add = state.ledger.batchAdder(c.itemIds, c.types);
   let applied = 0;
   for (let i = Math.max(0, Math.max(afterSeq, state.appliedSeq) + 1 - firstSeq); i < c.count; i++) {
     const done = kinds[i] === KIND_SIGNAL
-      ? applySignalFields(state, firstSeq + i, itemIds[itemIndex[i]!]!, types[typeIndex[i]!]!, weights[i]!, atMs[i]!)
+      ? applySignalAt(state, firstSeq + i, add, itemIndex[i]!, typeIndex[i]!, weights[i]!, atMs[i]!)
       : applyWalEvent(state, itemEvents[itemIndex[i]!]!);
     if (done) applied++;
   }

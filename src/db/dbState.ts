@@ -6,7 +6,7 @@
 import { TidalError, WalError } from '../errors.js';
 import type { WalEvent } from '../events.js';
 import { describeHalfLives, halfLifeOf, type HalfLives, sameHalfLives } from '../ledger/halfLives.js';
-import { SignalLedger } from '../ledger/signalLedger.js';
+import { type BatchAdder, SignalLedger } from '../ledger/signalLedger.js';
 import { ItemStore } from '../items/itemStore.js';
 
 export class DbState {
@@ -71,6 +71,18 @@ export function applySignalFields(state: DbState, seq: number, itemId: string, t
   if (seq <= state.appliedSeq) return false;
   checkNext(state, seq);
   state.ledger.add(itemId, type, weight, atMs);
+  state.appliedSeq = seq;
+  return true;
+}
+
+/**
+ * `applySignalFields` with the item and type given by a batch's dictionary
+ * indices, through the batch's adder (SignalLedger.batchAdder). Same rules.
+ */
+export function applySignalAt(state: DbState, seq: number, add: BatchAdder, itemIndex: number, typeIndex: number, weight: number, atMs: number): boolean {
+  if (seq <= state.appliedSeq) return false;
+  checkNext(state, seq);
+  add(itemIndex, typeIndex, weight, atMs);
   state.appliedSeq = seq;
   return true;
 }

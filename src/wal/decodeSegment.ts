@@ -43,9 +43,11 @@ export interface DecodedBatch {
   readonly events: readonly WalEvent[];
 }
 
-export interface DecodedSegment {
+/** What a walk over a segment found, without its batches (walkSegment hands those out one at a time). */
+export interface SegmentSummary {
   readonly header: SegmentHeader;
-  readonly batches: readonly DecodedBatch[];
+  /** Events in its intact batches. */
+  readonly eventCount: number;
   /** Null for an active (unsealed) segment. */
   readonly footer: SegmentFooter | null;
   /** Offset just past the last intact byte (the whole length when sealed). */
@@ -56,17 +58,44 @@ export interface DecodedSegment {
   readonly torn: { readonly offset: number; readonly reason: string } | null;
 }
 
+export interface DecodedSegment extends SegmentSummary {
+  readonly batches: readonly DecodedBatch[];
+}
+
+/** What walkSegment calls: the header before any batch, then each batch as it is decoded and checked. */
+export interface SegmentVisitor {
+  readonly onHeader?: (header: SegmentHeader) => void;
+  readonly onBatch: (batch: DecodedBatch) => void;
+}
+
 export type DecodeMode = 'sealed' | 'active';
 
 /** Decodes `input` in `mode`; a VerifiedBytes input must be decoded 'sealed' (it is a shipped segment). */
 export function decodeSegment(input: Uint8Array | VerifiedBytes, where: string, mode: DecodeMode): DecodedSegment {
+  const batches: DecodedBatch[] = [];
+  const summary = walkSegment(input, where, mode, { onBatch: (batch) => void batches.push(batch) });
+  return { ...summary, batches };
+}
+
+/**
+ * `decodeSegment`, handing each batch to `visit.onBatch` as soon as it is
+ * decoded and checked rather than keeping them all: recovery's replay, which
+ * applies a batch and drops it. Why: a 1 MiB segment's decoded batches (their
+ * dictionaries' strings) lived until the whole segment was decoded, so the
+ * young-generation collector copied them; replay spent more in it than in
+ * the ledger (profiled). The segment's checksum (sealed) and footer are
+ * checked after its batches were handed out: a caller that must apply all or
+ * nothing (a follower) decodes first instead.
+ */
+export function walkSegment(input: Uint8Array | VerifiedBytes, where: string, mode: DecodeMode, visit: SegmentVisitor): SegmentSummary {
   const verified = input instanceof VerifiedBytes ? input : null;
   const bytes = verified ? verified.bytes : input as Uint8Array;
   assert(verified === null || mode === 'sealed', 'verified bytes are a shipped segment, decoded sealed');
   const { header, length: headerLength } = decodeSegmentHeader(bytes, where);
   // With verified bytes the footer hash is not checked, so nothing is collected for it.
+  visit.onHeader?.(header);
   const prefix: Hasher | null = verified ? null : createHasher().update(bytes.subarray(0, headerLength));
-  const batches: DecodedBatch[] = [];
+  let eventCount = 0;
   let offset = headerLength;
   let lastSeq = header.firstSeq - 1;
   while (offset < bytes.length && !isFooterAt(bytes, offset)) {
@@ -76,28 +105,28 @@ export function decodeSegment(input: Uint8Array | VerifiedBytes, where: string, 
       ({ batch, end } = decodeBatchAt(bytes, offset, where, header, lastSeq, verified));
     } catch (err) {
       if (mode === 'active' && err instanceof WalError && isTail(bytes, offset)) {
-        return { header, batches, footer: null, validLength: offset, lastSeq, torn: { offset, reason: err.message } };
+        return { header, eventCount, footer: null, validLength: offset, lastSeq, torn: { offset, reason: err.message } };
       }
       throw err;
     }
     prefix?.update(bytes.subarray(offset, end));
-    batches.push(batch);
+    visit.onBatch(batch);
+    eventCount += batch.eventCount;
     lastSeq = batch.lastSeq;
     offset = end;
   }
   if (offset === bytes.length) {
     if (mode === 'sealed') throw new WalError('Corruption', `${where}: sealed segment has no footer (ends at offset ${offset})`);
-    return { header, batches, footer: null, validLength: offset, lastSeq, torn: null };
+    return { header, eventCount, footer: null, validLength: offset, lastSeq, torn: null };
   }
   const footer = decodeSegmentFooter(bytes, offset, where);
   if (prefix !== null && !bytesEqual(prefix.update(bytes.subarray(offset, offset + FOOTER_HASHED_BYTES)).digest(), footer.checksum)) {
     throw new WalError('Corruption', `${where}: segment checksum mismatch in footer at offset ${offset}`);
   }
-  const eventCount = batches.reduce((n, b) => n + b.eventCount, 0);
   if (footer.lastSeq !== lastSeq || footer.eventCount !== eventCount) {
     throw new WalError('Corruption', `${where}: footer at offset ${offset} claims ${footer.eventCount} events up to seqno ${footer.lastSeq}, segment holds ${eventCount} up to ${lastSeq}`);
   }
-  return { header, batches, footer, validLength: bytes.length, lastSeq, torn: null };
+  return { header, eventCount, footer, validLength: bytes.length, lastSeq, torn: null };
 }
 
 function decodeBatchAt(bytes: Uint8Array, offset: number, where: string, header: SegmentHeader, prevSeq: number, verified: VerifiedBytes | null) {

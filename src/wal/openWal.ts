@@ -1,6 +1,6 @@
 /**
  * Opening a WAL: read every segment of the shard in order, verify it, hand
- * its events to `apply`, and continue the last segment if it is unsealed.
+ * its events to `apply` batch by batch as they decode, and continue the last segment if it is unsealed.
  *
  * - A sealed segment that fails any check fails the open with `WalError`
  *   `Corruption` naming the file and byte offset.
@@ -15,7 +15,7 @@
  */
 import { Checksum, createHasher } from '../checksum.js';
 import { WalError } from '../errors.js';
-import { type DecodedBatch, decodeSegment, type DecodedSegment, hasIntactBatchFrom } from './decodeSegment.js';
+import { type DecodedBatch, hasIntactBatchFrom, type SegmentSummary, type SegmentVisitor, walkSegment } from './decodeSegment.js';
 import { encodeSegmentFooter } from './segmentFooter.js';
 import { headerMetaKey, type SegmentHeader } from './segmentHeader.js';
 import { segmentFileName, type SegmentStore } from './segmentStore.js';
@@ -78,16 +78,22 @@ export async function openWal(store: SegmentStore, config: WalConfig, hooks: Ope
       });
       continue;
     }
-    const decoded = decodeOrTear(bytes, file, isLast);
+    const before = lastSeq;
+    // Each batch is applied as it is decoded: if the segment then fails a check, the open fails and the
+    // state being built is dropped with it; a torn tail stops before its batch.
+    const decoded = decodeOrTear(bytes, file, isLast, {
+      onHeader: (header) => {
+        checkPlacement(header, id, config.shardId, before, file);
+        hooks.onHeader(header, file);
+      },
+      onBatch: (batch) => {
+        if (batch.lastSeq > before) eventsReplayed += hooks.applyBatch(batch, before);
+      },
+    });
     if (!decoded) {
       tornTail = { file, offset: 0, discardedBytes: bytes.length, reason: 'segment header incomplete' };
       await store.removeSegment(id);
       continue;
-    }
-    checkPlacement(decoded.header, id, config.shardId, lastSeq, file);
-    hooks.onHeader(decoded.header, file);
-    for (const batch of decoded.batches) {
-      if (batch.lastSeq > lastSeq) eventsReplayed += hooks.applyBatch(batch, lastSeq);
     }
     lastSeq = Math.max(lastSeq, decoded.lastSeq);
     if (decoded.footer) {
@@ -116,9 +122,9 @@ export async function openWal(store: SegmentStore, config: WalConfig, hooks: Ope
   return { wal, recovery: { segmentsRead: ids.length, eventsReplayed, lastSeq, tornTail } };
 }
 
-function decodeOrTear(bytes: Uint8Array, file: string, isLast: boolean): DecodedSegment | null {
+function decodeOrTear(bytes: Uint8Array, file: string, isLast: boolean, visit: SegmentVisitor): SegmentSummary | null {
   try {
-    return decodeSegment(bytes, file, isLast ? 'active' : 'sealed');
+    return walkSegment(bytes, file, isLast ? 'active' : 'sealed', visit);
   } catch (err) {
     // Only the last segment's header may be torn (a crash right after creating it, before its
     // first sync): its header is unreadable and it holds no intact batch, so nothing in it was
@@ -140,15 +146,14 @@ function checkPlacement(h: SegmentHeader, id: number, shardId: number, prevLastS
 
 /** Seals the segment `valid` as it stands (a header-only one is removed instead); the next write opens a new one. */
 async function sealBehindCheckpoint(
-  store: SegmentStore, config: WalConfig, id: number, valid: Uint8Array, d: DecodedSegment,
+  store: SegmentStore, config: WalConfig, id: number, valid: Uint8Array, d: SegmentSummary,
 ): Promise<SealedSegmentInfo | null> {
-  if (d.batches.length === 0) {
+  if (d.eventCount === 0) {
     await store.removeSegment(id);
     return null;
   }
   const sealedAtMs = config.clock();
-  const eventCount = d.batches.reduce((n, b) => n + b.eventCount, 0);
-  const footer = encodeSegmentFooter({ eventCount, lastSeq: d.lastSeq, sealedAtMs }, createHasher().update(valid));
+  const footer = encodeSegmentFooter({ eventCount: d.eventCount, lastSeq: d.lastSeq, sealedAtMs }, createHasher().update(valid));
   const handle = await store.reopenActive(id, valid.length);
   try {
     handle.append(footer);
@@ -163,12 +168,12 @@ async function sealBehindCheckpoint(
   };
 }
 
-async function reopen(store: SegmentStore, id: number, bytes: Uint8Array, d: DecodedSegment): Promise<ActiveState> {
+async function reopen(store: SegmentStore, id: number, bytes: Uint8Array, d: SegmentSummary): Promise<ActiveState> {
   const handle = await store.reopenActive(id, bytes.length);
   const copy = Uint8Array.from(bytes);
   return {
     handle, firstSeq: d.header.firstSeq, chunks: [copy], prefix: createHasher().update(copy),
-    length: copy.length, eventCount: d.batches.reduce((n, b) => n + b.eventCount, 0), lastSeq: d.lastSeq,
+    length: copy.length, eventCount: d.eventCount, lastSeq: d.lastSeq,
   };
 }
 
