@@ -30,17 +30,20 @@ export class WritePath {
   writeAll$(events: readonly WalEvent[]): Observable<number> {
     const { state, wal, appliedSubject, opts } = this.core;
     if (events.length === 0) return of(state.appliedSeq);
-    // In memory an append is done at once: no commit group to collect.
-    const groups = opts.durability === 'memory' ? null : new Set<Promise<void>>();
-    for (const event of events) {
-      applyWalEvent(state, event);
-      const durable = wal.append(event);
-      groups?.add(durable);
+    let applied = 0;
+    try {
+      for (; applied < events.length; applied++) applyWalEvent(state, events[applied]!);
+    } finally {
+      // What was applied is logged, even if an apply threw part way (as one append per event did).
+      if (applied > 0 && applied < events.length) void wal.appendAll(events.slice(0, applied)).catch(() => {});
     }
+    // One group: every event joins the commit group pending now, so its promise covers them all.
+    const durable = wal.appendAll(events);
     const seq = events[events.length - 1]!.seq;
     if (appliedSubject.observed) appliedSubject.next(seq);
-    if (groups === null) return of(seq);
-    return from(Promise.all(groups).then(() => seq, (err: unknown) => { throw failed(err); }));
+    // In memory an append is done at once.
+    if (opts.durability === 'memory') return of(seq);
+    return from(durable.then(() => seq, (err: unknown) => { throw failed(err); }));
   }
 
   /** In memory, `done` then an event-loop turn when a tight write loop is due one; on disk, I/O yields already. */

@@ -33,6 +33,14 @@ export class PendingEvents {
     return group ? group.promise : RESOLVED;
   }
 
+  /** Queues `events` (at least one) as one group: what `push` of each would do, with one call. */
+  pushAll(events: readonly WalEvent[]): Promise<void> {
+    for (let i = 0; i < events.length; i++) this.events.push(events[i]!);
+    const group = this.groups ? (this.group ??= deferred()) : null;
+    this.scheduleFlush();
+    return group ? group.promise : RESOLVED;
+  }
+
   /** Takes what is queued and its group (null without groups); null when nothing is queued. */
   take(): { readonly events: WalEvent[]; readonly group: Deferred | null } | null {
     if (this.events.length === 0) return null;

@@ -94,6 +94,13 @@ export class SegmentWriter {
     return done;
   }
 
+  appendAll(events: readonly WalEvent[]): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    const done = this.pending.pushAll(events);
+    if (this.pending.length >= MAX_BATCH_EVENTS) this.flushPending();
+    return done;
+  }
+
   flushPending(): void {
     if (this.failure) return;
     const taken = this.pending.take();

@@ -144,6 +144,11 @@ export class Wal {
     return this.writer.append(event);
   }
 
+  /** `append` for several events at once (contiguous seqnos): one commit group, one promise. */
+  appendAll(events: readonly WalEvent[]): Promise<void> {
+    return this.writer.appendAll(events);
+  }
+
   /** Encodes pending events into batches now, synchronously. */
   flushPending(): void {
     this.writer.flushPending();

@@ -63,10 +63,10 @@ export async function runWriters(concurrency: number, total: number, write: (i: 
  * Writes `total` times without awaiting each, awaiting every `chunk`: the
  * fastest way to load data (large WAL batches). Not a measured path.
  *
- * `chunk` stays below MAX_BATCH_EVENTS (8192): the write that fills the
- * pending batch to 8192 on a durable db gets a commit group that only a
- * later write flushes, so awaiting it as the last write of a chunk hangs
- * (seen in src/wal/wal.ts `append`, reported, not worked around elsewhere).
+ * `chunk` stays below MAX_BATCH_EVENTS (8192), as it always has. (An
+ * earlier WAL hung a chunk of exactly 8192 under fsync: the write that
+ * filled the batch got a commit group only a later write flushed. That is
+ * fixed, and test/wal/commitGroup.test.ts holds it.)
  */
 export async function writeBulk(total: number, write: (i: number) => Promise<unknown>, chunk = 4096): Promise<void> {
   for (let start = 0; start < total; start += chunk) {

@@ -7,6 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { TidalDb, TidalError } from '../../src/index.js';
 import { decodeSegment } from '../../src/wal/decodeSegment.js';
+import { copyFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { tempDir } from './tempDirs.js';
 
 const T0 = 1_700_000_000_000;
@@ -100,6 +102,20 @@ describe('one WAL batch, split only at the batch or segment limits', () => {
     const sealed = (await db.wal.seal())!;
     const decoded = decodeSegment(sealed.bytes, 'batch', 'sealed');
     expect(decoded.batches.map((b) => [b.firstSeq, b.lastSeq])).toEqual([[1, 1000]]);
+  });
+
+  it('a batch past the 8192-event limit and across many segments resolves once every event is written, under fsync', async () => {
+    const dir = tempDir('batch-span');
+    const db = await TidalDb.open({ dir, clock: () => T0, wal: { sync: 'fsync', maxSegmentBytes: 16 * 1024 } });
+    expect(await db.signalBatch(signals(20_000))).toBe(20_000);
+    // A copy of the directory taken now (the lock file left out) holds every event: nothing was still queued.
+    const copy = tempDir('batch-span-copy');
+    for (const name of readdirSync(dir)) if (name.endsWith('.wal') || name.endsWith('.wals')) copyFileSync(join(dir, name), join(copy, name));
+    await db.close();
+    const reopened = await TidalDb.open({ dir: copy, clock: () => T0 });
+    expect(reopened.lastSeq).toBe(20_000);
+    expect(reopened.readDecayScore('i0', 'view', T0)).toBeCloseTo(Math.ceil(20_000 / 7), 6);
+    await reopened.close();
   });
 
   it('20000 signals split at the 8192-event batch limit', async () => {
