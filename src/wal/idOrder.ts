@@ -48,15 +48,6 @@ const MIN_MERGE_IDS = 256;
  * signals over 100k ids; a workload over 5,000 items is wholly ranked).
  */
 export const MAX_RANKED_IDS = 16_384;
-/**
- * Batches with fewer signals than this sort their ids as without an order
- * (dictionary gives null). Why: the order pays off where a batch names
- * thousands of ids (a signalBatch, a burst: ~7,700 signals a flush in the
- * bench); a trickle of small flushes sorts a few dozen strings cheaply, and
- * its latency stays exactly what it was (the lag rows at a steady 100k/s
- * flush ~100 signals at a time).
- */
-export const MIN_ORDERED_SIGNALS = 1024;
 
 export class IdOrder {
   private table: InternedIds | null = null;
@@ -74,20 +65,15 @@ export class IdOrder {
     return this.ranked;
   }
 
-  /**
-   * @param tableOf the intern table to follow now (read per batch: a checkpoint install replaces it), or null
-   * @param minSignals batches with fewer signals get null (default MIN_ORDERED_SIGNALS)
-   */
-  constructor(private readonly tableOf: () => InternedIds | null, private readonly minSignals = MIN_ORDERED_SIGNALS) {}
+  /** @param tableOf the intern table to follow now (read per batch: a checkpoint install replaces it), or null */
+  constructor(private readonly tableOf: () => InternedIds | null) {}
 
   /**
    * The ascending dictionary of `itemIds[0..count)` (repeats allowed), and
    * in `indexOut[i]` the dictionary index of `itemIds[i]`; null when an id
-   * has no slot or the batch is small, and then nothing is written to
-   * `indexOut`.
+   * has no slot, and then nothing is written to `indexOut`.
    */
   dictionary(itemIds: readonly string[], count: number, indexOut: Uint32Array): string[] | null {
-    if (count < this.minSignals) return null;
     const table = this.follow();
     if (table === null) return null;
     const batch = this.nextBatch();

@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import type { WalEvent } from '../../src/events.js';
 import { ItemSlots } from '../../src/ledger/itemSlots.js';
 import { encodeColumnarPayload } from '../../src/wal/encodeColumnarPayload.js';
-import { IdOrder, MAX_RANKED_IDS, MIN_ORDERED_SIGNALS } from '../../src/wal/idOrder.js';
+import { IdOrder, MAX_RANKED_IDS } from '../../src/wal/idOrder.js';
 
 const MS = 1_700_000_000_000;
 const poolId = fc.oneof(
@@ -35,7 +35,7 @@ describe('IdOrder', () => {
       fc.integer({ min: 0, max: 11 }), fc.integer({ min: 0, max: 11 }),
       (batches, replaceAt, unslottedAt) => {
         let table = new ItemSlots();
-        const order = new IdOrder(() => table, 1);
+        const order = new IdOrder(() => table);
         let seq = 1;
         batches.forEach((ids, b) => {
           if (b === replaceAt) table = new ItemSlots();
@@ -52,7 +52,7 @@ describe('IdOrder', () => {
 
   it('gives the bytes of sorting when thousands of ids arrive in random order over many batches (every merge threshold crossed)', () => {
     const table = new ItemSlots();
-    const order = new IdOrder(() => table, 1);
+    const order = new IdOrder(() => table);
     let state = 12345;
     const next = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0);
     let seq = 1;
@@ -68,7 +68,7 @@ describe('IdOrder', () => {
 
   it('ranks at most MAX_RANKED_IDS ids (a merge runs inside a flush), and still gives the bytes of sorting past them', () => {
     const table = new ItemSlots();
-    const order = new IdOrder(() => table, 1);
+    const order = new IdOrder(() => table);
     let seq = 1;
     for (let b = 0; b < 24; b++) {
       const ids = Array.from({ length: 2000 }, (_, i) => `k-${(b * 2000 + i) * 7919 % 60_000}`);
@@ -86,7 +86,7 @@ describe('IdOrder', () => {
     const table = new ItemSlots();
     table.intern('b');
     table.intern('a');
-    const order = new IdOrder(() => table, 1);
+    const order = new IdOrder(() => table);
     const indices = new Uint32Array([7, 7, 7]);
     expect(order.dictionary(['a', 'zz', 'b'], 3, indices)).toBeNull();
     expect([...indices]).toEqual([7, 7, 7]);
@@ -94,16 +94,7 @@ describe('IdOrder', () => {
     expect([...indices]).toEqual([1, 0, 1]);
   });
 
-  it('gives null for a batch of fewer than MIN_ORDERED_SIGNALS signals by default (a trickle sorts as before)', () => {
-    const table = new ItemSlots();
-    for (let i = 0; i < MIN_ORDERED_SIGNALS; i++) table.intern(`id-${i}`);
-    const order = new IdOrder(() => table);
-    const ids = Array.from({ length: MIN_ORDERED_SIGNALS }, (_, i) => `id-${i}`);
-    expect(order.dictionary(ids.slice(1), MIN_ORDERED_SIGNALS - 1, new Uint32Array(MIN_ORDERED_SIGNALS))).toBeNull();
-    expect(order.dictionary(ids, MIN_ORDERED_SIGNALS, new Uint32Array(MIN_ORDERED_SIGNALS))).toEqual([...ids].sort());
-  });
-
   it('gives null when there is no table', () => {
-    expect(new IdOrder(() => null, 1).dictionary(['a'], 1, new Uint32Array(1))).toBeNull();
+    expect(new IdOrder(() => null).dictionary(['a'], 1, new Uint32Array(1))).toBeNull();
   });
 });
