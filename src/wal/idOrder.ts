@@ -15,10 +15,9 @@
  * `InternedIds`: dense from 0, never freed, so "slot < ranked" says whether
  * an id has a rank. Ids interned since then are sorted by string and merged
  * in; once they number a quarter of the ranked ones, they are merged into
- * the order for good (amortised: each id is merged O(1) times on average),
- * up to MAX_RANKED_IDS ranked ids. Memory: two Int32Arrays of one entry per
- * ranked id and two of one per slot (at most 16 bytes an id), bounded by the
- * ledger's own slots.
+ * the order for good (amortised: each id is merged O(1) times on average).
+ * Memory: four Int32Arrays of one entry per slot (16 bytes an id), bounded
+ * by the ledger's own slots.
  *
  * The result is only ever a speed-up: the dictionary and indices it gives
  * are exactly those of sorting the batch's ids (a property test holds the
@@ -38,16 +37,6 @@ export interface InternedIds {
 
 /** New ids are merged into the order once they number this many, or a quarter of the ranked ones if more. */
 const MIN_MERGE_IDS = 256;
-/**
- * The most ids given a rank (the first ones interned); later ones are
- * sorted by string in each batch, as without an order. Why a bound: a merge
- * runs inside a write's flush, and its cost grows with the order. Merging
- * into 100k ids stalled a flush for up to 33 ms, which doubled the lag p99
- * at a steady 100k/s over 100k items (22 to 36 ms against 13 ms). Into 16k
- * ids the longest flush measured 2.3 ms (worst of 5,000 batches of 100
- * signals over 100k ids; a workload over 5,000 items is wholly ranked).
- */
-export const MAX_RANKED_IDS = 16_384;
 
 export class IdOrder {
   private table: InternedIds | null = null;
@@ -59,11 +48,6 @@ export class IdOrder {
   private seenIn = new Int32Array(0);
   private placeOf = new Int32Array(0);
   private batchNo = 0;
-
-  /** Ids that have a rank now (at most MAX_RANKED_IDS): the work of a merge grows with it. */
-  get rankedIds(): number {
-    return this.ranked;
-  }
 
   /** @param tableOf the intern table to follow now (read per batch: a checkpoint install replaces it), or null */
   constructor(private readonly tableOf: () => InternedIds | null) {}
@@ -88,8 +72,7 @@ export class IdOrder {
         distinct.push(slot);
       }
     }
-    const rankable = Math.min(table.size, MAX_RANKED_IDS);
-    if (rankable - this.ranked >= Math.max(MIN_MERGE_IDS, this.ranked >> 2)) this.mergeNewIds(table, rankable);
+    if (table.size - this.ranked >= Math.max(MIN_MERGE_IDS, this.ranked >> 2)) this.mergeNewIds(table);
     const ordered = this.sortSlots(table, distinct);
     const sorted = new Array<string>(ordered.length);
     for (let p = 0; p < ordered.length; p++) {
@@ -144,10 +127,10 @@ export class IdOrder {
     return mergeById(table, ranked, sortById(table, fresh));
   }
 
-  /** Gives slots up to `upTo` a rank: the new ones sorted, then merged with the ranked ones. */
-  private mergeNewIds(table: InternedIds, upTo: number): void {
+  /** Gives every slot the table holds a rank: the new ones sorted, then merged with the ranked ones. */
+  private mergeNewIds(table: InternedIds): void {
     const fresh: number[] = [];
-    for (let slot = this.ranked; slot < upTo; slot++) fresh.push(slot);
+    for (let slot = this.ranked; slot < table.size; slot++) fresh.push(slot);
     const all = mergeById(table, Array.from(this.slotOfRank.subarray(0, this.ranked)), sortById(table, fresh));
     this.slotOfRank = Int32Array.from(all);
     this.rankOfSlot = new Int32Array(all.length);

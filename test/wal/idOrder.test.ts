@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import type { WalEvent } from '../../src/events.js';
 import { ItemSlots } from '../../src/ledger/itemSlots.js';
 import { encodeColumnarPayload } from '../../src/wal/encodeColumnarPayload.js';
-import { IdOrder, MAX_RANKED_IDS } from '../../src/wal/idOrder.js';
+import { IdOrder } from '../../src/wal/idOrder.js';
 
 const MS = 1_700_000_000_000;
 const poolId = fc.oneof(
@@ -64,22 +64,6 @@ describe('IdOrder', () => {
       expect(Buffer.from(encodeColumnarPayload(events, order)).equals(Buffer.from(encodeColumnarPayload(events)))).toBe(true);
     }
     expect(table.size).toBeGreaterThan(5000);
-  });
-
-  it('ranks at most MAX_RANKED_IDS ids (a merge runs inside a flush), and still gives the bytes of sorting past them', () => {
-    const table = new ItemSlots();
-    const order = new IdOrder(() => table);
-    let seq = 1;
-    for (let b = 0; b < 24; b++) {
-      const ids = Array.from({ length: 2000 }, (_, i) => `k-${(b * 2000 + i) * 7919 % 60_000}`);
-      for (const id of ids) table.intern(id);
-      const events = signals(ids, seq);
-      seq += events.length;
-      expect(Buffer.from(encodeColumnarPayload(events, order)).equals(Buffer.from(encodeColumnarPayload(events)))).toBe(true);
-      expect(order.rankedIds).toBeLessThanOrEqual(MAX_RANKED_IDS);
-    }
-    expect(table.size).toBeGreaterThan(2 * MAX_RANKED_IDS);
-    expect(order.rankedIds).toBeGreaterThan(MAX_RANKED_IDS / 2);
   });
 
   it('gives null, and leaves the indices alone, when an id has no slot', () => {
