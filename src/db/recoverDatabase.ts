@@ -45,7 +45,6 @@ export async function recoverDatabase(opts: ResolvedOptions, liveState: () => Db
     epoch: () => current().epoch,
     epochStartSeq: () => current().epochStartSeq,
     epochHistory: () => current().epochHistory,
-    itemIds: () => current().ledger.itemIds,
   }, {
     afterSeq: checkpointSeq,
     onHeader: (h, file) => {

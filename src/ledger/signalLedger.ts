@@ -58,11 +58,6 @@ export class SignalLedger {
     return this.types.get(type)?.best(limit, tMs) ?? [];
   }
 
-  /** The item id intern table (read-only use: the WAL encoder keeps the ids' order over it). */
-  get itemIds(): Pick<ItemSlots, 'find' | 'idOf' | 'size'> {
-    return this.items;
-  }
-
   get signalTypes(): string[] {
     return [...this.types.keys()];
   }

@@ -28,7 +28,6 @@ import { MAX_BATCH_EVENTS } from '../limits.js';
 import { type BatchColumns, columnsOfEvents } from './batchColumns.js';
 import { decodeColumnarPayload } from './decodeColumnarPayload.js';
 import { encodeColumnarPayload } from './encodeColumnarPayload.js';
-import type { IdOrder } from './idOrder.js';
 import { decodeEvents } from './eventCodec.js';
 import { hasMagic, readTime, readU64, view, writeMagic } from './segmentHeader.js';
 import type { VerifiedBytes } from './verifiedBytes.js';
@@ -58,13 +57,13 @@ export interface DecodedPayload {
   readonly events: WalEvent[] | null;
 }
 
-/** Encodes `events` (contiguous seqnos, 1..MAX_BATCH_EVENTS of them) as a v3 header + payload; `order` only speeds it up (idOrder.ts). */
-export function encodeBatch(shardId: number, events: readonly WalEvent[], committedAtMs: number, order?: IdOrder | null): Uint8Array {
+/** Encodes `events` (contiguous seqnos, 1..MAX_BATCH_EVENTS of them) as a v3 header + payload. */
+export function encodeBatch(shardId: number, events: readonly WalEvent[], committedAtMs: number): Uint8Array {
   assert(events.length >= 1 && events.length <= MAX_BATCH_EVENTS, `a batch holds 1..${MAX_BATCH_EVENTS} events, got ${events.length}`);
   const first = events[0]!.seq;
   const last = events[events.length - 1]!.seq;
   assert(last - first + 1 === events.length, `a batch's seqnos are contiguous: ${first}..${last} for ${events.length} events`);
-  return encodeBatchOf(BATCH_VERSION, shardId, first, last, events.length, committedAtMs, encodeColumnarPayload(events, order));
+  return encodeBatchOf(BATCH_VERSION, shardId, first, last, events.length, committedAtMs, encodeColumnarPayload(events));
 }
 
 /** Header + payload; the version says what the payload is. */

@@ -23,7 +23,6 @@ import type { WalEvent } from '../events.js';
 import { dictionaryIndex } from './batchColumns.js';
 import { ColumnWriter } from './columnWriter.js';
 import { frontCodeIds } from './frontCodedIds.js';
-import type { IdOrder } from './idOrder.js';
 import { payloadPackr } from './payloadPackr.js';
 
 /** Weight and time codes (the low bit set): a float follows instead of a varint. */
@@ -35,15 +34,12 @@ export const MAX_VARINT_MAGNITUDE = 2 ** 48;
 /** One writer for every batch: encoding is synchronous, and its buffer is reused. */
 const columns = new ColumnWriter();
 
-/**
- * The v3 payload of `events` (at least one; contents already checked by the
- * write path). `order`, when given, builds the id dictionary from the ids'
- * kept order (idOrder.ts) instead of sorting them: the same bytes, faster.
- */
-export function encodeColumnarPayload(events: readonly WalEvent[], order?: IdOrder | null): Uint8Array {
+/** The v3 payload of `events` (at least one; contents already checked by the write path). */
+export function encodeColumnarPayload(events: readonly WalEvent[]): Uint8Array {
   assert(events.length > 0, 'a batch holds at least one event');
   const n = events.length;
-  const signalIds: string[] = [];
+  const idOf = new Uint32Array(n);
+  const ids = new Map<string, number>();
   const types = new Map<string, number>();
   const items: unknown[][] = [];
   columns.reset();
@@ -55,12 +51,10 @@ export function encodeColumnarPayload(events: readonly WalEvent[], order?: IdOrd
       continue;
     }
     columns.varint(dictionaryIndex(types, e.type) + 1);
-    signalIds.push(e.itemId);
+    idOf[i] = dictionaryIndex(ids, e.itemId);
   }
-  const m = signalIds.length;
-  const idIndex = new Uint32Array(m);
-  const sorted = order?.dictionary(signalIds, m, idIndex) ?? sortedDictionary(signalIds, idIndex);
-  for (let k = 0; k < m; k++) columns.varint(idIndex[k]!);
+  const { sorted, rank } = sortedIds(ids);
+  for (let i = 0; i < n; i++) if (events[i]!.kind === 'signal') columns.varint(rank[idOf[i]!]!);
   for (let i = 0; i < n; i++) {
     const e = events[i]!;
     if (e.kind === 'signal') writeWeight(e.weight);
@@ -73,15 +67,12 @@ export function encodeColumnarPayload(events: readonly WalEvent[], order?: IdOrd
   return payloadPackr.pack([frontCodeIds(sorted), [...types.keys()], items, columns.bytes()]);
 }
 
-/** The distinct `itemIds` ascending, and in `indexOut[i]` the place of `itemIds[i]` among them. */
-function sortedDictionary(itemIds: readonly string[], indexOut: Uint32Array): string[] {
-  const ids = new Map<string, number>();
-  for (let i = 0; i < itemIds.length; i++) indexOut[i] = dictionaryIndex(ids, itemIds[i]!);
+/** The ids ascending, and for each id's first-use index its place among them. */
+function sortedIds(ids: Map<string, number>): { sorted: string[]; rank: Uint32Array } {
   const sorted = [...ids.keys()].sort();
   const rank = new Uint32Array(sorted.length);
   for (let k = 0; k < sorted.length; k++) rank[ids.get(sorted[k]!)!] = k;
-  for (let i = 0; i < itemIds.length; i++) indexOut[i] = rank[indexOut[i]!]!;
-  return sorted;
+  return { sorted, rank };
 }
 
 function writeWeight(weight: number): void {

@@ -11,7 +11,6 @@ import type { WalEvent } from '../events.js';
 import { MAX_BATCH_EVENTS } from '../limits.js';
 import { type ActiveState, appendBatchTo, newActiveState, sealActiveState } from './activeSegment.js';
 import { encodeBatch } from './batch.js';
-import { IdOrder } from './idOrder.js';
 import { fitBatch } from './fitBatch.js';
 import { PendingEvents } from './pendingEvents.js';
 import { FOOTER_BYTES } from './segmentFooter.js';
@@ -31,8 +30,6 @@ export class SegmentWriter {
    */
   private readonly handles = new Set<ActiveSegment>();
   private written: number;
-  /** The item ids' order kept across batches, so encoding need not sort them (idOrder.ts); null without a ledger. */
-  private readonly idOrder: IdOrder | null;
 
   constructor(
     private readonly store: SegmentStore,
@@ -43,7 +40,6 @@ export class SegmentWriter {
     private readonly publish: (info: SealedSegmentInfo, bytes: Uint8Array) => WalSegmentPayload,
   ) {
     this.written = recoveredSeq;
-    this.idOrder = config.itemIds ? new IdOrder(config.itemIds) : null;
     this.pending = new PendingEvents(config.durability !== 'memory', () => this.flushPending());
     this.syncs = new SyncQueue((err) => this.fail(err));
     if (active) this.handles.add(active.handle);
@@ -177,7 +173,7 @@ export class SegmentWriter {
     while (i < events.length) {
       const active = this.active ?? this.openSegment(events[i]!.seq);
       const room = this.config.maxSegmentBytes - FOOTER_BYTES - active.length; // the footer counts too
-      const { chunk, bytes } = fitBatch(events, i, room, (c) => encodeBatch(this.config.shardId, c, this.config.clock(), this.idOrder));
+      const { chunk, bytes } = fitBatch(events, i, room, (c) => encodeBatch(this.config.shardId, c, this.config.clock()));
       if (bytes.length > room && active.eventCount > 0) {
         // Not even one more event fits: seal this segment and put it at the start of the next.
         void this.sealActive().catch(() => {});

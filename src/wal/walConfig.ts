@@ -1,6 +1,5 @@
 /** The WAL's configuration (see TidalDbOptions for the user-facing names). */
 import type { HalfLives } from '../ledger/halfLives.js';
-import type { InternedIds } from './idOrder.js';
 import type { MergePolicy } from './planMerge.js';
 
 /** How a write becomes durable: in memory (at once), handed to the OS, or fdatasync'd. */
@@ -27,10 +26,4 @@ export interface WalConfig {
    * in memory (no files to bound); null turns merging off.
    */
   readonly merge?: MergePolicy | null;
-  /**
-   * The ledger's item id intern table, read per batch (a checkpoint install
-   * replaces it): the encoder keeps the ids' order over it instead of
-   * sorting each batch's ids (idOrder.ts). Without it, it sorts.
-   */
-  readonly itemIds?: () => InternedIds | null;
 }
