@@ -58,6 +58,11 @@ export class SignalLedger {
     return this.types.get(type)?.best(limit, tMs) ?? [];
   }
 
+  /** Item ids interned (each has a slot): every id a signal was added for. */
+  get itemCount(): number {
+    return this.items.size;
+  }
+
   get signalTypes(): string[] {
     return [...this.types.keys()];
   }
