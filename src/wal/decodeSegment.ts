@@ -92,8 +92,8 @@ export function walkSegment(input: Uint8Array | VerifiedBytes, where: string, mo
   const bytes = verified ? verified.bytes : input as Uint8Array;
   assert(verified === null || mode === 'sealed', 'verified bytes are a shipped segment, decoded sealed');
   const { header, length: headerLength } = decodeSegmentHeader(bytes, where);
-  // With verified bytes the footer hash is not checked, so nothing is collected for it.
   visit.onHeader?.(header);
+  // With verified bytes the footer hash is not checked, so nothing is collected for it.
   const prefix: Hasher | null = verified ? null : createHasher().update(bytes.subarray(0, headerLength));
   let eventCount = 0;
   let offset = headerLength;

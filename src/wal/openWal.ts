@@ -1,6 +1,7 @@
 /**
  * Opening a WAL: read every segment of the shard in order, verify it, hand
- * its events to `apply` batch by batch as they decode, and continue the last segment if it is unsealed.
+ * its events to `apply` batch by batch as they decode, and continue the
+ * last segment if it is unsealed.
  *
  * - A sealed segment that fails any check fails the open with `WalError`
  *   `Corruption` naming the file and byte offset.
