@@ -7,7 +7,7 @@ import { defer, firstValueFrom, type Observable, type SchedulerLike } from 'rxjs
 import { TidalError } from '../errors.js';
 import type { Item } from '../items/itemStore.js';
 import { checkWaitArgs } from './checkWaitArgs.js';
-import type { DbCore } from './dbCore.js';
+import { type DbCore, failed } from './dbCore.js';
 import type { LeaderStatus } from './freshness.js';
 import { checkAt, retrieve, type RetrieveQuery, type Scored, search, type SearchQuery } from './queries.js';
 import { waitForSeq$ } from './waitForSeq.js';
@@ -31,6 +31,17 @@ export abstract class DbReads {
   get epochStartSeq(): number { return this.core.state.epochStartSeq; }
   /** Whether `close()` has run: reads and writes then refuse with `Closed`. */
   isClosed(): boolean { return this.core.closed; }
+  /**
+   * Why this database fails closed, or null while it works: a `TidalError`
+   * `Failed` once its log failed (a write or fsync) or a checkpoint install
+   * ended in a state only a reopen can tell. Until it is reopened, every call
+   * but `close()` refuses with this error. A health check or an operator's
+   * runbook reads it to know the node needs a restart.
+   */
+  get failure(): TidalError | null {
+    if (this.core.fatal) return this.core.fatal;
+    return this.core.wal.failed ? failed(this.core.wal.failed) : null;
+  }
 
   /** The decayed score of (item, type) at `at` (default now): sum of weight * 2^(-(at - t) / halfLife). */
   readDecayScore(itemId: string, type: string, at?: number): number {

@@ -27,6 +27,7 @@ describe('a failed flush fails only that batch and leaves the database failed cl
       const plan = new FaultPlan();
       const db = await TidalDb.open({ store: await FaultyStore.open(dir, plan, 'leader'), clock: () => T0 });
       expect(await db.signal({ itemId: 'a', type: 'view', at: T0 })).toBe(1);
+      expect(db.failure).toBeNull();
       plan.failNext();
       const b = settle(db.signal({ itemId: 'b', type: 'view', at: T0 }));
       const c = settle(db.signal({ itemId: 'c', type: 'view', at: T0 }));
@@ -37,6 +38,7 @@ describe('a failed flush fails only that batch and leaves the database failed cl
         expect(error.code).toBe('Failed');
       }
       expect(db.lastSeq).toBe(1);
+      expect(db.failure).toMatchObject({ code: 'Failed' });
       expect(() => db.readDecayScore('a', 'view', T0)).toThrow(expect.objectContaining({ code: 'Failed' }));
       expect(() => db.retrieve({ signal: 'view' })).toThrow(expect.objectContaining({ code: 'Failed' }));
       expect(() => db.getItem('a')).toThrow(expect.objectContaining({ code: 'Failed' }));
@@ -57,6 +59,7 @@ describe('a failed flush fails only that batch and leaves the database failed cl
     await db.signal({ itemId: 'a', type: 'view', at: T0 });
     expect(db.readDecayScore('a', 'view', T0)).toBe(1);
     expect(db.lastSeq).toBe(1);
+    expect(db.failure).toBeNull();
     await db.close();
   });
 });

@@ -231,6 +231,8 @@ describe('a double fault while installing a checkpoint', () => {
     expect(plan.log.slice(k, k + 2)).toEqual(['follower writeCheckpoint 4', 'follower removeCheckpoint 4']);
     expect(installed).toBe(false);
     await expect(follower.applySegment(second)).rejects.toMatchObject({ code: 'Failed' });
+    // An operator sees why it fails closed (the simulation's runbook restarts it on this; seed 20026).
+    expect(follower.failure).toMatchObject({ code: 'Failed', message: expect.stringMatching(/installing the checkpoint at seqno 4 failed/) });
     let acked = 0;
     if (installed || follower.lastSeq === 4) acked = (await follower.applySegment(second)).appliedSeq;
     // A crash: the follower is not closed. Its directory is reopened as it stands.

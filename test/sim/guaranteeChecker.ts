@@ -67,7 +67,7 @@ export class GuaranteeChecker {
 
   onDeliver(nodeId: string, s: Shipment): void {
     const node = this.nodes.get(nodeId);
-    const db = node?.isUp && node.role === 'follower' && !node.db!.wal.failed ? node.db! : null;
+    const db = node?.isUp && node.role === 'follower' && !node.db!.failure ? node.db! : null;
     this.settle(nodeId);
     if (!db) return;
     const what = isCheckpoint(s) ? `checkpoint@${s.seq}` : `segment ${s.segmentId} (${s.firstSeq}..${s.lastSeq})`;
@@ -134,7 +134,7 @@ export class GuaranteeChecker {
     for (const node of this.nodes.values()) {
       this.settle(node.id);
       // A node whose log failed refuses reads (fail closed) until the operator restarts it.
-      if (!node.isUp || node.db!.wal.failed || (!full && node.role === 'leader')) continue;
+      if (!node.isUp || node.db!.failure || (!full && node.role === 'leader')) continue;
       const db = node.db!;
       const seen = this.lastChecked.get(node.id);
       if (!full && seen && seen.db === db && seen.lastSeq === db.lastSeq && seen.epoch === db.epoch) continue;
@@ -160,7 +160,7 @@ export class GuaranteeChecker {
     const expectation = this.pending.get(nodeId);
     this.pending.delete(nodeId);
     const node = this.nodes.get(nodeId);
-    if (!expectation || expectation.kind === 'new' || !node?.isUp || node.db!.wal.failed) return;
+    if (!expectation || expectation.kind === 'new' || !node?.isUp || node.db!.failure) return;
     const db = node.db!;
     if (db.lastSeq !== expectation.mark) {
       const guarantee = expectation.kind === 'redelivery' ? 'G3' : expectation.guarantee;

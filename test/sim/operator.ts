@@ -3,7 +3,8 @@
  * runbook says to do, done promptly and without judgement.
  * - a node that is down is started again after a few steps (wiped instead
  *   if it went down in the middle of its promotion);
- * - a node whose log failed (fail-stop after an fsync or I/O error) is
+ * - a node that fails closed (its log failed after an fsync or I/O error,
+ *   or a checkpoint install ended in a state only a reopen can tell) is
  *   restarted, as after a power loss (it recovers its durable state);
  * - a follower that refused a newer epoch as Diverged is rebuilt;
  * - a deposed leader is retired (rebuilt as a follower) some time after the
@@ -21,8 +22,8 @@ export function operate(cluster: SimCluster, random: () => number): void {
       cluster.abandonPromotion(node);
     } else if (node.state === 'down') {
       if (--node.downSteps <= 0) cluster.start(node);
-    } else if (node.isUp && node.db!.wal.failed) {
-      cluster.crash(node, 'power', `fail-stop: ${node.db!.wal.failed.message}`);
+    } else if (node.isUp && node.db!.failure) {
+      cluster.crash(node, 'power', `fail-stop: ${node.db!.failure.message}`);
     } else if (node.isUp && node.role === 'follower' && node.diverged) {
       cluster.rebuild(node, 'diverged');
     } else if (node.deposed && !cluster.network.partitioned && random() < RETIRE_CHANCE) {

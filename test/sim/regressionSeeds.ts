@@ -48,4 +48,5 @@ export const REGRESSION_SEEDS: readonly RegressionSeed[] = [
   { seed: 2586, why: 'liveness: a follower ahead of a new leader (promoted from an almost empty node) in an older epoch was never shipped anything and never learned it diverged (fixed: the leader ships it the first segment of its epoch, divergenceProbeFrom)' },
   { seed: 3409, why: 'liveness: as seed 2586' },
   { seed: 2599, why: 'open: unsynced-after-restart, a footer read from the page cache after a process crash (fixed in 9d8e534: open syncs every file first; SimDisk.syncAll)' },
+  { seed: 20026, why: 'engine: a follower failed closed after a double fault installing a checkpoint (write and undo both failed), and the checks read it and threw; the operator and the checks only knew a failed log (wal.failed). Now both read db.failure, and the operator restarts the node' },
 ];

@@ -160,7 +160,7 @@ async function settle(cluster: SimCluster, random: () => number): Promise<void> 
     for (const node of cluster.nodes.values()) if (node.deposed) cluster.rebuild(node, 'retiring the deposed leader');
     operate(cluster, random);
     const leader = cluster.currentLeader();
-    if (cluster.scheduler.now() < writesUntil && leader?.isUp && !leader.db!.wal.failed) writeRandomly(cluster, leader, SETTLE_WRITES_PER_SLICE);
+    if (cluster.scheduler.now() < writesUntil && leader?.isUp && !leader.db!.failure) writeRandomly(cluster, leader, SETTLE_WRITES_PER_SLICE);
     await cluster.scheduler.runUntil(cluster.scheduler.now() + SETTLE_SLICE_MS);
     cluster.checker.checkStep(true);
     if (cluster.checker.violations.length > 0 || converged(cluster)) break;
@@ -174,9 +174,9 @@ async function settle(cluster: SimCluster, random: () => number): Promise<void> 
 /** Every follower up at the leader's lastSeq, holding the leader's history (its epoch may lag if the leader wrote nothing since). */
 function converged(cluster: SimCluster): boolean {
   const leader = cluster.currentLeader();
-  if (!leader?.isUp || leader.db!.wal.failed) return false;
+  if (!leader?.isUp || leader.db!.failure) return false;
   const log = cluster.logs.get(leader.db!.epoch)!;
-  return [...cluster.nodes.values()].every((n) => n === leader || (n.isUp && n.role === 'follower' && !n.db!.wal.failed
+  return [...cluster.nodes.values()].every((n) => n === leader || (n.isUp && n.role === 'follower' && !n.db!.failure
     && n.db!.lastSeq === leader.db!.lastSeq && n.db!.epoch <= leader.db!.epoch && log.expectedAt(n.db!.lastSeq).differences(n.db!) === null));
 }
 
